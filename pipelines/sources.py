@@ -1,0 +1,158 @@
+"""The source table: every dataset the warehouse pulls, with its URL, format, licence and required columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+EPOCH_MODELS_CITATION = (
+    "Epoch AI, 'Data on AI Models'. Published online at epoch.ai. Retrieved from https://epoch.ai/data/ai-models"
+)
+EPOCH_HARDWARE_CITATION = (
+    "Epoch AI, 'Data on Machine Learning Hardware'. Published online at epoch.ai. "
+    "Retrieved from https://epoch.ai/data/machine-learning-hardware"
+)
+EPOCH_BENCHMARKS_CITATION = "Epoch AI, 'AI Benchmarking Hub'. Retrieved from https://epoch.ai/benchmarks"
+OWID_CITATION = "Epoch AI – with major processing by Our World in Data"
+CC_BY_4 = "CC BY 4.0"
+
+MODEL_COLUMNS = ("Model", "Publication date", "Training compute (FLOP)", "Parameters", "Domain", "Organization")
+OWID_GRAPHER = "https://ourworldindata.org/grapher/"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One published file. `required_columns` are canonical names (see `pipelines.aliases`)."""
+
+    name: str
+    url: str
+    format: Literal["csv", "zip"]
+    publisher: str
+    citation: str
+    licence: str = CC_BY_4
+    required_columns: tuple[str, ...] = ()
+    # zip sources: members that must be present, and the columns each benchmark member must carry
+    required_members: tuple[str, ...] = ()
+    optional: bool = False
+    metadata_url: str | None = None
+    description: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def extension(self) -> str:
+        return self.format
+
+
+def _owid(slug: str, name: str, required: tuple[str, ...], description: str) -> Source:
+    return Source(
+        name=name,
+        url=f"{OWID_GRAPHER}{slug}.csv?v=1&csvType=full",
+        format="csv",
+        publisher="Our World in Data",
+        citation=OWID_CITATION,
+        required_columns=required,
+        metadata_url=f"{OWID_GRAPHER}{slug}.metadata.json?v=1&csvType=full",
+        description=description,
+    )
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        name="notable_models",
+        url="https://epoch.ai/data/notable_ai_models.csv",
+        format="csv",
+        publisher="Epoch AI",
+        citation=EPOCH_MODELS_CITATION,
+        required_columns=(*MODEL_COLUMNS, "Frontier model", "Training compute cost (2023 USD)"),
+        description="Epoch AI's notable AI models: compute, parameters, data, cost.",
+    ),
+    Source(
+        name="large_scale_models",
+        url="https://epoch.ai/data/large_scale_ai_models.csv",
+        format="csv",
+        publisher="Epoch AI",
+        citation=EPOCH_MODELS_CITATION,
+        required_columns=MODEL_COLUMNS,
+        description="Epoch AI's large-scale AI models (over 1e23 FLOP).",
+    ),
+    Source(
+        name="frontier_models",
+        url="https://epoch.ai/data/frontier_ai_models.csv",
+        format="csv",
+        publisher="Epoch AI",
+        citation=EPOCH_MODELS_CITATION,
+        required_columns=(*MODEL_COLUMNS, "Training compute cost (2023 USD)"),
+        description="Epoch AI's frontier AI models.",
+    ),
+    Source(
+        name="all_models",
+        url="https://epoch.ai/data/all_ai_models.csv",
+        format="csv",
+        publisher="Epoch AI",
+        citation=EPOCH_MODELS_CITATION,
+        required_columns=MODEL_COLUMNS,
+        optional=True,
+        description="Epoch AI's full AI models database (optional: not always reachable).",
+    ),
+    Source(
+        name="ml_hardware",
+        url="https://epoch.ai/data/ml_hardware.csv",
+        format="csv",
+        publisher="Epoch AI",
+        citation=EPOCH_HARDWARE_CITATION,
+        required_columns=(
+            "Hardware name",
+            "Release date",
+            "Release price (USD)",
+            "FP32 (single precision) performance (FLOP/s)",
+            "TDP (W)",
+        ),
+        description="Epoch AI's machine learning hardware: FLOP/s by precision, price, power.",
+    ),
+    Source(
+        name="benchmark_data",
+        url="https://epoch.ai/data/benchmark_data.zip",
+        format="zip",
+        publisher="Epoch AI",
+        citation=EPOCH_BENCHMARKS_CITATION,
+        required_columns=("Model version",),
+        required_members=("epoch_capabilities_index.csv",),
+        description="Epoch AI Benchmarking Hub: one CSV per benchmark, keyed by model version.",
+    ),
+    _owid(
+        "artificial-intelligence-training-computation",
+        "owid_training_computation",
+        ("Entity", "Day", "Training computation (petaFLOP)"),
+        "OWID: training computation of notable AI systems, by domain.",
+    ),
+    _owid(
+        "exponential-growth-of-computation-in-the-training-of-notable-ai-systems",
+        "owid_compute_growth",
+        ("Entity", "Day", "Training computation (petaFLOP)"),
+        "OWID: exponential growth of training computation, with OWID's trend lines.",
+    ),
+    _owid(
+        "ai-performance-knowledge-tests-vs-training-computation",
+        "owid_mmlu_vs_compute",
+        ("Entity", "Year", "MMLU avg", "Training computation (petaFLOP)"),
+        "OWID: MMLU average vs training computation.",
+    ),
+    _owid(
+        "cumulative-number-of-large-scale-ai-models-by-domain",
+        "owid_large_scale_by_domain",
+        ("Entity", "Year"),
+        "OWID: cumulative number of large-scale AI models by domain.",
+    ),
+)
+
+SOURCES_BY_NAME: dict[str, Source] = {s.name: s for s in SOURCES}
+if len(SOURCES_BY_NAME) != len(SOURCES):
+    raise ValueError("two sources share a name")
+
+
+def source(name: str) -> Source:
+    """The source called `name`, or a KeyError listing the known ones."""
+    try:
+        return SOURCES_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown source {name!r}; known: {sorted(SOURCES_BY_NAME)}") from None

@@ -1,0 +1,1 @@
+"""Polars transforms from `raw.*` text tables to tidy tables with explicit units."""

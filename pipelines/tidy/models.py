@@ -1,0 +1,141 @@
+"""Epoch's model files (notable, frontier, large-scale, all) to tidy tables: models, compute, params, tokens, cost.
+
+Each fact table keeps one row per model and source file, so a marts model can choose which file wins and show
+where the files disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.aliases import canonical_columns
+from pipelines.tidy.keys import clean_name_expr, model_key_expr
+from pipelines.tidy.parse import Rejections, split_list
+
+# Which file's description of a model wins in tidy.models (the most curated and most recent first).
+MODEL_SOURCE_PRIORITY = ("notable_models", "frontier_models", "large_scale_models", "all_models")
+
+# output column -> (published canonical column, must be > 0)
+COMPUTE_COLUMNS = {"training_compute_flop": ("Training compute (FLOP)", True)}
+PARAMS_COLUMNS = {"parameters": ("Parameters", True)}
+TOKENS_COLUMNS = {"training_dataset_size_datapoints": ("Training dataset size (total)", True)}
+COST_COLUMNS = {
+    "training_cost_usd_2023": ("Training compute cost (2023 USD)", True),
+    "training_cost_cloud_usd_2023": ("Training compute cost (cloud)", True),
+    "training_cost_upfront_usd_2023": ("Training compute cost (upfront)", True),
+    "hardware_acquisition_cost_usd": ("Hardware acquisition cost", True),
+}
+
+
+@dataclass(frozen=True)
+class ModelTables:
+    models: pl.DataFrame
+    compute: pl.DataFrame
+    params: pl.DataFrame
+    tokens: pl.DataFrame
+    cost: pl.DataFrame
+    rejections: pl.DataFrame
+
+
+def _prepared(name: str, raw: pl.DataFrame) -> pl.DataFrame:
+    """Canonical column names, a model key and the source name; rows without a model name cannot be keyed."""
+    frame = raw.rename(canonical_columns(raw.columns))
+    if "Model" not in frame.columns:
+        raise ValueError(f"{name}: no 'Model' column (or alias); found {frame.columns[:10]}")
+    return frame.with_columns(
+        clean_name_expr("Model").alias("model_name"),
+        model_key_expr("Model").alias("model_key"),
+        pl.lit(name).alias("source"),
+    )
+
+
+def _facts(
+    name: str, frame: pl.DataFrame, columns: dict[str, tuple[str, bool]], rejections: Rejections, extra: list[str]
+) -> pl.DataFrame:
+    """One row per keyed model that has at least one of `columns`, values cast to Float64."""
+    values = {out: rejections.number(frame, published, positive=positive) for out, (published, positive) in
+              columns.items()}
+    kept = [c for c in extra if c in frame.columns]
+    facts = frame.select("model_key", "source", *kept).with_columns(
+        *[series.alias(out) for out, series in values.items()]
+    )
+    facts = facts.rename({c: c.lower().replace(" ", "_") for c in kept})
+    return facts.filter(pl.any_horizontal(pl.col(list(columns)).is_not_null()) & pl.col("model_key").is_not_null())
+
+
+def _describe(name: str, frame: pl.DataFrame, rejections: Rejections) -> pl.DataFrame:
+    """The descriptive columns of one file, typed."""
+    frontier_flag = (
+        frame["Frontier model"].str.strip_chars().str.to_lowercase().is_in(["true", "yes", "1"]).fill_null(False)
+        if "Frontier model" in frame.columns
+        else pl.Series([False] * frame.height)
+    )
+    domains = split_list(frame, "Domain")
+    return pl.DataFrame(
+        {
+            "model_key": frame["model_key"],
+            "model_name": frame["model_name"],
+            "organization": frame["Organization"] if "Organization" in frame.columns else None,
+            "organizations": split_list(frame, "Organization"),
+            "publication_date": rejections.date(frame, "Publication date"),
+            "domains": domains,
+            "domain": domains.list.first(),
+            "country": frame["Country (of organization)"] if "Country (of organization)" in frame.columns else None,
+            "accessibility": frame["Model accessibility"] if "Model accessibility" in frame.columns else None,
+            "is_frontier_epoch": frontier_flag,
+            "source": frame["source"],
+            "source_row_number": frame["_row_number"],
+        }
+    )
+
+
+def tidy_models(raw: dict[str, pl.DataFrame]) -> ModelTables:
+    """Build every model table from the raw frames present (keys are source names; `all_models` is optional)."""
+    unknown = set(raw) - set(MODEL_SOURCE_PRIORITY)
+    if unknown:
+        raise ValueError(f"tidy_models got unknown sources {sorted(unknown)}; expected {MODEL_SOURCE_PRIORITY}")
+    described, compute, params, tokens, cost, rejected = [], [], [], [], [], []
+    for name in (n for n in MODEL_SOURCE_PRIORITY if n in raw):
+        rejections = Rejections(name)
+        frame = _prepared(name, raw[name])
+        unnamed = frame["model_key"].is_null() | (frame["model_key"] == "")
+        rejections.add(frame.with_columns(pl.col("Model").fill_null("")), "Model", unnamed, "empty model name")
+        duplicated = frame["model_key"].is_duplicated() & ~unnamed
+        rejections.add(frame, "Model", duplicated, "model name appears twice in one file; kept the first row")
+        frame = frame.filter(~unnamed).unique(subset="model_key", keep="first", maintain_order=True)
+        described.append(_describe(name, frame, rejections))
+        confidence = ["Confidence", "Training compute estimation method"]
+        compute.append(_facts(name, frame, COMPUTE_COLUMNS, rejections, confidence))
+        params.append(_facts(name, frame, PARAMS_COLUMNS, rejections, []))
+        tokens.append(_facts(name, frame, TOKENS_COLUMNS, rejections, []))
+        cost.append(_facts(name, frame, COST_COLUMNS, rejections, []))
+        rejected.append(rejections.frame())
+
+    every = pl.concat(described, how="diagonal_relaxed")
+    membership = every.group_by("model_key").agg(
+        *[(pl.col("source") == name).any().alias(f"in_{name}") for name in MODEL_SOURCE_PRIORITY],
+        pl.col("is_frontier_epoch").any(),
+    )
+    priority = pl.col("source").replace_strict(
+        {n: i for i, n in enumerate(MODEL_SOURCE_PRIORITY)}, return_dtype=pl.Int32
+    )
+    models = (
+        every.drop("is_frontier_epoch")
+        .with_columns(priority.alias("_priority"))
+        .sort("_priority", "source_row_number")
+        .unique(subset="model_key", keep="first", maintain_order=True)
+        .drop("_priority")
+        .rename({"source": "described_by"})
+        .join(membership, on="model_key", how="left")
+        .sort("publication_date", "model_key", nulls_last=True)
+    )
+    return ModelTables(
+        models=models,
+        compute=pl.concat(compute, how="diagonal_relaxed"),
+        params=pl.concat(params, how="diagonal_relaxed"),
+        tokens=pl.concat(tokens, how="diagonal_relaxed"),
+        cost=pl.concat(cost, how="diagonal_relaxed"),
+        rejections=pl.concat(rejected, how="vertical"),
+    )

@@ -1,0 +1,66 @@
+"""Our World in Data grapher CSVs to `tidy.owid_series`: one row per entity, date and variable."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from pipelines.tidy.parse import Rejections
+
+KEY_COLUMNS = ("Entity", "Code", "Day", "Year", "Domain", "Organization")
+# OWID draws its fitted trend lines as extra entities ("4.7x/year between 2010–2025", "7:4.7x/year ..."): not models.
+TREND_LINE_ENTITY = r"^(\d+:)?\s*[\d.]+x/year\b"
+UNIT_IN_NAME = re.compile(r"\(([^)]+)\)\s*$")
+
+
+def repair_split_entities(raw: pl.DataFrame) -> pl.DataFrame:
+    """Join a row whose name was broken by an unquoted newline: a name-only row followed by a row with no name."""
+    values = [c for c in raw.columns if c not in ("Entity", "_row_number") and not c.startswith("_")]
+    name_only = pl.col("Entity").is_not_null() & pl.all_horizontal(pl.col(values).is_null())
+    orphan = pl.col("Entity").is_null() | (pl.col("Entity").str.strip_chars() == "")
+    flagged = raw.with_columns(name_only.alias("_name_only"), orphan.alias("_orphan"))
+    heads = flagged["_name_only"].to_list()
+    orphans = flagged["_orphan"].to_list()
+    entities = flagged["Entity"].to_list()
+    drop = [False] * raw.height
+    for i in range(raw.height - 1):
+        if heads[i] and orphans[i + 1]:
+            entities[i + 1] = entities[i]
+            drop[i] = True
+    return (
+        flagged.with_columns(pl.Series("Entity", entities, dtype=pl.String))
+        .filter(~pl.Series(drop))
+        .drop("_name_only", "_orphan")
+    )
+
+
+def tidy_owid(raw: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(series, rejections): every value column melted to rows with its unit, trend-line entities dropped."""
+    rejections = Rejections(source)
+    frame = repair_split_entities(raw)
+    frame = frame.filter(~pl.col("Entity").str.contains(TREND_LINE_ENTITY).fill_null(False))
+    value_columns = [c for c in frame.columns if c not in KEY_COLUMNS and not c.startswith("_")]
+    dates = rejections.date(frame, "Day") if "Day" in frame.columns else None
+    years = frame["Year"].cast(pl.Int32, strict=False) if "Year" in frame.columns else None
+    parts = []
+    for column in value_columns:
+        unit_match = UNIT_IN_NAME.search(column)
+        parts.append(
+            pl.DataFrame(
+                {
+                    "chart": [source] * frame.height,
+                    "entity": frame["Entity"].str.replace_all(r"\s+", " ").str.strip_chars(),
+                    "date": dates if dates is not None else pl.Series([None] * frame.height, dtype=pl.Date),
+                    "year": years if years is not None else (dates.dt.year() if dates is not None else None),
+                    "domain": frame["Domain"] if "Domain" in frame.columns else None,
+                    "variable": [column] * frame.height,
+                    "value": rejections.number(frame, column),
+                    "unit": [unit_match.group(1) if unit_match else None] * frame.height,
+                    "row_number": frame["_row_number"],
+                },
+                schema_overrides={"domain": pl.String, "year": pl.Int32, "unit": pl.String},
+            )
+        )
+    series = pl.concat(parts, how="vertical").filter(pl.col("value").is_not_null())
+    return series, rejections.frame()

@@ -1,0 +1,127 @@
+"""The DuckDB warehouse: connections, schemas, the `ops` bookkeeping tables and atomic table replacement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.settings import DUCKDB_STORAGE_VERSION
+
+SCHEMAS = ("raw", "tidy", "marts", "trends", "ops")
+CONNECTION_CONFIG = {"storage_compatibility_version": DUCKDB_STORAGE_VERSION}
+
+OPS_DDL = """
+create table if not exists ops.fetch_log (
+    source varchar not null,
+    url varchar not null,
+    requested_url varchar not null,
+    attempt integer not null,
+    status integer,
+    outcome varchar not null,
+    error varchar,
+    bytes bigint,
+    sha256 varchar,
+    etag varchar,
+    last_modified varchar,
+    content_type varchar,
+    path varchar,
+    fetched_at timestamptz not null
+);
+create table if not exists ops.rejected_values (
+    source varchar not null,
+    column_name varchar not null,
+    row_number bigint,
+    raw_value varchar,
+    reason varchar not null,
+    snapshot_sha256 varchar
+);
+"""
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, creating it in a format the DuckDB 1.5 command-line client can read."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECTION_CONFIG))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: everything inside lands together or not at all."""
+    con.begin()
+    try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")
+    con.execute(OPS_DDL)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> int:
+    """Swap `schema.table` for `frame` in one transaction, so readers see the old table or the new one."""
+    if schema not in SCHEMAS:
+        raise ValueError(f"unknown schema {schema!r}; expected one of {SCHEMAS}")
+    if not table.replace("_", "").isalnum():
+        raise ValueError(f"table name {table!r} must be letters, digits and underscores")
+    with transaction(con):
+        con.register("_incoming", frame)
+        try:
+            con.execute(f'create or replace table {schema}."{table}" as select * from _incoming')
+        finally:
+            con.unregister("_incoming")
+    return frame.height
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict]) -> int:
+    """Append dict rows to an `ops` table, matching columns by name."""
+    frame = pl.DataFrame(list(rows))
+    if frame.height == 0:
+        return 0
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    with transaction(con):
+        con.register("_incoming", frame)
+        try:
+            con.execute(f"insert into ops.{table} ({columns}) select {columns} from _incoming")
+        finally:
+            con.unregister("_incoming")
+    return frame.height
+
+
+def replace_rejections(
+    con: duckdb.DuckDBPyConnection, sources: Iterable[str], rejections: pl.DataFrame, snapshot_sha256: str | None
+) -> int:
+    """Replace the rejected values of `sources` with this build's, in one transaction."""
+    frame = rejections.with_columns(pl.lit(snapshot_sha256, dtype=pl.String).alias("snapshot_sha256"))
+    with transaction(con):
+        for name in sources:
+            con.execute("delete from ops.rejected_values where source = ?", [name])
+        if frame.height:
+            con.register("_incoming", frame)
+            try:
+                con.execute(
+                    "insert into ops.rejected_values by name select * from _incoming"
+                )
+            finally:
+                con.unregister("_incoming")
+    return frame.height
+
+
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
+    return con.execute(f'select * from {schema}."{table}"').pl()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()
+    return bool(found and found[0])
