@@ -100,17 +100,20 @@ def append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict]
 def replace_rejections(
     con: duckdb.DuckDBPyConnection, sources: Iterable[str], rejections: pl.DataFrame, snapshot_sha256: str | None
 ) -> int:
-    """Replace the rejected values of `sources` with this build's, in one transaction."""
-    frame = rejections.with_columns(pl.lit(snapshot_sha256, dtype=pl.String).alias("snapshot_sha256"))
+    """Replace the rejected values of `sources` with this build's, in one transaction.
+
+    `snapshot_sha256` labels every row unless `rejections` already carries a per-row `snapshot_sha256`.
+    """
+    frame = rejections
+    if "snapshot_sha256" not in frame.columns:
+        frame = frame.with_columns(pl.lit(snapshot_sha256, dtype=pl.String).alias("snapshot_sha256"))
     with transaction(con):
         for name in sources:
             con.execute("delete from ops.rejected_values where source = ?", [name])
         if frame.height:
             con.register("_incoming", frame)
             try:
-                con.execute(
-                    "insert into ops.rejected_values by name select * from _incoming"
-                )
+                con.execute("insert into ops.rejected_values by name select * from _incoming")
             finally:
                 con.unregister("_incoming")
     return frame.height

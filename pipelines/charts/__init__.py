@@ -1,0 +1,1 @@
+"""Altair reports: each page a module, `page` the shared HTML shell (inlined-free, offline Vega bundle)."""

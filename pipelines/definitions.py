@@ -1,0 +1,37 @@
+"""The Dagster code location: every asset, check, job and schedule, wired to the `SCALING_*` settings."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+
+from pipelines.defs.automation import daily_refresh, refresh_everything
+from pipelines.defs.ingest import RAW_ASSETS
+from pipelines.defs.marts import dbt_marts, dbt_resource
+from pipelines.defs.reports import REPORT_ASSETS
+from pipelines.defs.resources import PathsResource, warehouse_resource
+from pipelines.defs.tidy import TIDY_ASSETS
+from pipelines.defs.trends import TREND_ASSETS, TREND_CHECKS
+from pipelines.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    """All definitions for `settings` (default: from the environment).
+
+    Runs execute in one process, one step at a time: DuckDB allows a single writing process per file.
+    """
+    settings = settings or load_settings()
+    return Definitions(
+        assets=[*RAW_ASSETS, *TIDY_ASSETS, dbt_marts, *TREND_ASSETS, *REPORT_ASSETS],
+        asset_checks=TREND_CHECKS,
+        jobs=[refresh_everything],
+        schedules=[daily_refresh],
+        resources={
+            "warehouse": warehouse_resource(settings),
+            "paths": PathsResource.from_settings(settings),
+            "dbt": dbt_resource(),
+        },
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,58 @@
+"""Marts: the dbt project in `dbt_like_models/`, each dbt model its own asset and each dbt test an asset check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.defs.resources import PathsResource
+from pipelines.settings import PROJECT_ROOT
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props.get("resource_type") in ("model", "seed", "snapshot"):
+            return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name="marts")
+        return spec
+
+
+@contextmanager
+def warehouse_env(paths: PathsResource) -> Iterator[None]:
+    """dbt runs as a subprocess that reads the warehouse path from SCALING_WAREHOUSE (see profiles.yml)."""
+    before = os.environ.get("SCALING_WAREHOUSE")
+    os.environ["SCALING_WAREHOUSE"] = paths.warehouse_path
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SCALING_WAREHOUSE", None)
+        else:
+            os.environ["SCALING_WAREHOUSE"] = before
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, paths: PathsResource):
+    """`dbt build`: models and their tests, in dependency order, into the `marts` schema."""
+    with warehouse_env(paths):
+        invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT)

@@ -1,0 +1,123 @@
+"""Tidy: Polars turns the raw text tables into typed fact tables; every value that fails to cast is counted."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.resources import warehouse_connection
+from pipelines.sources import SOURCES
+from pipelines.tidy.benchmarks import tidy_scores
+from pipelines.tidy.hardware import tidy_hardware
+from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, tidy_models
+from pipelines.tidy.owid import tidy_owid
+from pipelines.warehouse import read_table, replace_rejections, replace_table, table_exists
+
+MODEL_TABLES = ("models", "compute", "params", "tokens", "cost")
+OWID_SOURCES = tuple(s.name for s in SOURCES if s.name.startswith("owid_"))
+
+
+def raw_key(name: str) -> AssetKey:
+    return AssetKey(["raw", name])
+
+
+def _snapshots(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[str, str]:
+    """sha256 of the file currently loaded in each `raw.<name>` table."""
+    found = {}
+    for name in names:
+        if table_exists(con, "raw", name):
+            row = con.execute(f"select any_value(_sha256) from raw.{name}").fetchone()
+            found[name] = row[0] if row else None
+    return found
+
+
+def _with_snapshot(frame: pl.DataFrame, snapshots: dict[str, str], source_column: str = "source") -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(source_column).replace_strict(snapshots, default=None, return_dtype=pl.String).alias("snapshot_sha256")
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["tidy", table],
+            deps=[raw_key(name) for name in MODEL_SOURCE_PRIORITY],
+            group_name="tidy",
+            kinds={"polars", "duckdb"},
+            description=f"tidy.{table}: from Epoch's model files (notable, frontier, large-scale, all).",
+        )
+        for table in MODEL_TABLES
+    ],
+    name="tidy_model_tables",
+)
+def tidy_model_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """tidy.models and its fact tables, built together because they share one parse of each file."""
+    with warehouse_connection(warehouse) as con:
+        raw = {name: read_table(con, "raw", name) for name in MODEL_SOURCE_PRIORITY if table_exists(con, "raw", name)}
+        snapshots = _snapshots(con, tuple(raw))
+        tables = tidy_models(raw)
+        models = tables.models.with_columns(
+            pl.col("described_by").replace_strict(snapshots, default=None, return_dtype=pl.String).alias("snapshot_sha256")
+        )
+        counts = {"models": replace_table(con, "tidy", "models", models)}
+        for table in MODEL_TABLES[1:]:
+            counts[table] = replace_table(con, "tidy", table, _with_snapshot(getattr(tables, table), snapshots))
+        rejected = replace_rejections(con, MODEL_SOURCE_PRIORITY, _with_snapshot(tables.rejections, snapshots), None)
+    context.log.info(f"tidy model tables: {counts}; {rejected} values rejected")
+    for table in MODEL_TABLES:
+        yield MaterializeResult(
+            asset_key=AssetKey(["tidy", table]),
+            metadata={"rows": counts[table], "rejected_values_all_model_tables": rejected},
+        )
+
+
+@asset(key=["tidy", "hardware"], deps=[raw_key("ml_hardware")], group_name="tidy", kinds={"polars", "duckdb"})
+def tidy_hardware_table(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """tidy.hardware: one row per accelerator, FLOP/s by precision, release price (USD), TDP (W)."""
+    with warehouse_connection(warehouse) as con:
+        raw = read_table(con, "raw", "ml_hardware")
+        hardware, rejections = tidy_hardware(raw)
+        sha = _snapshots(con, ("ml_hardware",)).get("ml_hardware")
+        rows = replace_table(con, "tidy", "hardware", hardware.with_columns(pl.lit(sha).alias("snapshot_sha256")))
+        rejected = replace_rejections(con, ["ml_hardware"], rejections, sha)
+    return MaterializeResult(metadata={"rows": rows, "rejected_values": rejected})
+
+
+@asset(key=["tidy", "scores"], deps=[raw_key("benchmark_data")], group_name="tidy", kinds={"polars", "duckdb"})
+def tidy_scores_table(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """tidy.scores: every benchmark row with its unit, setting split off, model version mapped to a model name."""
+    with warehouse_connection(warehouse) as con:
+        raw = read_table(con, "raw", "benchmark_data")
+        tables = tidy_scores(raw)
+        sha = _snapshots(con, ("benchmark_data",)).get("benchmark_data")
+        rows = replace_table(con, "tidy", "scores", tables.scores.with_columns(pl.lit(sha).alias("snapshot_sha256")))
+        replace_table(con, "tidy", "unmatched_model_versions", tables.unmatched)
+        rejected = replace_rejections(con, ["benchmark_data"], tables.rejections, sha)
+    return MaterializeResult(
+        metadata={"rows": rows, "rejected_values": rejected, "unmatched_versions": tables.unmatched.height}
+    )
+
+
+@asset(
+    key=["tidy", "owid_series"],
+    deps=[raw_key(name) for name in OWID_SOURCES],
+    group_name="tidy",
+    kinds={"polars", "duckdb"},
+)
+def tidy_owid_series(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """tidy.owid_series: every OWID chart in long form (entity, date, variable, value, unit), trend lines dropped."""
+    with warehouse_connection(warehouse) as con:
+        series, rejected = [], []
+        snapshots = _snapshots(con, OWID_SOURCES)
+        for name in OWID_SOURCES:
+            frame, rejections = tidy_owid(read_table(con, "raw", name), name)
+            series.append(frame.with_columns(pl.lit(snapshots.get(name)).alias("snapshot_sha256")))
+            rejected.append(rejections)
+        rows = replace_table(con, "tidy", "owid_series", pl.concat(series, how="vertical_relaxed"))
+        n_rejected = replace_rejections(con, OWID_SOURCES, pl.concat(rejected), None)
+    return MaterializeResult(metadata={"rows": rows, "rejected_values": n_rejected})
+
+
+TIDY_ASSETS = [tidy_model_tables, tidy_hardware_table, tidy_scores_table, tidy_owid_series]

@@ -1,0 +1,691 @@
+"""Download the published source files: retries, conditional GETs, body validation and content-addressed storage.
+
+Every HTTP attempt becomes one `FetchAttempt` row for the warehouse table `ops.fetch_log`, so a flaky or broken
+upstream is visible after the fact. A file is stored only once it has been fully received and validated, under
+`<raw_dir>/<source>/<sha256>.<ext>`: the same bytes always land on the same path and are never rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import email.utils
+import hashlib
+import io
+import json
+import logging
+import mimetypes
+import os
+import tempfile
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import RequestHistory, Retry
+
+from pipelines.aliases import missing_columns
+from pipelines.sources import Source
+
+log = logging.getLogger(__name__)
+
+# epoch.ai answers 403 to Python's default User-Agent.
+USER_AGENT = "scaling-warehouse/0.1 (+https://github.com/scaling-warehouse; data pipeline)"
+MIRROR_SETTING = "SCALING_SOURCES_MIRROR"
+STATUS_FORCELIST = (429, 500, 502, 503, 504)
+DEFAULT_RETRIES = 4
+DEFAULT_BACKOFF = 0.5
+
+OUTCOMES = ("retried", "downloaded", "unchanged", "not_modified", "missing_optional", "failed")
+
+# Errors while reading a body after a 200: the connection broke, the body was short or it stalled.
+_BODY_ERRORS = (
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ContentDecodingError,
+)
+_EXPECTED = {"csv": "a CSV file", "zip": "a zip archive", "json": "a JSON document"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def mirrored_url(url: str, mirror: str | None) -> str:
+    """Where to fetch `url` from: `<mirror>/<host>/<path>` (query dropped), as file:// for a directory mirror."""
+    if not mirror:
+        return url
+    parts = urlsplit(url)
+    tail = f"{parts.netloc}{parts.path or '/'}"
+    if "://" in mirror:
+        return f"{mirror.rstrip('/')}/{tail}"
+    root = Path(mirror).expanduser().resolve()
+    return (root / tail.lstrip("/")).as_uri()
+
+
+class _RecordingRetry(Retry):
+    """A urllib3 `Retry` that keeps its history on the `MaxRetryError` it raises, so failed attempts get rows."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
+        try:
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError as exc:
+            status = response.status if response is not None else None
+            exc.retry_history = (*self.history, RequestHistory(method, url, error, status, None))  # type: ignore[attr-defined]
+            raise
+
+
+class FileAdapter(BaseAdapter):
+    """Serve `file://` URLs through a session, so a directory mirror runs the same code path as HTTP.
+
+    Answers 200 with Content-Type, Content-Length, ETag and Last-Modified (from the file's mtime and size),
+    304 to a matching If-None-Match (or a not-older If-Modified-Since), 404 for a missing file.
+    """
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+        parts = urlsplit(request.url)
+        path = Path(url2pathname(unquote(parts.path)))
+        method = (request.method or "GET").upper()
+        if method not in ("GET", "HEAD"):
+            return self._response(request, 405, b"method not allowed\n", {"Content-Type": "text/plain"})
+        if not path.is_file():
+            return self._response(request, 404, b"not found\n", {"Content-Type": "text/plain"})
+        stat = path.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        last_modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
+        headers = {"ETag": etag, "Last-Modified": last_modified}
+        if _not_modified(request.headers, etag, stat.st_mtime):
+            return self._response(request, 304, b"", headers)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        body = b"" if method == "HEAD" else path.read_bytes()
+        headers |= {"Content-Type": content_type, "Content-Length": str(stat.st_size)}
+        return self._response(request, 200, body, headers)
+
+    def close(self) -> None:
+        """Nothing to release: every response owns its bytes."""
+
+    @staticmethod
+    def _response(request: requests.PreparedRequest, status: int, body: bytes, headers: dict[str, str]):
+        response = requests.Response()
+        response.status_code = status
+        response.reason = {200: "OK", 304: "Not Modified", 404: "Not Found", 405: "Method Not Allowed"}[status]
+        response.headers = CaseInsensitiveDict(headers)
+        if "Content-Length" not in response.headers:
+            response.headers["Content-Length"] = str(len(body))
+        response.raw = io.BytesIO(body)
+        response.url = request.url or ""
+        response.request = request
+        response.encoding = None
+        return response
+
+
+def _not_modified(headers: Any, etag: str, mtime: float) -> bool:
+    """Whether conditional request headers match the file (If-None-Match wins over If-Modified-Since)."""
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since:
+        with contextlib.suppress(TypeError, ValueError):
+            return int(mtime) <= email.utils.parsedate_to_datetime(if_modified_since).timestamp()
+    return False
+
+
+def build_session(retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF) -> requests.Session:
+    """A session that retries connection errors and 429/5xx answers with backoff, sends our User-Agent and
+    reads `file://` URLs (directory mirrors)."""
+    retry = _RecordingRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=STATUS_FORCELIST,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.mount("file://", FileAdapter())
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+@dataclass(frozen=True)
+class FetchAttempt:
+    """One HTTP attempt: a row of `ops.fetch_log`."""
+
+    source: str
+    url: str
+    requested_url: str
+    attempt: int
+    status: int | None
+    outcome: str
+    error: str | None
+    bytes: int | None
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    path: str | None
+    fetched_at: datetime
+
+    def as_row(self) -> dict[str, Any]:
+        """The row as a dict keyed by the `ops.fetch_log` column names."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PreviousFetch:
+    """The last good fetch of a source: its validators drive the conditional GET and the 'unchanged' decision."""
+
+    sha256: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    path: Path | str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one fetch produced: the stored file (or the previous one on 304) and every attempt it took."""
+
+    source: str
+    url: str
+    outcome: str
+    path: Path | None
+    sha256: str | None
+    bytes: int | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    fetched_at: datetime
+    attempts: list[FetchAttempt] = field(default_factory=list)
+
+
+class FetchError(RuntimeError):
+    """A fetch that produced no usable file; `attempts` holds the rows to log anyway."""
+
+    def __init__(self, message: str, *, url: str, attempts: list[FetchAttempt] | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.attempts: list[FetchAttempt] = list(attempts or [])
+
+
+class _Invalid(Exception):
+    """A body that arrived whole but is not what the source promises (not retried)."""
+
+
+@dataclass
+class _Target:
+    """One URL to fetch for one source, with what it must contain."""
+
+    name: str
+    url: str
+    requested_url: str
+    kind: str  # csv | zip | json
+    optional: bool
+    source: Source
+
+    @property
+    def what(self) -> str:
+        return _EXPECTED[self.kind]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The parts of a response every attempt row repeats."""
+
+    status: int
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @classmethod
+    def of(cls, response: requests.Response) -> _Answer:
+        headers = response.headers
+        return cls(response.status_code, headers.get("Content-Type"), headers.get("ETag"), headers.get("Last-Modified"))
+
+
+class Fetcher:
+    """Fetches sources into `raw_dir`, through `mirror` (a directory or a base URL) when given."""
+
+    def __init__(
+        self,
+        raw_dir: Path,
+        mirror: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        retries: int | None = None,
+        backoff: float | None = None,
+    ) -> None:
+        self.raw_dir = Path(raw_dir)
+        self.mirror = mirror or None
+        self.session = session or build_session(
+            DEFAULT_RETRIES if retries is None else retries, DEFAULT_BACKOFF if backoff is None else backoff
+        )
+        if self.mirror and "://" not in self.mirror:
+            try:
+                self.session.get_adapter("file:///")
+            except requests.exceptions.InvalidSchema:
+                self.session.mount("file://", FileAdapter())
+        self.timeout = (connect_timeout, read_timeout)
+        # Body errors (short reads, stalls) happen after urllib3 has returned, so they get their own retry loop
+        # sized like the session's Retry.
+        session_retry = getattr(self.session.adapters.get("https://"), "max_retries", None)
+        if retries is None:
+            total = getattr(session_retry, "total", None)
+            retries = total if isinstance(total, int) else DEFAULT_RETRIES
+        if backoff is None:
+            backoff = getattr(session_retry, "backoff_factor", DEFAULT_BACKOFF)
+        self.body_retries = max(0, int(retries))
+        self.backoff = float(backoff)
+
+    # -- public -----------------------------------------------------------------------------------------------
+
+    def fetch(self, source: Source, previous: PreviousFetch | None = None) -> FetchResult:
+        """Download, validate and store one source; raise `FetchError` unless an optional source is just absent."""
+        target = _Target(
+            name=source.name,
+            url=source.url,
+            requested_url=mirrored_url(source.url, self.mirror),
+            kind=source.format,
+            optional=source.optional,
+            source=source,
+        )
+        return self._fetch(target, previous, self.raw_dir / source.name, source.extension)
+
+    def fetch_metadata(self, source: Source) -> FetchResult | None:
+        """Download OWID's `.metadata.json` for a source, if it has one; 404 is 'missing_optional'."""
+        if source.metadata_url is None:
+            return None
+        target = _Target(
+            name=source.name,
+            url=source.metadata_url,
+            requested_url=mirrored_url(source.metadata_url, self.mirror),
+            kind="json",
+            optional=True,
+            source=source,
+        )
+        return self._fetch(target, None, self.raw_dir / source.name / "metadata", "json")
+
+    # -- the attempt loop -------------------------------------------------------------------------------------
+
+    def _fetch(self, target: _Target, previous: PreviousFetch | None, directory: Path, extension: str) -> FetchResult:
+        """Up to `body_retries + 1` requests (each with urllib3's own retries); the first usable answer wins."""
+        attempts: list[FetchAttempt] = []
+        previous_path = Path(previous.path) if previous is not None and previous.path else None
+        # A 304 is only useful while the previous file still exists; otherwise ask for the whole file.
+        if previous is None or previous_path is None or not previous_path.is_file():
+            previous_path = None
+        headers: dict[str, str] = {}
+        if previous is not None and previous_path is not None:
+            if previous.etag:
+                headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                headers["If-Modified-Since"] = previous.last_modified
+
+        tries = self.body_retries + 1
+        for try_number in range(1, tries + 1):
+            started = _now()
+            try:
+                response = self.session.get(target.requested_url, headers=headers, timeout=self.timeout, stream=True)
+            except requests.exceptions.RequestException as exc:
+                self._log_exception_history(target, attempts, exc, started)
+                raise FetchError(self._exception_message(target, exc), url=target.url, attempts=attempts) from exc
+            with response:
+                self._log_retry_history(target, attempts, response, started)
+                answer = _Answer.of(response)
+                result = self._answer(target, attempts, answer, response, previous, previous_path)
+                if result is not None:
+                    return result
+                body_error = self._read_body(response)
+                if isinstance(body_error, bytes):
+                    return self._accept(target, attempts, answer, body_error, previous, directory, extension)
+            last_try = try_number == tries
+            self._append(target, attempts, "failed" if last_try else "retried", answer, error=body_error)
+            if last_try:
+                message = (
+                    f"{target.name}: GET {self._describe_request(target)} answered 200 but the body broke off on each "
+                    f"of {tries} tries (last: {body_error}); expected the whole of {_EXPECTED[target.kind]}"
+                )
+                raise FetchError(message, url=target.url, attempts=attempts)
+            log.info("%s: body broke off (%s); retrying", target.name, body_error)
+            self._sleep(try_number)
+        raise AssertionError("unreachable: the last try returns or raises")  # pragma: no cover
+
+    def _answer(
+        self,
+        target: _Target,
+        attempts: list[FetchAttempt],
+        answer: _Answer,
+        response: requests.Response,
+        previous: PreviousFetch | None,
+        previous_path: Path | None,
+    ) -> FetchResult | None:
+        """The result for an answer that needs no body (404 of an optional file, 304), None to read the body;
+        raise `FetchError` for any other status."""
+        if answer.status == 404 and target.optional:
+            self._append(target, attempts, "missing_optional", answer, error=f"404 for optional {target.what}")
+            log.warning("%s: GET %s answered 404; optional, skipped", target.name, self._describe_request(target))
+            return self._result(target, "missing_optional", attempts, answer)
+        if answer.status == 304 and previous is not None and previous_path is not None:
+            size = previous_path.stat().st_size
+            self._append(
+                target, attempts, "not_modified", answer, size=size, sha256=previous.sha256, path=previous_path
+            )
+            log.info("%s: not modified since %s", target.name, previous.etag or previous.last_modified)
+            answer = _Answer(
+                answer.status,
+                answer.content_type,
+                answer.etag or previous.etag,
+                answer.last_modified or previous.last_modified,
+            )
+            return self._result(target, "not_modified", attempts, answer, previous_path, previous.sha256, size)
+        if answer.status != 200:
+            self._append(target, attempts, "failed", answer, error=f"HTTP {answer.status} {response.reason or ''}")
+            raise FetchError(self._status_message(target, answer), url=target.url, attempts=attempts)
+        return None
+
+    def _accept(
+        self,
+        target: _Target,
+        attempts: list[FetchAttempt],
+        answer: _Answer,
+        body: bytes,
+        previous: PreviousFetch | None,
+        directory: Path,
+        extension: str,
+    ) -> FetchResult:
+        """Validate a whole body and store it; raise `FetchError` (nothing written) when it is not valid."""
+        sha256 = hashlib.sha256(body).hexdigest()
+        try:
+            self._validate(target, body, answer.content_type)
+        except _Invalid as exc:
+            self._append(target, attempts, "failed", answer, error=str(exc), size=len(body), sha256=sha256)
+            message = f"{target.name}: GET {self._describe_request(target)} answered 200 but {exc}"
+            raise FetchError(message, url=target.url, attempts=attempts) from exc
+        path = _store(directory, f"{sha256}.{extension}", body)
+        outcome = "unchanged" if previous is not None and previous.sha256 == sha256 else "downloaded"
+        self._append(target, attempts, outcome, answer, size=len(body), sha256=sha256, path=path)
+        log.info("%s: %s %d bytes, sha256 %s", target.name, outcome, len(body), sha256[:12])
+        return self._result(target, outcome, attempts, answer, path, sha256, len(body))
+
+    def _sleep(self, try_number: int) -> None:
+        """Exponential backoff between body retries, like urllib3's."""
+        if self.backoff > 0:
+            time.sleep(min(self.backoff * 2 ** (try_number - 1), 120.0))
+
+    @staticmethod
+    def _append(
+        target: _Target,
+        attempts: list[FetchAttempt],
+        outcome: str,
+        answer: _Answer | None,
+        *,
+        error: str | None = None,
+        status: int | None = None,
+        size: int | None = None,
+        sha256: str | None = None,
+        path: Path | None = None,
+        fetched_at: datetime | None = None,
+    ) -> None:
+        """Add one `ops.fetch_log` row, numbered after the ones already there."""
+        attempts.append(
+            FetchAttempt(
+                source=target.name,
+                url=target.url,
+                requested_url=target.requested_url,
+                attempt=len(attempts) + 1,
+                status=answer.status if answer is not None else status,
+                outcome=outcome,
+                error=error,
+                bytes=size,
+                sha256=sha256,
+                etag=answer.etag if answer is not None else None,
+                last_modified=answer.last_modified if answer is not None else None,
+                content_type=answer.content_type if answer is not None else None,
+                path=str(path) if path is not None else None,
+                fetched_at=fetched_at or _now(),
+            )
+        )
+
+    @staticmethod
+    def _result(
+        target: _Target,
+        outcome: str,
+        attempts: list[FetchAttempt],
+        answer: _Answer,
+        path: Path | None = None,
+        sha256: str | None = None,
+        size: int | None = None,
+    ) -> FetchResult:
+        return FetchResult(
+            source=target.name,
+            url=target.url,
+            outcome=outcome,
+            path=path,
+            sha256=sha256,
+            bytes=size,
+            etag=answer.etag,
+            last_modified=answer.last_modified,
+            content_type=answer.content_type,
+            fetched_at=attempts[-1].fetched_at,
+            attempts=attempts,
+        )
+
+    # -- attempt rows for urllib3's own retries ---------------------------------------------------------------
+
+    def _history_rows(
+        self, target: _Target, attempts: list[FetchAttempt], history: tuple[RequestHistory, ...], when: datetime
+    ) -> None:
+        for entry in history:
+            error = _error_text(entry.error) if entry.error is not None else None
+            self._append(target, attempts, "retried", None, error=error, status=entry.status, fetched_at=when)
+
+    def _log_retry_history(
+        self, target: _Target, attempts: list[FetchAttempt], response: requests.Response, when: datetime
+    ) -> None:
+        """One 'retried' row per attempt urllib3 retried before this response (and before each redirect hop)."""
+        for hop in (*response.history, response):
+            retries = getattr(hop.raw, "retries", None)
+            history = getattr(retries, "history", ()) or ()
+            self._history_rows(target, attempts, tuple(history), when)
+
+    def _log_exception_history(
+        self, target: _Target, attempts: list[FetchAttempt], exc: requests.exceptions.RequestException, when: datetime
+    ) -> None:
+        """Rows for a request that never produced a response: retried attempts, then the failed one."""
+        max_retry = _find_max_retry(exc)
+        history = tuple(getattr(max_retry, "retry_history", ()) or ()) if max_retry is not None else ()
+        self._history_rows(target, attempts, history[:-1], when)
+        last = history[-1] if history else None
+        error = _error_text(last.error) if last is not None and last.error is not None else _error_text(exc)
+        self._append(target, attempts, "failed", None, error=error, status=last.status if last is not None else None)
+
+    # -- reading and validating the body ----------------------------------------------------------------------
+
+    @staticmethod
+    def _read_body(response: requests.Response) -> bytes | str:
+        """The whole body, or a description of how it broke off (short, reset or stalled)."""
+        buffer = io.BytesIO()
+        try:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                buffer.write(chunk)
+        except _BODY_ERRORS as exc:
+            return f"after {buffer.tell()} bytes: {_error_text(exc)}"
+        body = buffer.getvalue()
+        expected = response.headers.get("Content-Length", "")
+        encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+        if expected.isdigit() and not encoded and int(expected) != len(body):
+            return f"got {len(body)} bytes of a Content-Length of {expected}"
+        return body
+
+    def _validate(self, target: _Target, body: bytes, content_type: str | None) -> None:
+        """Raise `_Invalid` unless the body is the kind of file the source promises."""
+        media_type = (content_type or "").split(";")[0].strip().lower()
+        if media_type in ("text/html", "application/xhtml+xml") or _looks_like_html(body):
+            raise _Invalid(f"sent an HTML page ({content_type or 'no Content-Type'}); expected {target.what}")
+        if not body:
+            raise _Invalid(f"sent an empty body; expected {target.what}")
+        if target.kind == "csv":
+            _validate_csv(target.source.required_columns, body, "the file")
+        elif target.kind == "zip":
+            _validate_zip(target.source, body)
+        else:
+            try:
+                json.loads(body.decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise _Invalid(f"sent a body that is not JSON ({exc}); expected {target.what}") from exc
+
+    # -- messages ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _describe_request(target: _Target) -> str:
+        if target.requested_url == target.url:
+            return target.url
+        return f"{target.requested_url} (for {target.url})"
+
+    def _status_message(self, target: _Target, answer: _Answer) -> str:
+        hint = ""
+        if answer.status == 304:
+            hint = " to a request without usable validators"
+        elif answer.status == 404 and self.mirror:
+            hint = f" (is the file in the mirror {self.mirror} set by {MIRROR_SETTING}?)"
+        return (
+            f"{target.name}: GET {self._describe_request(target)} answered {answer.status} with "
+            f"{answer.content_type or 'no Content-Type'}{hint}; expected 200 with {target.what}"
+        )
+
+    def _exception_message(self, target: _Target, exc: Exception) -> str:
+        message = f"{target.name}: GET {self._describe_request(target)} failed: {_error_text(exc)}"
+        message += f"; expected 200 with {target.what}"
+        if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+            if self.mirror:
+                message += f" (is the mirror {self.mirror} set by {MIRROR_SETTING} reachable?)"
+            else:
+                message += (
+                    f" (offline? set {MIRROR_SETTING} to a directory or base URL holding copies of the sources, "
+                    "laid out as <host>/<path>)"
+                )
+        return message
+
+
+def _find_max_retry(exc: BaseException) -> MaxRetryError | None:
+    """The urllib3 `MaxRetryError` behind a requests exception, if any."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, MaxRetryError):
+            return item
+        stack.extend([*item.args, item.__cause__, item.__context__])
+    return None
+
+
+def _error_text(error: BaseException | Any) -> str:
+    """A short one-line description of an exception (urllib3's reason when it wraps one)."""
+    if isinstance(error, BaseException):
+        max_retry = _find_max_retry(error)
+        if max_retry is not None and max_retry.reason is not None:
+            error = max_retry.reason
+        text = str(error) or type(error).__name__
+        return f"{type(error).__name__}: {text}" if type(error).__name__ not in text else text
+    return str(error)
+
+
+def _looks_like_html(body: bytes) -> bool:
+    """An HTML error page served with a non-HTML type or status 200."""
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Invalid(f"{what} is not UTF-8 text (byte {exc.start}: {exc.reason}); expected a CSV file") from exc
+
+
+def _validate_csv(required: tuple[str, ...], body: bytes, what: str) -> None:
+    """A UTF-8 CSV whose header carries the required (canonical) columns and at least one data row."""
+    reader = csv.reader(io.StringIO(_decode(body, what), newline=""))
+    try:
+        header = next(reader, None)
+        if not header or not any(c.strip() for c in header):
+            raise _Invalid(f"{what} has no header row; expected a CSV file")
+        header = [c.lstrip("\ufeff").strip() for c in header]
+        missing = missing_columns(header, required)
+        if missing:
+            raise _Invalid(f"{what} lacks required column(s) {missing}; found columns {header}")
+        if not any(any(cell.strip() for cell in row) for row in reader):
+            raise _Invalid(f"{what} has a header but no data rows; expected at least one row")
+    except csv.Error as exc:
+        raise _Invalid(f"{what} is not a readable CSV ({exc})") from exc
+
+
+def _validate_zip(source: Source, body: bytes) -> None:
+    """A complete zip holding the required members, every CSV member with the required columns."""
+    if not body.startswith(b"PK\x03\x04"):
+        raise _Invalid(f"sent a body that does not start like a zip archive ({body[:8]!r})")
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            bad = archive.testzip()
+            if bad is not None:
+                raise _Invalid(f"sent a zip archive whose member {bad!r} is corrupt")
+            members = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+            names = {Path(i.filename).name for i in members}
+            missing_members = [m for m in source.required_members if m not in names and m not in archive.namelist()]
+            if missing_members:
+                raise _Invalid(
+                    f"sent a zip archive without required member(s) {missing_members}; found {sorted(names)}"
+                )
+            problems = []
+            for info in members:
+                if not info.filename.lower().endswith(".csv"):
+                    continue
+                try:
+                    _validate_csv(source.required_columns, archive.read(info), f"member {info.filename!r}")
+                except _Invalid as exc:
+                    problems.append(str(exc))
+            if problems:
+                raise _Invalid("sent a zip archive with bad CSV members: " + "; ".join(problems))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise _Invalid(f"sent a truncated or corrupt zip archive ({exc})") from exc
+
+
+def _store(directory: Path, name: str, body: bytes) -> Path:
+    """Write `body` to `directory/name` atomically (temp file + rename); an existing file is never rewritten."""
+    target = directory / name
+    if target.exists():
+        return target
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(body)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return target

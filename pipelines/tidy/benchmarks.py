@@ -1,0 +1,403 @@
+"""Epoch AI Benchmarking Hub zip to one tidy table of scores, one row per published benchmark result.
+
+Each member of `benchmark_data.zip` is one benchmark with its own score column and scale; `pipelines/benchmarks.yaml`
+is the one table saying which column holds the score and which unit it is in, so adding a benchmark is a yaml edit.
+Model versions carry a setting suffix (`o3-2025-04-16_high`); ECI (`epoch_capabilities_index.csv`) maps versions to
+the model names used by Epoch's model files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import polars as pl
+import yaml
+
+from pipelines.tidy.keys import clean_name_expr, model_key_expr
+from pipelines.tidy.parse import NULL_MARKERS, REJECTED_SCHEMA, Rejections
+
+logger = logging.getLogger(__name__)
+
+BENCHMARKS_FILE = Path(__file__).resolve().parent.parent / "benchmarks.yaml"
+SOURCE = "benchmark_data"
+VERSION_COLUMN = "Model version"
+NAME_COLUMN = "Model name"
+RELEASE_DATE_COLUMN = "Release date"
+ORGANIZATION_COLUMN = "Organization"
+FALLBACK_SCORE_COLUMN = "mean_score"
+
+# A setting is what follows the last `_` of a version id when it is an effort level or a token budget; other
+# suffixes (`_8B`, `_7b`, `_5`, `res448`, `mistral`, `5-78B`) are part of the model's own name.
+SETTING_WORDS = ("high", "medium", "low", "xhigh", "minimal", "none", "thinking")
+SETTING_PATTERN = rf"_((?i:{'|'.join(SETTING_WORDS)})|\d+[Kk])$"
+
+_REQUIRED_FIELDS = ("member", "benchmark", "name", "score_column", "scale", "unit", "higher_is_better")
+_OPTIONAL_FIELDS = ("stderr_column", "description")
+_BENCHMARK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d*)?$"
+
+SCORE_SCHEMA: dict[str, pl.DataType] = {
+    "benchmark": pl.String(),
+    "benchmark_name": pl.String(),
+    "model_version": pl.String(),
+    "base_version": pl.String(),
+    "setting": pl.String(),
+    "model_name": pl.String(),
+    "model_key": pl.String(),
+    "score": pl.Float64(),
+    "unit": pl.String(),
+    "score_fraction": pl.Float64(),
+    "stderr": pl.Float64(),
+    "release_date": pl.Date(),
+    "organization": pl.String(),
+    "member": pl.String(),
+    "row_number": pl.Int64(),
+    "source": pl.String(),
+}
+UNMATCHED_SCHEMA: dict[str, pl.DataType] = {"member": pl.String(), "model_version": pl.String()}
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One zip member as described in `pipelines/benchmarks.yaml`: where its score is and what unit it is in."""
+
+    member: str
+    benchmark: str
+    name: str
+    score_column: str
+    stderr_column: str | None
+    scale: float
+    unit: str
+    higher_is_better: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreTables:
+    scores: pl.DataFrame
+    rejections: pl.DataFrame
+    unmatched: pl.DataFrame
+
+
+def _entry_error(path: Path, index: int, entry: Any, field: str, problem: str) -> ValueError:
+    label = entry.get("member") or entry.get("benchmark") if isinstance(entry, dict) else None
+    return ValueError(f"{path}: benchmarks[{index}] ({label or 'unnamed'}): field {field!r} {problem}")
+
+
+def _benchmark(path: Path, index: int, entry: Any) -> Benchmark:
+    """One validated yaml entry; a typo or a wrong type should stop the pipeline, not silently drop a benchmark."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{path}: benchmarks[{index}] must be a mapping, got {type(entry).__name__}")
+    for field in _REQUIRED_FIELDS:
+        if entry.get(field) is None:
+            raise _entry_error(path, index, entry, field, "is required")
+    unknown = set(entry) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS)
+    if unknown:
+        raise _entry_error(path, index, entry, sorted(unknown)[0], f"is not a known field; known: {_REQUIRED_FIELDS}")
+    for field in ("member", "benchmark", "name", "score_column", "unit"):
+        if not isinstance(entry[field], str) or not entry[field].strip():
+            raise _entry_error(path, index, entry, field, f"must be a non-empty string, got {entry[field]!r}")
+    if not _BENCHMARK_ID.match(entry["benchmark"]):
+        raise _entry_error(path, index, entry, "benchmark", f"must be snake_case, got {entry['benchmark']!r}")
+    stderr = entry.get("stderr_column")
+    if stderr is not None and (not isinstance(stderr, str) or not stderr.strip()):
+        raise _entry_error(path, index, entry, "stderr_column", f"must be a column name or null, got {stderr!r}")
+    scale = entry["scale"]
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+        raise _entry_error(path, index, entry, "scale", f"must be a positive number, got {scale!r}")
+    if not isinstance(entry["higher_is_better"], bool):
+        raise _entry_error(
+            path, index, entry, "higher_is_better", f"must be true or false, got {entry['higher_is_better']!r}"
+        )
+    description = entry.get("description") or ""
+    if not isinstance(description, str):
+        raise _entry_error(path, index, entry, "description", f"must be a string, got {description!r}")
+    return Benchmark(
+        member=entry["member"],
+        benchmark=entry["benchmark"],
+        name=entry["name"],
+        score_column=entry["score_column"],
+        stderr_column=stderr,
+        scale=float(scale),
+        unit=entry["unit"],
+        higher_is_better=entry["higher_is_better"],
+        description=description.strip(),
+    )
+
+
+def load_benchmarks(path: Path = BENCHMARKS_FILE) -> dict[str, Benchmark]:
+    """The benchmark table keyed by zip member, validated (required fields, types, unique members and ids)."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = document.get("benchmarks") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a top-level 'benchmarks:' list")
+    benchmarks: dict[str, Benchmark] = {}
+    ids: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        benchmark = _benchmark(path, index, entry)
+        if benchmark.member in benchmarks:
+            raise _entry_error(path, index, entry, "member", f"repeats {benchmark.member!r}")
+        if benchmark.benchmark in ids:
+            raise _entry_error(
+                path, index, entry, "benchmark", f"repeats id {benchmark.benchmark!r} (also {ids[benchmark.benchmark]})"
+            )
+        benchmarks[benchmark.member] = benchmark
+        ids[benchmark.benchmark] = benchmark.member
+    return benchmarks
+
+
+def read_benchmark_zip(path: Path) -> pl.DataFrame:
+    """Every CSV member of the zip as text, stacked diagonally, with `_member` and `_row_number` first.
+
+    Members are listed, not assumed, so a new benchmark shows up without a code change; a member that is not a
+    parseable CSV keyed by `Model version` stops the load, because silently skipping it would lose a benchmark.
+    """
+    path = Path(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{path}: not a readable zip file ({exc})") from exc
+    frames: list[pl.DataFrame] = []
+    seen: set[str] = set()
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or info.filename.startswith("__MACOSX/"):
+                continue
+            name = PurePosixPath(info.filename).name
+            if not name.lower().endswith(".csv"):
+                logger.warning("%s: skipping member %s, which is not a CSV", path, info.filename)
+                continue
+            if name in seen:
+                raise ValueError(f"{path}: member {name!r} appears twice (in different folders)")
+            seen.add(name)
+            try:
+                frame = pl.read_csv(
+                    archive.read(info), infer_schema=False, quote_char='"', separator=",", encoding="utf8"
+                )
+            except (pl.exceptions.PolarsError, zipfile.BadZipFile) as exc:
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ValueError(f"{path}: member {name!r} is not a parseable CSV: {first_line}") from exc
+            frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns if c.startswith("\ufeff")})
+            if VERSION_COLUMN not in frame.columns:
+                raise ValueError(f"{path}: member {name!r} has no {VERSION_COLUMN!r} column; found {frame.columns[:8]}")
+            frames.append(
+                frame.with_row_index("_row_number", offset=1).select(
+                    pl.lit(name).alias("_member"), pl.col("_row_number").cast(pl.Int64), pl.exclude("_row_number")
+                )
+            )
+    if not frames:
+        raise ValueError(f"{path}: no CSV members")
+    return pl.concat(frames, how="diagonal")
+
+
+def split_setting_expr(column: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(base version, setting) of a version id: `o3-2025-04-16_high` -> (`o3-2025-04-16`, `high`); no setting -> null.
+
+    Settings are effort levels and token budgets, so scores of one model at several settings can be grouped.
+    """
+    expr = pl.col(column) if isinstance(column, str) else column
+    setting = expr.str.extract(SETTING_PATTERN, 1)
+    base = pl.when(setting.is_not_null()).then(expr.str.replace(SETTING_PATTERN, "")).otherwise(expr)
+    return base.alias("base_version"), setting.alias("setting")
+
+
+def _member_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """One member's rows without the columns other members brought into the diagonal concat (all null here)."""
+    return frame.select([c for c in frame.columns if c.startswith("_") or frame[c].null_count() < frame.height])
+
+
+def _member_rejection(rejections: Rejections, column_name: str, reason: str) -> None:
+    """One rejection row for a whole member (no row number, no value)."""
+    frame = pl.DataFrame(
+        {"_row_number": [None], column_name: [None]}, schema={"_row_number": pl.Int64, column_name: pl.String}
+    )
+    rejections.add(frame, column_name, pl.Series([True]), reason)
+
+
+def _values(
+    frame: pl.DataFrame, column: str, label: str, benchmark: Benchmark, rejections: Rejections, *, what: str
+) -> pl.Series:
+    """`column` as Float64 in the benchmark's unit; bad cells are recorded under `label` and become null.
+
+    Empty cells and null markers are missing, not bad. `77.0%` is always percent; other numbers are divided by the
+    yaml scale. Fractions must land in [0, 1]: anything else means the scale is wrong or the cell is.
+    """
+    checked = frame.select("_row_number", pl.col(column).str.strip_chars().alias(label))
+    text = checked[label]
+    missing = text.is_null() | text.is_in(NULL_MARKERS)
+    percent = text.str.ends_with("%").fill_null(False)
+    body = text.str.strip_suffix("%").str.strip_chars()
+    body = pl.select(
+        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
+    ).to_series()
+    number = body.cast(pl.Float64, strict=False)
+    unparsable = ~missing & number.is_null()
+    rejections.add(checked, label, unparsable, f"{what} is not a number")
+    non_finite = ~missing & ~unparsable & ~number.is_finite()
+    rejections.add(checked, label, non_finite, f"{what} is not a finite number")
+    valid = ~missing & ~unparsable & ~non_finite
+    if benchmark.unit != "fraction":
+        wrong_percent = valid & percent
+        rejections.add(checked, label, wrong_percent, f"{what} is a percent but the unit is {benchmark.unit}")
+        valid = valid & ~wrong_percent
+    value = pl.select(pl.when(percent).then(number / 100).otherwise(number / benchmark.scale)).to_series()
+    if what == "standard error":
+        negative = valid & (value < 0)
+        rejections.add(checked, label, negative, "standard error is negative")
+        valid = valid & ~negative
+    elif benchmark.unit == "fraction":
+        outside = valid & ((value < 0) | (value > 1))
+        reason = f"score outside [0, 1] after dividing by {benchmark.scale:g}; check pipelines/benchmarks.yaml"
+        rejections.add(checked, label, outside, reason)
+        valid = valid & ~outside
+    return pl.select(pl.when(valid).then(value).otherwise(None)).to_series().alias(column)
+
+
+def _fallback_benchmark(member: str, frame: pl.DataFrame, rejections: Rejections) -> Benchmark | None:
+    """A member missing from the yaml: an Epoch-run `mean_score` file is usable as a fraction; others are skipped."""
+    if FALLBACK_SCORE_COLUMN in frame.columns:
+        stem = PurePosixPath(member).stem
+        logger.warning(
+            "benchmark_data: %s is not described in %s; reading %s as a fraction with id %r",
+            member,
+            BENCHMARKS_FILE.name,
+            FALLBACK_SCORE_COLUMN,
+            stem,
+        )
+        return Benchmark(
+            member=member,
+            benchmark=stem,
+            name=stem,
+            score_column=FALLBACK_SCORE_COLUMN,
+            stderr_column="stderr" if "stderr" in frame.columns else None,
+            scale=1.0,
+            unit="fraction",
+            higher_is_better=True,
+            description="",
+        )
+    logger.warning("benchmark_data: skipping %s, not described in %s and has no mean_score", member, BENCHMARKS_FILE)
+    _member_rejection(
+        rejections, member, "benchmark file not described in pipelines/benchmarks.yaml; expected a mean_score column"
+    )
+    return None
+
+
+def _member_scores(member: str, frame: pl.DataFrame, benchmark: Benchmark, rejections: Rejections) -> pl.DataFrame:
+    """The scored rows of one member; missing scores are dropped quietly, bad ones are recorded."""
+    if benchmark.score_column not in frame.columns:
+        logger.warning("benchmark_data: %s has no values in score column %r", member, benchmark.score_column)
+        _member_rejection(
+            rejections,
+            f"{member}:{benchmark.score_column}",
+            "score column missing or empty; check score_column in pipelines/benchmarks.yaml",
+        )
+        return pl.DataFrame(schema=SCORE_SCHEMA)
+    frame = frame.with_columns(pl.col(VERSION_COLUMN).str.strip_chars().alias("_version"))
+    score_text = frame[benchmark.score_column].str.strip_chars()
+    has_score = score_text.is_not_null() & ~score_text.is_in(NULL_MARKERS)
+    no_version = frame["_version"].is_null() | (frame["_version"] == "")
+    rejections.add(
+        frame.rename({"_version": f"{member}:{VERSION_COLUMN}"}),
+        f"{member}:{VERSION_COLUMN}",
+        no_version & has_score,
+        "empty Model version; the score cannot be attributed to a model",
+    )
+    frame = frame.filter(~no_version)
+
+    label = f"{member}:{benchmark.score_column}"
+    score = _values(frame, benchmark.score_column, label, benchmark, rejections, what="score")
+    if benchmark.stderr_column and benchmark.stderr_column in frame.columns:
+        stderr_label = f"{member}:{benchmark.stderr_column}"
+        stderr = _values(frame, benchmark.stderr_column, stderr_label, benchmark, rejections, what="standard error")
+    else:
+        stderr = pl.Series([None] * frame.height, dtype=pl.Float64)
+    if RELEASE_DATE_COLUMN in frame.columns:
+        date_label = f"{member}:{RELEASE_DATE_COLUMN}"
+        dated = frame.select("_row_number", pl.col(RELEASE_DATE_COLUMN).alias(date_label))
+        release_date = rejections.date(dated, date_label)
+    else:
+        release_date = pl.Series([None] * frame.height, dtype=pl.Date)
+    organization = (
+        frame[ORGANIZATION_COLUMN].str.strip_chars()
+        if ORGANIZATION_COLUMN in frame.columns
+        else pl.Series([None] * frame.height, dtype=pl.String)
+    )
+    base, setting = split_setting_expr("_version")
+    return (
+        frame.select(
+            pl.lit(benchmark.benchmark).alias("benchmark"),
+            pl.lit(benchmark.name).alias("benchmark_name"),
+            pl.col("_version").alias("model_version"),
+            base,
+            setting,
+            pl.lit(None, dtype=pl.String).alias("model_name"),
+            pl.lit(None, dtype=pl.String).alias("model_key"),
+            pl.Series("score", score, dtype=pl.Float64),
+            pl.lit(benchmark.unit).alias("unit"),
+            pl.lit(None, dtype=pl.Float64).alias("score_fraction"),
+            pl.Series("stderr", stderr, dtype=pl.Float64),
+            pl.Series("release_date", release_date, dtype=pl.Date),
+            pl.Series("organization", organization, dtype=pl.String),
+            pl.lit(member).alias("member"),
+            pl.col("_row_number").cast(pl.Int64).alias("row_number"),
+            pl.lit(SOURCE).alias("source"),
+        )
+        .filter(pl.col("score").is_not_null())
+        .with_columns(pl.when(pl.col("unit") == "fraction").then(pl.col("score")).alias("score_fraction"))
+    )
+
+
+def _eci_names(raw: pl.DataFrame) -> pl.DataFrame:
+    """Model version -> model name, from every member that publishes `Model name` (in practice ECI)."""
+    if NAME_COLUMN not in raw.columns:
+        return pl.DataFrame(schema={"_version": pl.String, "_name": pl.String})
+    return (
+        raw.select(
+            pl.col(VERSION_COLUMN).str.strip_chars().alias("_version"),
+            clean_name_expr(NAME_COLUMN).alias("_name"),
+        )
+        .filter(pl.col("_version").is_not_null() & (pl.col("_version") != ""))
+        .filter(pl.col("_name").is_not_null() & (pl.col("_name") != ""))
+        .unique(subset="_version", keep="first", maintain_order=True)
+    )
+
+
+def tidy_scores(raw: pl.DataFrame, benchmarks: dict[str, Benchmark] | None = None) -> ScoreTables:
+    """Scores of every member of the raw zip table, in each benchmark's unit, named through ECI.
+
+    Duplicate (benchmark, model_version) rows are kept: external files publish one row per scaffold, agent or
+    number of shots, and which one wins is a marts decision.
+    """
+    benchmarks = load_benchmarks() if benchmarks is None else benchmarks
+    rejections = Rejections(SOURCE)
+    parts: list[pl.DataFrame] = []
+    for member in raw["_member"].unique(maintain_order=True).to_list():
+        frame = _member_columns(raw.filter(pl.col("_member") == member))
+        benchmark = benchmarks.get(member) or _fallback_benchmark(member, frame, rejections)
+        if benchmark is not None:
+            parts.append(_member_scores(member, frame, benchmark, rejections))
+    scores = pl.concat([pl.DataFrame(schema=SCORE_SCHEMA), *parts], how="vertical")
+
+    names = dict(_eci_names(raw).iter_rows())
+    name_of = {"default": None, "return_dtype": pl.String}
+    scores = scores.with_columns(
+        pl.coalesce(
+            pl.col("model_version").replace_strict(names, **name_of),
+            pl.col("base_version").replace_strict(names, **name_of),
+        ).alias("model_name")
+    ).with_columns(model_key_expr("model_name").alias("model_key"))
+    unmatched = (
+        scores.filter(pl.col("model_name").is_null())
+        .select("member", "model_version")
+        .unique(maintain_order=True)
+        .cast(UNMATCHED_SCHEMA)
+    )
+    if unmatched.height:
+        logger.warning("benchmark_data: %d model versions have no model name in ECI", unmatched.height)
+    rejected = rejections.frame().cast(REJECTED_SCHEMA)
+    return ScoreTables(scores=scores, rejections=rejected, unmatched=unmatched)

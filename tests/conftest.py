@@ -1,0 +1,191 @@
+"""Shared fixtures: the source mirror on disk, and a local HTTP server over it that can misbehave on demand.
+
+Each fixture sits in its own section; add new ones below the last section.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import hashlib
+import http.server
+import mimetypes
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# -- the source mirror on disk ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def shared_sources() -> Path:
+    """The read-only copies of the published files, laid out as `<host>/<path>` (see its README)."""
+    configured = os.environ.get("SCALING_SOURCES_MIRROR")
+    if configured and Path(configured).expanduser().is_dir():
+        return Path(configured).expanduser().resolve()
+    default = (PROJECT_ROOT / ".." / "shared" / "sources").resolve()
+    if not default.is_dir():
+        pytest.fail(
+            f"the source mirror is missing: SCALING_SOURCES_MIRROR is {configured!r} (not a directory) and {default} "
+            "does not exist; point SCALING_SOURCES_MIRROR at a directory holding <host>/<path> copies of the sources"
+        )
+    return default
+
+
+# -- a local HTTP server over a mirror directory ----------------------------------------------------------------
+
+_CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".zip": "application/zip", ".json": "application/json"}
+_HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Error</title></head><body><h1>Not here</h1></body></html>\n"
+
+
+@dataclass
+class MirrorServer:
+    """A live HTTP mirror: files under `root` by URL path, with faults queued per path by `fault`.
+
+    `requests` lists `(method, path, headers)` for every request received, in order.
+    """
+
+    root: Path
+    base_url: str = ""
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    _faults: dict[str, deque[tuple[Any, ...]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fault(self, path: str, *actions: tuple[Any, ...]) -> None:
+        """Queue actions for `path`, one consumed per request: ("status", 500), ("html", 404), ("html", 200),
+        ("truncate", nbytes) (full Content-Length, first nbytes, then close), ("sleep", seconds) (before headers)."""
+        known = {"status", "html", "truncate", "sleep"}
+        for action in actions:
+            if action[0] not in known:
+                raise ValueError(f"unknown fault {action!r}; known: {sorted(known)}")
+        with self._lock:
+            self._faults.setdefault(path, deque()).extend(actions)
+
+    def url(self, path: str) -> str:
+        """The full URL of a path on this server."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def paths_requested(self, path: str) -> int:
+        """How many requests asked for `path`."""
+        return sum(1 for _, requested, _ in self.requests if requested == path)
+
+    def _next_fault(self, path: str) -> tuple[Any, ...] | None:
+        with self._lock:
+            queue = self._faults.get(path)
+            return queue.popleft() if queue else None
+
+
+class _MirrorHandler(http.server.BaseHTTPRequestHandler):
+    """Serves `server.mirror.root`; HTTP/1.0 so every response closes its connection (truncation is visible)."""
+
+    server_version = "test-mirror/1.0"
+    mirror: MirrorServer  # set on the subclass made per server
+
+    def do_GET(self) -> None:
+        self._serve(body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request log lines."""
+
+    def _serve(self, body: bool) -> None:
+        path = unquote(urlsplit(self.path).path)
+        self.mirror.requests.append((self.command, path, dict(self.headers.items())))
+        # the client may give up (read timeout) before the answer: expected in fault tests
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self._respond(path, body)
+
+    def _respond(self, path: str, body: bool) -> None:
+        fault = self.mirror._next_fault(path)
+        if fault is not None and fault[0] == "sleep":
+            time.sleep(float(fault[1]))
+            fault = None
+        if fault is not None and fault[0] == "status":
+            self._send(int(fault[1]), b"injected failure\n", "text/plain", body)
+            return
+        if fault is not None and fault[0] == "html":
+            self._send(int(fault[1]), _HTML_PAGE, "text/html; charset=utf-8", body)
+            return
+        file = self._file(path)
+        if file is None:
+            self._send(404, _HTML_PAGE, "text/html; charset=utf-8", body)
+            return
+        data = file.read_bytes()
+        etag = f'"{hashlib.sha256(data).hexdigest()}"'
+        headers = {"ETag": etag, "Last-Modified": email.utils.formatdate(file.stat().st_mtime, usegmt=True)}
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match and ("*" in if_none_match or etag in [t.strip() for t in if_none_match.split(",")]):
+            self._send(304, b"", None, False, headers)
+            return
+        content_type = _CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0]
+        if fault is not None and fault[0] == "truncate":
+            self._send(200, data, content_type, body, headers, send_only=int(fault[1]))
+            return
+        self._send(200, data, content_type, body, headers)
+
+    def _file(self, path: str) -> Path | None:
+        root = self.mirror.root.resolve()
+        candidate = (root / path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        return candidate
+
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str | None,
+        body: bool,
+        headers: dict[str, str] | None = None,
+        send_only: int | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if body and status != 304:
+            self.wfile.write(data if send_only is None else data[:send_only])
+        self.wfile.flush()
+        self.close_connection = True
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up mid-response are part of the tests: no tracebacks on stderr."""
+
+
+@pytest.fixture
+def http_mirror(shared_sources: Path) -> Iterator[MirrorServer]:
+    """A local HTTP server over the mirror (set `.root` to serve another directory), torn down after the test."""
+    mirror = MirrorServer(root=shared_sources)
+    handler = type("MirrorHandler", (_MirrorHandler,), {"mirror": mirror})
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    host, port = server.server_address[:2]
+    mirror.base_url = f"http://{host}:{port}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield mirror
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

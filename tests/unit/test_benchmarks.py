@@ -1,0 +1,328 @@
+"""The benchmark zip to tidy scores: the real 2026-01-20 zip from the source mirror, plus small synthetic zips."""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from pipelines.settings import PROJECT_ROOT
+from pipelines.tidy.benchmarks import (
+    BENCHMARKS_FILE,
+    ScoreTables,
+    load_benchmarks,
+    read_benchmark_zip,
+    split_setting_expr,
+    tidy_scores,
+)
+from pipelines.tidy.parse import REJECTED_SCHEMA
+
+ECI = "epoch_capabilities_index.csv"
+ECI_HEADER = "Model version,ECI Score,Release date,Organization,Model name\n"
+
+
+def _mirror() -> Path:
+    mirror = os.environ.get("SCALING_SOURCES_MIRROR")
+    if mirror and "://" not in mirror:
+        return Path(mirror).expanduser().resolve()
+    return (PROJECT_ROOT / ".." / "shared" / "sources").resolve()
+
+
+REAL_ZIP = _mirror() / "epoch.ai" / "data" / "benchmark_data.zip"
+
+
+@pytest.fixture(scope="module")
+def real_raw() -> pl.DataFrame:
+    if not REAL_ZIP.exists():
+        pytest.skip(f"source mirror not found at {REAL_ZIP}")
+    return read_benchmark_zip(REAL_ZIP)
+
+
+@pytest.fixture(scope="module")
+def real(real_raw: pl.DataFrame) -> ScoreTables:
+    return tidy_scores(real_raw)
+
+
+def _zip(tmp_path: Path, members: dict[str, str | bytes], name: str = "benchmark_data.zip") -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in members.items():
+            archive.writestr(member, text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+# --- the real zip -------------------------------------------------------------------------------------------------
+
+
+def test_real_zip_members_are_all_described(real_raw: pl.DataFrame) -> None:
+    members = real_raw["_member"].unique().to_list()
+    assert len(members) == 45
+    assert set(members) <= set(load_benchmarks()), "every member of the zip should be in pipelines/benchmarks.yaml"
+    assert real_raw.columns[:3] == ["_member", "_row_number", "Model version"]
+    assert real_raw["_row_number"].dtype == pl.Int64
+    assert all(dtype == pl.String for name, dtype in real_raw.schema.items() if name != "_row_number")
+    assert real_raw.height == 3690
+    gpqa = real_raw.filter(pl.col("_member") == "gpqa_diamond.csv")
+    assert gpqa["_row_number"].to_list() == list(range(1, 146))
+
+
+def test_real_zip_scores(real: ScoreTables) -> None:
+    scores = real.scores
+    assert scores.height == 3034
+    assert scores["benchmark"].n_unique() == 45
+    assert scores["score"].null_count() == 0
+    assert scores.columns == [
+        "benchmark", "benchmark_name", "model_version", "base_version", "setting", "model_name", "model_key",
+        "score", "unit", "score_fraction", "stderr", "release_date", "organization", "member", "row_number",
+        "source",
+    ]  # fmt: skip
+    assert scores.schema["release_date"] == pl.Date
+    assert set(scores["source"]) == {"benchmark_data"}
+
+    gpqa = scores.filter(pl.col("benchmark") == "gpqa_diamond")
+    assert gpqa.height == 145
+    assert gpqa["benchmark_name"][0] == "GPQA Diamond"
+    assert gpqa["score_fraction"].is_between(0, 1).all()
+    assert gpqa["stderr"].null_count() == 0
+
+    fractions = scores.filter(pl.col("unit") == "fraction")
+    assert fractions["score_fraction"].is_between(0, 1).all()
+    others = scores.filter(pl.col("unit") != "fraction")
+    assert others["score_fraction"].null_count() == others.height == 282 + 33 + 27  # eci, metr, webdev arena
+    units = dict(scores.group_by("benchmark").agg(pl.col("unit").first()).iter_rows())
+    assert units["eci"] == "index"
+    assert units["webdev_arena"] == "elo"
+    assert units["metr_time_horizons"] == "minutes"
+    assert units["aider_polyglot"] == "fraction"
+    # 0-100 files are divided by 100; geobench points by the 5000 a round is worth.
+    aider = scores.filter(pl.col("benchmark") == "aider_polyglot")
+    assert aider["score"].max() == pytest.approx(0.88)
+    assert scores.filter(pl.col("benchmark") == "geobench")["score"].max() == pytest.approx(4333 / 5000)
+
+
+def test_real_zip_duplicates_are_kept(real: ScoreTables) -> None:
+    """External files publish one row per scaffold, agent or shots: 659 rows repeat a (benchmark, version)."""
+    scores = real.scores
+    assert scores.height - scores.select("benchmark", "model_version").unique().height == 659
+    terminal = scores.filter(pl.col("benchmark") == "terminal_bench")
+    assert terminal.height == 67
+    assert terminal["model_version"].n_unique() == 26
+
+
+def test_real_zip_rejections(real: ScoreTables) -> None:
+    """No cell fails to parse; the 414 rejections are scored rows with an empty `Model version`."""
+    rejections = real.rejections
+    assert rejections.schema == REJECTED_SCHEMA
+    assert rejections.height == 414
+    assert set(rejections["reason"]) == {"empty Model version; the score cannot be attributed to a model"}
+    bool_q = rejections.filter(pl.col("column_name") == "bool_q_external.csv:Model version")
+    assert bool_q.height == 70
+
+
+def test_real_zip_eci_names(real: ScoreTables) -> None:
+    """Every version is listed in ECI, but ECI leaves `Model name` empty for 95 versions, 93 of them scored."""
+    scores = real.scores
+    assert scores.filter(pl.col("benchmark") == "eci")["model_name"].null_count() == 0
+    assert real.unmatched.columns == ["member", "model_version"]
+    assert real.unmatched.height == 203
+    assert real.unmatched["model_version"].n_unique() == 93
+    assert scores["model_name"].null_count() == 233
+    named = scores.filter(pl.col("model_name").is_not_null())
+    assert named["model_key"].null_count() == 0
+    o3 = scores.filter(pl.col("model_version") == "o3-2025-04-16_high")
+    assert set(o3["model_name"]) == {"o3"}
+    assert set(o3["model_key"]) == {"o3"}
+
+
+def test_real_zip_settings(real: ScoreTables) -> None:
+    scores = real.scores
+    assert scores["setting"].null_count() == 2525
+    qwen = scores.filter(pl.col("model_version") == "Qwen-1_8B")
+    assert qwen.height > 0
+    assert set(qwen["base_version"]) == {"Qwen-1_8B"}
+    assert qwen["setting"].null_count() == qwen.height
+
+
+# --- setting split ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "base", "setting"),
+    [
+        ("o3-2025-04-16_high", "o3-2025-04-16", "high"),
+        ("claude-3-7-sonnet-20250219_32K", "claude-3-7-sonnet-20250219", "32K"),
+        ("gemini-2.5-flash_16k", "gemini-2.5-flash", "16k"),
+        ("gpt-5-2025-08-07_minimal", "gpt-5-2025-08-07", "minimal"),
+        ("gpt-5.2-2025-12-11_xhigh", "gpt-5.2-2025-12-11", "xhigh"),
+        ("deepseek-v3.1_thinking", "deepseek-v3.1", "thinking"),
+        ("Qwen-1_8B", "Qwen-1_8B", None),
+        ("open_llama_7b", "open_llama_7b", None),
+        ("phi-1_5", "phi-1_5", None),
+        ("MiniCPM-V-2_6", "MiniCPM-V-2_6", None),
+        ("VideoChat-Flash-Qwen2-7B_res448", "VideoChat-Flash-Qwen2-7B_res448", None),
+        ("video_chat2_mistral", "video_chat2_mistral", None),
+        ("InternVL2_5-78B", "InternVL2_5-78B", None),
+        ("gpt-4o-2024-08-06", "gpt-4o-2024-08-06", None),
+    ],
+)
+def test_split_setting(version: str, base: str, setting: str | None) -> None:
+    base_expr, setting_expr = split_setting_expr("v")
+    row = pl.DataFrame({"v": [version]}).select(base_expr, setting_expr).row(0)
+    assert row == (base, setting)
+
+
+# --- synthetic zips -----------------------------------------------------------------------------------------------
+
+
+def test_bom_is_stripped(tmp_path: Path) -> None:
+    path = _zip(tmp_path, {"gpqa_diamond.csv": "\ufeffModel version,mean_score,stderr\no3-2025-04-16_high,0.8,0.02\n"})
+    raw = read_benchmark_zip(path)
+    assert "Model version" in raw.columns
+    assert not any(c.startswith("\ufeff") for c in raw.columns)
+    scores = tidy_scores(raw).scores
+    assert scores.select("model_version", "score", "stderr").row(0) == ("o3-2025-04-16_high", 0.8, 0.02)
+
+
+def test_percent_strings_are_percent(tmp_path: Path) -> None:
+    path = _zip(
+        tmp_path,
+        {
+            "gpqa_diamond.csv": "Model version,mean_score,Release date\na,77.0%,2025-01-02\nb,0.5,2025-01-03\n",
+            "aider_polyglot_external.csv": "Model version,Percent correct\na,77.0%\nb,50\n",
+            ECI: ECI_HEADER + "a,100,2025-01-02,Org,Model A\nb,,2025-01-03,Org,Model B\n",
+        },
+    )
+    scores = tidy_scores(read_benchmark_zip(path)).scores
+    gpqa = scores.filter(pl.col("benchmark") == "gpqa_diamond").sort("model_version")
+    assert gpqa["score"].to_list() == pytest.approx([0.77, 0.5])
+    assert gpqa["score_fraction"].to_list() == pytest.approx([0.77, 0.5])
+    assert gpqa["model_name"].to_list() == ["Model A", "Model B"]
+    assert gpqa["model_key"].to_list() == ["model a", "model b"]
+    assert str(gpqa["release_date"][0]) == "2025-01-02"
+    aider = scores.filter(pl.col("benchmark") == "aider_polyglot").sort("model_version")
+    assert aider["score"].to_list() == pytest.approx([0.77, 0.5])
+    # ECI keeps its own unit; the version with an empty ECI score is missing, not rejected.
+    eci = scores.filter(pl.col("benchmark") == "eci")
+    assert eci.select("model_version", "score", "unit").rows() == [("a", 100.0, "index")]
+    assert eci["score_fraction"].to_list() == [None]
+
+
+def test_broken_member_names_the_member(tmp_path: Path) -> None:
+    path = _zip(tmp_path, {"gpqa_diamond.csv": "Model version,mean_score\na,0.5\n", "broken.csv": b"a,b\n\xff\xfe,1\n"})
+    with pytest.raises(ValueError, match=r"broken\.csv") as error:
+        read_benchmark_zip(path)
+    assert "benchmark_data.zip" in str(error.value)
+
+
+def test_member_without_model_version_names_the_member(tmp_path: Path) -> None:
+    path = _zip(tmp_path, {"model_versions.csv": "id,name\n1,x\n"})
+    with pytest.raises(ValueError, match=r"model_versions\.csv.*'Model version'"):
+        read_benchmark_zip(path)
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "benchmark_data.zip"
+    path.write_text("<html>404</html>")
+    with pytest.raises(ValueError, match="not a readable zip"):
+        read_benchmark_zip(path)
+
+
+def test_bad_cells_are_rejected_with_row_numbers(tmp_path: Path) -> None:
+    path = _zip(
+        tmp_path,
+        {
+            "gpqa_diamond.csv": (
+                "Model version,mean_score,stderr,Release date\n"
+                "a,0.5,0.01,2025-01-01\n"
+                "b,abc,0.01,2025-01-01\n"  # row 2: bad score
+                "c,,0.01,2025-01-01\n"  # row 3: missing score, not a rejection
+                "d,1.5,0.01,2025-01-01\n"  # row 4: outside [0, 1]
+                "e,0.4,x,Jan 2025\n"  # row 5: bad stderr and date, score kept
+                ",0.3,,\n"  # row 6: score without a model version
+            ),
+        },
+    )
+    tables = tidy_scores(read_benchmark_zip(path))
+    assert tables.scores["model_version"].to_list() == ["a", "e"]
+    assert tables.scores.filter(pl.col("model_version") == "e").select("stderr", "release_date").row(0) == (
+        None,
+        None,
+    )
+    rejected = tables.rejections.sort("row_number").select("column_name", "row_number", "raw_value").rows()
+    assert rejected == [
+        ("gpqa_diamond.csv:mean_score", 2, "abc"),
+        ("gpqa_diamond.csv:mean_score", 4, "1.5"),
+        ("gpqa_diamond.csv:stderr", 5, "x"),
+        ("gpqa_diamond.csv:Release date", 5, "Jan 2025"),
+        ("gpqa_diamond.csv:Model version", 6, None),
+    ]
+    assert set(tables.rejections["source"]) == {"benchmark_data"}
+    # No ECI member: every scored version is unmatched.
+    assert tables.unmatched.rows() == [("gpqa_diamond.csv", "a"), ("gpqa_diamond.csv", "e")]
+
+
+def test_undescribed_members(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = _zip(
+        tmp_path,
+        {
+            "new_bench.csv": "Model version,mean_score,stderr\nx_high,0.25,0.01\n",
+            "mystery_external.csv": "Model version,Points\nx,12\n",
+            ECI: ECI_HEADER + "x,100,2025-01-02,Org,Model X\n",
+        },
+    )
+    with caplog.at_level(logging.WARNING, logger="pipelines.tidy.benchmarks"):
+        tables = tidy_scores(read_benchmark_zip(path))
+    new = tables.scores.filter(pl.col("member") == "new_bench.csv")
+    assert new.select("benchmark", "benchmark_name", "base_version", "setting", "model_name", "score_fraction").row(
+        0
+    ) == ("new_bench", "new_bench", "x", "high", "Model X", 0.25)
+    assert "new_bench.csv" in caplog.text
+    assert tables.scores.filter(pl.col("member") == "mystery_external.csv").height == 0
+    mystery = tables.rejections.filter(pl.col("column_name") == "mystery_external.csv")
+    assert mystery.height == 1
+    assert mystery["reason"][0] == (
+        "benchmark file not described in pipelines/benchmarks.yaml; expected a mean_score column"
+    )
+
+
+# --- the yaml -----------------------------------------------------------------------------------------------------
+
+
+def test_yaml_is_valid_and_complete() -> None:
+    benchmarks = load_benchmarks()
+    assert len(benchmarks) == 45
+    assert benchmarks["gpqa_diamond.csv"].benchmark == "gpqa_diamond"
+    assert benchmarks[ECI].unit == "index"
+    assert all(b.higher_is_better for b in benchmarks.values())
+    assert all(b.member == member for member, b in benchmarks.items())
+
+
+def _write_yaml(tmp_path: Path, edit: dict[str, object]) -> Path:
+    document = yaml.safe_load(BENCHMARKS_FILE.read_text(encoding="utf-8"))
+    document["benchmarks"][1].update(edit)
+    path = tmp_path / "benchmarks.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"score_column": None}, r"aider_polyglot_external\.csv.*'score_column' is required"),
+        ({"scale": 0}, r"aider_polyglot_external\.csv.*'scale' must be a positive number"),
+        ({"scale": "100"}, r"'scale' must be a positive number"),
+        ({"higher_is_better": "yes"}, r"'higher_is_better' must be true or false"),
+        ({"benchmark": "Aider Polyglot"}, r"'benchmark' must be snake_case"),
+        ({"benchmark": "adversarial_nli"}, r"'benchmark' repeats id 'adversarial_nli'"),
+        ({"member": "adversarial_nli_external.csv"}, r"'member' repeats"),
+        ({"score_colum": "x"}, r"'score_colum' is not a known field"),
+    ],
+)
+def test_yaml_loader_rejects_bad_entries(tmp_path: Path, edit: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_benchmarks(_write_yaml(tmp_path, edit))

@@ -1,0 +1,86 @@
+"""The log-linear fit recovers known growth rates, CIs cover the truth, and too few points is not a number."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.fits import InsufficientData, decimal_year, fit_log_linear, fits_frame, trend_row
+
+
+def synthetic(slope: float, n: int, noise: float, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(2010, 2025, n)
+    return x, 20 + slope * (x - 2010) + rng.normal(0, noise, n)
+
+
+def test_recovers_known_slope_and_ci_covers_it() -> None:
+    x, y = synthetic(slope=0.6, n=400, noise=0.5)
+    fit = fit_log_linear(x, y)
+    assert fit.n == 400
+    assert fit.slope_oom_per_year == pytest.approx(0.6, abs=0.02)
+    assert fit.slope_ci_low < 0.6 < fit.slope_ci_high
+    # OLS slope standard error here is about 0.5 / (sd(x) * sqrt(n)) = 0.0058: a 90% CI is about ±0.0095
+    assert 0.01 < fit.slope_ci_high - fit.slope_ci_low < 0.03
+    assert fit.growth_per_year == pytest.approx(10**0.6, rel=0.05)
+    assert fit.doubling_months == pytest.approx(12 * math.log10(2) / fit.slope_oom_per_year)
+    assert 0.8 < fit.r2 < 1
+    assert fit.residual_sd == pytest.approx(0.5, rel=0.1)
+
+
+def test_bootstrap_is_reproducible_with_the_seed() -> None:
+    x, y = synthetic(slope=0.3, n=50, noise=1.0)
+    assert fit_log_linear(x, y) == fit_log_linear(x, y)
+    assert fit_log_linear(x, y, seed=2).slope_ci_low != fit_log_linear(x, y).slope_ci_low
+
+
+def test_exact_line_has_zero_width_ci() -> None:
+    x = np.linspace(2000, 2020, 30)
+    fit = fit_log_linear(x, 1 + 0.5 * x)
+    assert fit.slope_oom_per_year == pytest.approx(0.5)
+    assert fit.slope_ci_low == pytest.approx(0.5) and fit.slope_ci_high == pytest.approx(0.5)
+    assert fit.r2 == pytest.approx(1.0)
+
+
+def test_too_few_points_raise_instead_of_a_number() -> None:
+    x, y = synthetic(slope=0.5, n=9, noise=0.1)
+    with pytest.raises(InsufficientData, match="9 points"):
+        fit_log_linear(x, y)
+    with pytest.raises(InsufficientData, match="same date"):
+        fit_log_linear(np.full(20, 2020.0), np.arange(20.0))
+
+
+def test_non_finite_points_are_left_out() -> None:
+    x, y = synthetic(slope=0.5, n=30, noise=0.1)
+    y[:5] = np.nan
+    assert fit_log_linear(x, y).n == 25
+
+
+def test_decimal_year() -> None:
+    dates = pl.Series("d", [date(2020, 1, 1), date(2020, 7, 2), date(2021, 12, 31)])
+    assert decimal_year(dates).to_list() == pytest.approx([2020.0, 2020 + 183 / 366, 2021 + 364 / 365])
+
+
+def test_trend_row_names_the_gap_when_data_is_short() -> None:
+    points = pl.DataFrame({"publication_date": [date(2020, 1, 1), date(2021, 1, 1)], "value": [1e20, 1e21]})
+    row = trend_row(points, metric="m", subset="s", window_start=date(2010, 1, 1), window_end=date(2025, 1, 1),
+                    window_kind="full", snapshot="x")
+    assert row["status"].startswith("insufficient data") and row["growth_per_year"] is None and row["n"] == 2
+    assert fits_frame([row]).height == 1
+
+
+def test_trend_row_doubling_ci_swaps_bounds() -> None:
+    x, y = synthetic(slope=0.6, n=200, noise=0.4)
+    start = date(2010, 1, 1)
+    dates = [date.fromordinal(start.toordinal() + int((v - 2010) * 365.25)) for v in x]
+    points = pl.DataFrame({"publication_date": dates, "value": 10**y})
+    row = trend_row(points, metric="m", subset="s", window_start=start, window_end=date(2026, 1, 1),
+                    window_kind="full", snapshot="x")
+    assert row["status"] == "ok"
+    assert row["growth_ci_low"] < row["growth_per_year"] < row["growth_ci_high"]
+    assert row["doubling_months_ci_low"] < row["doubling_months"] < row["doubling_months_ci_high"]
+    assert row["doubling_months"] == pytest.approx(12 * math.log10(2) / 0.6, rel=0.05)
