@@ -494,7 +494,7 @@ class Fetcher:
         self, target: _Target, attempts: list[FetchAttempt], history: tuple[RequestHistory, ...], when: datetime
     ) -> None:
         for entry in history:
-            error = _error_text(entry.error) if entry.error is not None else None
+            error = _error_text(entry.error) if entry.error is not None else f"HTTP {entry.status}"
             self._append(target, attempts, "retried", None, error=error, status=entry.status, fetched_at=when)
 
     def _log_retry_history(
@@ -527,7 +527,7 @@ class Fetcher:
             for chunk in response.iter_content(chunk_size=1 << 16):
                 buffer.write(chunk)
         except _BODY_ERRORS as exc:
-            return f"after {buffer.tell()} bytes: {_error_text(exc)}"
+            return _error_text(exc)
         body = buffer.getvalue()
         expected = response.headers.get("Content-Length", "")
         encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
@@ -601,14 +601,18 @@ def _find_max_retry(exc: BaseException) -> MaxRetryError | None:
 
 
 def _error_text(error: BaseException | Any) -> str:
-    """A short one-line description of an exception (urllib3's reason when it wraps one)."""
-    if isinstance(error, BaseException):
-        max_retry = _find_max_retry(error)
-        if max_retry is not None and max_retry.reason is not None:
-            error = max_retry.reason
-        text = str(error) or type(error).__name__
-        return f"{type(error).__name__}: {text}" if type(error).__name__ not in text else text
-    return str(error)
+    """A short one-line description of an exception: the innermost wrapped cause (urllib3's reason, the
+    protocol error behind a requests exception), without the tuple noise of its args."""
+    if not isinstance(error, BaseException):
+        return str(error)
+    max_retry = _find_max_retry(error)
+    if max_retry is not None and max_retry.reason is not None:
+        error = max_retry.reason
+    while error.args and isinstance(error.args[0], BaseException):
+        error = error.args[0]
+    text = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+    name = type(error).__name__
+    return text if name in text else f"{name}: {text or name}"
 
 
 def _looks_like_html(body: bytes) -> bool:
@@ -668,7 +672,7 @@ def _validate_zip(source: Source, body: bytes) -> None:
             if problems:
                 raise _Invalid("sent a zip archive with bad CSV members: " + "; ".join(problems))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
-        raise _Invalid(f"sent a truncated or corrupt zip archive ({exc})") from exc
+        raise _Invalid(f"sent a truncated or corrupt zip archive of {len(body)} bytes ({exc})") from exc
 
 
 def _store(directory: Path, name: str, body: bytes) -> Path:

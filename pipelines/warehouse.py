@@ -119,12 +119,23 @@ def replace_rejections(
     return frame.height
 
 
+def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """A query's result as a Polars frame (DuckDB 2 returns frames from relations, not from `execute`)."""
+    return con.sql(sql, params=params).pl()
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, with the result fully consumed (DuckDB 2 refuses new work on a half-read result)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
-    return con.execute(f'select * from {schema}."{table}"').pl()
+    return query_frame(con, f'select * from {schema}."{table}"')
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()
+    found = first_row(
+        con, "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    )
     return bool(found and found[0])

@@ -12,6 +12,7 @@ import polars as pl
 from pipelines.charts.page import Page, Snapshot, render_page, write_atomic, write_vendor_bundle
 from pipelines.fits import decimal_year
 from pipelines.sources import SOURCES_BY_NAME
+from pipelines.warehouse import first_row, query_frame
 
 HEADLINE_FIT = ("training_compute", "notable", "full")
 
@@ -30,11 +31,13 @@ def load_snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
         select source, sha256, fetched_at, last_modified from latest where rank = 1 order by source
         """
     ).fetchall()
-    tables = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema='raw'")
-              .fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute("select table_name from information_schema.tables where table_schema='raw'").fetchall()
+    }
     snapshots = []
     for source, sha256, fetched_at, last_modified in rows:
-        count = con.execute(f"select count(*) from raw.{source}").fetchone()[0] if source in tables else None
+        count = first_row(con, f"select count(*) from raw.{source}")[0] if source in tables else None
         url = SOURCES_BY_NAME[source].url if source in SOURCES_BY_NAME else ""
         snapshots.append(Snapshot(source, url, sha256, fetched_at, last_modified, count))
     return snapshots
@@ -42,9 +45,9 @@ def load_snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
 
 def headline_fit(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     metric, subset, kind = HEADLINE_FIT
-    frame = con.execute(
-        "select * from trends.fits where metric = ? and subset = ? and window_kind = ?", [metric, subset, kind]
-    ).pl()
+    frame = query_frame(
+        con, "select * from trends.fits where metric = ? and subset = ? and window_kind = ?", [metric, subset, kind]
+    )
     if frame.height != 1:
         raise ValueError(f"trends.fits holds {frame.height} rows for {HEADLINE_FIT}; expected exactly one")
     return frame.row(0, named=True)
@@ -101,14 +104,15 @@ def build_index(con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: dat
     """Write `index.html` (and the offline Vega bundle) from the warehouse; returns the page path."""
     built_at = built_at or datetime.now(UTC)
     fit = headline_fit(con)
-    models = con.execute(
+    models = query_frame(
+        con,
         """
         select model_name, organization, domain, publication_date, training_compute_flop, is_frontier_top10
         from marts.models
         where in_notable_models and training_compute_flop is not null and publication_date is not null
         order by publication_date
-        """
-    ).pl()
+        """,
+    )
     page = Page(
         title="AI scaling at a glance",
         intro="How fast AI training grows per year, from Epoch AI's public data, rebuilt reproducibly.",

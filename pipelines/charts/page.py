@@ -99,9 +99,9 @@ def write_atomic(path: Path, text: str) -> None:
 def _provenance(snapshots: list[Snapshot]) -> str:
     rows = "".join(
         "<tr>"
-        f"<td>{html.escape(s.source)}</td><td><a href=\"{html.escape(s.url)}\">{html.escape(s.url)}</a></td>"
+        f'<td>{html.escape(s.source)}</td><td><a href="{html.escape(s.url)}">{html.escape(s.url)}</a></td>'
         f"<td>{html.escape(s.last_modified or '')}</td><td>{s.fetched_at:%Y-%m-%d %H:%M} UTC</td>"
-        f"<td>{'' if s.rows is None else f'{s.rows:,}'}</td><td class=\"sha\">{html.escape(s.sha256)}</td>"
+        f'<td>{"" if s.rows is None else f"{s.rows:,}"}</td><td class="sha">{html.escape(s.sha256)}</td>'
         "</tr>"
         for s in snapshots
     )
@@ -140,7 +140,7 @@ def render_page(page: Page, *, built_at: datetime, snapshots: list[Snapshot]) ->
 <body>
 <h1>{html.escape(page.title)}</h1>
 <p class="meta">Built {built_at:%Y-%m-%d %H:%M} UTC by scaling-warehouse.</p>
-{f'<p>{html.escape(page.intro)}</p>' if page.intro else ''}
+{f"<p>{html.escape(page.intro)}</p>" if page.intro else ""}
 {body}
 {_provenance(snapshots)}
 <footer>{credits_html()}</footer>

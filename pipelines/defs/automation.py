@@ -1,7 +1,5 @@
 """Jobs and schedules: one job that refreshes everything, and a daily schedule for it (off until turned on)."""
 
-from __future__ import annotations
-
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 REFRESH_JOB_NAME = "refresh_everything"

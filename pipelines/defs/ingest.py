@@ -1,7 +1,5 @@
 """Ingest: one asset per row of the source table. Fetch (through the mirror when set), land, load `raw.<source>`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import duckdb
@@ -20,21 +18,23 @@ from pipelines.defs.resources import PathsResource, warehouse_connection
 from pipelines.fetch import Fetcher, FetchError, FetchResult, PreviousFetch
 from pipelines.raw import read_source_file
 from pipelines.sources import SOURCES, Source
-from pipelines.warehouse import append_rows, replace_table, table_exists
+from pipelines.warehouse import append_rows, first_row, replace_table, table_exists
 
 GOOD_OUTCOMES = ("downloaded", "unchanged", "not_modified")
 
 
 def last_good_fetch(con: duckdb.DuckDBPyConnection, source: str) -> PreviousFetch | None:
     """The newest fetch of `source` that landed a valid file still on disk: the base of a conditional GET."""
-    row = con.execute(
+    row = first_row(
+        con,
         """
         select sha256, etag, last_modified, path from ops.fetch_log
-        where source = ? and list_contains(?, outcome) and sha256 is not null and requested_url not like '%metadata.json%'
+        where source = ? and list_contains(?, outcome) and sha256 is not null
+          and requested_url not like '%metadata.json%'
         order by fetched_at desc, attempt desc limit 1
         """,
         [source, list(GOOD_OUTCOMES)],
-    ).fetchone()
+    )
     if row is None or row[3] is None or not Path(row[3]).exists():
         return None
     return PreviousFetch(sha256=row[0], etag=row[1], last_modified=row[2], path=Path(row[3]))
@@ -70,7 +70,7 @@ def land_source(source: Source, paths: PathsResource, warehouse: DuckDBResource)
         if result.outcome == "missing_optional" or result.path is None:
             return result, None
         if result.outcome != "downloaded" and table_exists(con, "raw", source.name):
-            loaded = con.execute(f"select count(*), any_value(_sha256) from raw.{source.name}").fetchone()
+            loaded = first_row(con, f"select count(*), any_value(_sha256) from raw.{source.name}")
             if loaded and loaded[1] == result.sha256:
                 return result, int(loaded[0])
         frame = read_source_file(source, result.path, result.sha256 or "", result.fetched_at)

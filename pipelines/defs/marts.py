@@ -1,10 +1,10 @@
 """Marts: the dbt project in `dbt_like_models/`, each dbt model its own asset and each dbt test an asset check."""
 
-from __future__ import annotations
-
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
@@ -54,5 +54,11 @@ def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, paths: PathsR
     yield from invocation.stream()
 
 
+def dbt_executable() -> str:
+    """The `dbt` installed next to this Python (the venv), so runs work without activating the venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT)
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())

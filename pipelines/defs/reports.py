@@ -1,7 +1,5 @@
 """Reports: Altair HTML pages written to `reports/`, downstream of the tables they read."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 

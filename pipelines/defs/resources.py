@@ -1,7 +1,5 @@
 """Dagster resources: where the warehouse, raw files and reports live, and the DuckDB connection to the warehouse."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +21,7 @@ class PathsResource(ConfigurableResource):
     sources_mirror: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PathsResource:
+    def from_settings(cls, settings: Settings) -> "PathsResource":
         return cls(
             data_dir=str(settings.data_dir),
             warehouse_path=str(settings.warehouse_path),

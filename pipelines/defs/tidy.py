@@ -1,7 +1,5 @@
 """Tidy: Polars turns the raw text tables into typed fact tables; every value that fails to cast is counted."""
 
-from __future__ import annotations
-
 import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
@@ -13,7 +11,7 @@ from pipelines.tidy.benchmarks import tidy_scores
 from pipelines.tidy.hardware import tidy_hardware
 from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, tidy_models
 from pipelines.tidy.owid import tidy_owid
-from pipelines.warehouse import read_table, replace_rejections, replace_table, table_exists
+from pipelines.warehouse import first_row, read_table, replace_rejections, replace_table, table_exists
 
 MODEL_TABLES = ("models", "compute", "params", "tokens", "cost")
 OWID_SOURCES = tuple(s.name for s in SOURCES if s.name.startswith("owid_"))
@@ -28,7 +26,7 @@ def _snapshots(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> dict[s
     found = {}
     for name in names:
         if table_exists(con, "raw", name):
-            row = con.execute(f"select any_value(_sha256) from raw.{name}").fetchone()
+            row = first_row(con, f"select any_value(_sha256) from raw.{name}")
             found[name] = row[0] if row else None
     return found
 
@@ -58,9 +56,7 @@ def tidy_model_tables(context: AssetExecutionContext, warehouse: DuckDBResource)
         raw = {name: read_table(con, "raw", name) for name in MODEL_SOURCE_PRIORITY if table_exists(con, "raw", name)}
         snapshots = _snapshots(con, tuple(raw))
         tables = tidy_models(raw)
-        models = tables.models.with_columns(
-            pl.col("described_by").replace_strict(snapshots, default=None, return_dtype=pl.String).alias("snapshot_sha256")
-        )
+        models = _with_snapshot(tables.models, snapshots, source_column="described_by")
         counts = {"models": replace_table(con, "tidy", "models", models)}
         for table in MODEL_TABLES[1:]:
             counts[table] = replace_table(con, "tidy", table, _with_snapshot(getattr(tables, table), snapshots))

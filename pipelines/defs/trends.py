@@ -1,7 +1,5 @@
 """Trends: growth-per-year fits computed from the marts and stored in `trends.*` for reports and SQL users."""
 
-from __future__ import annotations
-
 from datetime import date
 
 import polars as pl
@@ -10,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
 from pipelines.fits import fits_frame, trend_row
-from pipelines.warehouse import replace_table
+from pipelines.warehouse import first_row, query_frame, replace_table
 
 ERA_START = date(2010, 1, 1)
 
@@ -19,16 +17,17 @@ ERA_START = date(2010, 1, 1)
 def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.fits: log-linear growth of training compute of notable models since 2010, with a 90% bootstrap CI."""
     with warehouse_connection(warehouse) as con:
-        points = con.execute(
+        points = query_frame(
+            con,
             """
             select publication_date, training_compute_flop as value
             from marts.models
             where in_notable_models and training_compute_flop is not null and publication_date is not null
-            """
-        ).pl()
-        snapshot = con.execute(
-            "select any_value(snapshot_sha256) from tidy.models where described_by = 'notable_models'"
-        ).fetchone()[0]
+            """,
+        )
+        snapshot = first_row(
+            con, "select any_value(snapshot_sha256) from tidy.models where described_by = 'notable_models'"
+        )[0]
         window_end = points["publication_date"].max()
         row = trend_row(
             points,
@@ -58,7 +57,7 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
 @asset_check(asset=trends_fits, blocking=True, description="Every fitted row is finite and its CI holds the estimate.")
 def fits_are_consistent(warehouse: DuckDBResource) -> AssetCheckResult:
     with warehouse_connection(warehouse) as con:
-        fits = con.execute("select * from trends.fits where status = 'ok'").pl()
+        fits = query_frame(con, "select * from trends.fits where status = 'ok'")
     numbers = ["slope_oom_per_year", "growth_per_year", "growth_ci_low", "growth_ci_high", "r2"]
     not_finite = fits.filter(~pl.all_horizontal([pl.col(c).is_finite() for c in numbers]))
     outside = fits.filter(
@@ -75,7 +74,6 @@ def fits_are_consistent(warehouse: DuckDBResource) -> AssetCheckResult:
             "example": str(outside.head(3).select("metric", "subset").rows()) if outside.height else "",
         },
     )
-
 
 
 TREND_ASSETS = [trends_fits]

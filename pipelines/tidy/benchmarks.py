@@ -79,6 +79,8 @@ class Benchmark:
 
 @dataclass(frozen=True)
 class ScoreTables:
+    """What `tidy_scores` hands on: scores for the warehouse, rejections for ops, unnamed versions for review."""
+
     scores: pl.DataFrame
     rejections: pl.DataFrame
     unmatched: pl.DataFrame

@@ -55,8 +55,9 @@ def _facts(
     name: str, frame: pl.DataFrame, columns: dict[str, tuple[str, bool]], rejections: Rejections, extra: list[str]
 ) -> pl.DataFrame:
     """One row per keyed model that has at least one of `columns`, values cast to Float64."""
-    values = {out: rejections.number(frame, published, positive=positive) for out, (published, positive) in
-              columns.items()}
+    values = {
+        out: rejections.number(frame, published, positive=positive) for out, (published, positive) in columns.items()
+    }
     kept = [c for c in extra if c in frame.columns]
     facts = frame.select("model_key", "source", *kept).with_columns(
         *[series.alias(out) for out, series in values.items()]

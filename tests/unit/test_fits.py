@@ -67,8 +67,15 @@ def test_decimal_year() -> None:
 
 def test_trend_row_names_the_gap_when_data_is_short() -> None:
     points = pl.DataFrame({"publication_date": [date(2020, 1, 1), date(2021, 1, 1)], "value": [1e20, 1e21]})
-    row = trend_row(points, metric="m", subset="s", window_start=date(2010, 1, 1), window_end=date(2025, 1, 1),
-                    window_kind="full", snapshot="x")
+    row = trend_row(
+        points,
+        metric="m",
+        subset="s",
+        window_start=date(2010, 1, 1),
+        window_end=date(2025, 1, 1),
+        window_kind="full",
+        snapshot="x",
+    )
     assert row["status"].startswith("insufficient data") and row["growth_per_year"] is None and row["n"] == 2
     assert fits_frame([row]).height == 1
 
@@ -78,8 +85,15 @@ def test_trend_row_doubling_ci_swaps_bounds() -> None:
     start = date(2010, 1, 1)
     dates = [date.fromordinal(start.toordinal() + int((v - 2010) * 365.25)) for v in x]
     points = pl.DataFrame({"publication_date": dates, "value": 10**y})
-    row = trend_row(points, metric="m", subset="s", window_start=start, window_end=date(2026, 1, 1),
-                    window_kind="full", snapshot="x")
+    row = trend_row(
+        points,
+        metric="m",
+        subset="s",
+        window_start=start,
+        window_end=date(2026, 1, 1),
+        window_kind="full",
+        snapshot="x",
+    )
     assert row["status"] == "ok"
     assert row["growth_ci_low"] < row["growth_per_year"] < row["growth_ci_high"]
     assert row["doubling_months_ci_low"] < row["doubling_months"] < row["doubling_months_ci_high"]
