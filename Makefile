@@ -27,7 +27,7 @@ browser:
 	      || echo "could not install chromium with apt-get: browser tests will be skipped"; \
 	  else echo "apt-get not available: browser tests will be skipped"; fi; }
 
-run: manifest browser
+run: manifest
 	$(BIN)/python -m pipelines refresh
 
 test: manifest browser
@@ -35,7 +35,8 @@ test: manifest browser
 	$(BIN)/python -m pytest
 
 dev: manifest
-	$(BIN)/dagster dev
+	mkdir -p data/dagster
+	DAGSTER_HOME=$(CURDIR)/data/dagster $(BIN)/dagster dev
 
 clean:
 	rm -rf $(DBT_DIR)/target $(DBT_DIR)/logs

@@ -687,6 +687,7 @@ def _store(directory: Path, name: str, body: bytes) -> Path:
             stream.write(body)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; landed files are for every reader of the data dir
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

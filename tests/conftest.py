@@ -173,10 +173,10 @@ class _QuietServer(http.server.ThreadingHTTPServer):
         """Clients that hang up mid-response are part of the tests: no tracebacks on stderr."""
 
 
-@pytest.fixture
-def http_mirror(shared_sources: Path) -> Iterator[MirrorServer]:
-    """A local HTTP server over the mirror (set `.root` to serve another directory), torn down after the test."""
-    mirror = MirrorServer(root=shared_sources)
+@contextlib.contextmanager
+def serve_mirror(root: Path) -> Iterator[MirrorServer]:
+    """Serve `root` over HTTP on 127.0.0.1 (a free port) until the block ends."""
+    mirror = MirrorServer(root=root)
     handler = type("MirrorHandler", (_MirrorHandler,), {"mirror": mirror})
     server = _QuietServer(("127.0.0.1", 0), handler)
     host, port = server.server_address[:2]
@@ -189,3 +189,43 @@ def http_mirror(shared_sources: Path) -> Iterator[MirrorServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def http_mirror(shared_sources: Path) -> Iterator[MirrorServer]:
+    """A local HTTP server over the mirror (set `.root` to serve another directory), torn down after the test."""
+    with serve_mirror(shared_sources) as mirror:
+        yield mirror
+
+
+# -- a warehouse built once per session by the real pipeline, fetching over HTTP ----------------------------------
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    settings: Any
+    result: Any
+    mirror: MirrorServer
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
+    """Every asset materialized in-process into a temporary directory, sources served by a local HTTP server."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.automation import REFRESH_JOB_NAME
+    from pipelines.settings import Settings
+
+    base = tmp_path_factory.mktemp("pipeline")
+    with serve_mirror(shared_sources) as mirror:
+        settings = Settings(
+            data_dir=base / "data",
+            warehouse_path=base / "data" / "warehouse.duckdb",
+            reports_dir=base / "reports",
+            sources_mirror=mirror.base_url,
+        )
+        job = build_definitions(settings).resolve_job_def(REFRESH_JOB_NAME)
+        with DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            yield BuiltWarehouse(settings=settings, result=result, mirror=mirror)

@@ -1,0 +1,151 @@
+"""The whole pipeline, in-process, into a temporary directory: sources over HTTP to report, on the real files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import CONNECTION_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def con(built_warehouse):
+    connection = duckdb.connect(
+        str(built_warehouse.settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG)
+    )
+    yield connection
+    connection.close()
+
+
+def count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return con.execute(sql).fetchall()[0][0]
+
+
+def test_every_step_succeeded(built_warehouse) -> None:
+    failures = [e.step_key for e in built_warehouse.result.all_events if e.is_step_failure]
+    assert failures == []
+    assert built_warehouse.result.success
+
+
+def test_raw_tables_hold_every_published_row_with_provenance(con) -> None:
+    expected = {
+        "notable_models": 1036,
+        "large_scale_models": 473,
+        "frontier_models": 137,
+        "ml_hardware": 176,
+        "benchmark_data": 3690,
+    }
+    for table, rows in expected.items():
+        assert count(con, f"select count(*) from raw.{table}") == rows, table
+        assert count(con, f"select count(distinct _sha256) from raw.{table}") == 1
+        assert count(con, f"select count(*) from raw.{table} where _fetched_at is null or _row_number is null") == 0
+
+
+def test_optional_sources_are_logged_as_missing_not_failed(con) -> None:
+    outcomes = con.execute(
+        "select outcome from ops.fetch_log where source = 'all_models' order by fetched_at"
+    ).fetchall()
+    assert outcomes == [("missing_optional",)]
+    assert count(con, "select count(*) from ops.fetch_log where outcome = 'failed'") == 0
+    metadata = count(con, "select count(*) from ops.fetch_log where requested_url like '%.metadata.json%'")
+    assert metadata == 4
+
+
+def test_raw_files_are_stored_by_sha256(built_warehouse, con) -> None:
+    for path, sha in con.execute(
+        "select path, sha256 from ops.fetch_log where outcome = 'downloaded' and path is not null"
+    ).fetchall():
+        assert Path(path).name.startswith(sha)
+        assert Path(path).is_relative_to(built_warehouse.settings.raw_dir)
+
+
+def test_tidy_tables(con) -> None:
+    assert count(con, "select count(*) from tidy.models where in_notable_models") == 1036
+    assert count(con, "select count(*) from tidy.models where model_name = 'Infinity'") == 1
+    assert count(con, "select count(*) from tidy.scores") == 3034
+    assert count(con, "select count(distinct benchmark) from tidy.scores") == 45
+    assert (
+        count(con, "select count(*) from tidy.scores where unit = 'fraction' and score_fraction not between 0 and 1")
+        == 0
+    )
+    assert count(con, "select count(*) from tidy.hardware") == 176
+    assert count(con, "select count(*) from tidy.owid_series where entity like '%x/year%'") == 0
+    listed = count(
+        con,
+        "select count(*) from ops.rejected_values where source = 'notable_models' "
+        "and column_name = 'Training dataset size (total)' and raw_value = '2260275840,2290000001'",
+    )
+    assert listed == 1
+
+
+def test_marts_models(con) -> None:
+    assert count(con, "select count(*) from marts.models") == count(con, "select count(*) from tidy.models")
+    assert count(con, "select count(*) - count(distinct model_key) from marts.models") == 0
+    assert count(con, "select count(*) from marts.models where is_frontier_epoch") == 137
+    top10 = count(con, "select count(*) from marts.models where is_frontier_top10")
+    assert 50 < top10 < 400
+    # the largest run in the data is frontier by our rule, by construction
+    largest = con.execute(
+        "select is_frontier_top10 from marts.models order by training_compute_flop desc nulls last limit 1"
+    ).fetchall()
+    assert largest == [(True,)]
+    assert count(con, "select count(*) from marts.models where n_benchmarks > 0") > 100
+
+
+def test_compute_growth_since_2010(con) -> None:
+    row = con.execute(
+        "select n, growth_per_year, growth_ci_low, growth_ci_high, doubling_months, r2, window_start, window_end "
+        "from trends.fits where metric = 'training_compute' and subset = 'notable' and window_kind = 'full'"
+    ).fetchall()
+    assert len(row) == 1
+    n, growth, low, high, doubling, r2, start, end = row[0]
+    assert 3.5 < growth < 5.5
+    assert low < growth < high
+    assert 4 < doubling < 8
+    assert n > 400 and 0.4 < r2 < 0.9
+    assert str(start) == "2010-01-01"
+    assert (
+        end
+        == con.execute(
+            "select max(publication_date) from marts.models where in_notable_models and "
+            "training_compute_flop is not null"
+        ).fetchall()[0][0]
+    )
+
+
+def test_index_report(built_warehouse, con) -> None:
+    page = (built_warehouse.settings.reports_dir / "index.html").read_text(encoding="utf-8")
+    growth = con.execute("select growth_per_year from trends.fits").fetchall()[0][0]
+    assert f"grew {growth:.1f}× per year" in page
+    for sha in con.execute("select distinct _sha256 from raw.notable_models").fetchall():
+        assert sha[0] in page
+    assert "CC BY 4.0" in page and "Epoch AI" in page and "Our World in Data" in page
+    assert "cdn.jsdelivr" not in page and "https://cdn" not in page
+    assert (built_warehouse.settings.reports_dir / "vendor" / "vega-embed-bundle.js").stat().st_size > 500_000
+
+
+def test_duckdb_cli_runs_a_documented_query(built_warehouse) -> None:
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
+    assert cli, "the duckdb command-line client (pip package duckdb-cli, in the dev extra) is not installed"
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v1.5"), version
+    query = (PROJECT_ROOT / "sql" / "queries" / "compute_growth.sql").read_text()
+    out = subprocess.run(
+        [cli, "-readonly", "-csv", str(built_warehouse.settings.warehouse_path)],
+        input=query,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].startswith("metric,subset,window_kind")
+    assert lines[1].startswith("training_compute,notable,full,2010-01-01")
