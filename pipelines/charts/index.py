@@ -74,8 +74,17 @@ def compute_chart(models: pl.DataFrame, fit: dict[str, object]) -> alt.LayerChar
         .mark_circle(size=28, opacity=0.6)
         .encode(
             x=alt.X("date:T", title="Publication date"),
-            y=alt.Y("training_compute_flop:Q", scale=alt.Scale(type="log"), title="Training compute (FLOP, log scale)"),
-            color=alt.Color("is_frontier_top10:N", title="Top 10 by compute at release"),
+            y=alt.Y(
+                "training_compute_flop:Q",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="~e", tickCount=12),
+                title="Training compute (FLOP, log scale)",
+            ),
+            color=alt.Color(
+                "is_frontier_top10:N",
+                title="Top 10 by compute at release",
+                legend=alt.Legend(orient="top-left", fillColor="white"),
+            ),
             tooltip=[
                 alt.Tooltip("model_name:N", title="Model"),
                 alt.Tooltip("organization:N", title="Organization"),
@@ -97,7 +106,7 @@ def compute_chart(models: pl.DataFrame, fit: dict[str, object]) -> alt.LayerChar
             .mark_line(color="#d62728", strokeWidth=2.5)
             .encode(x="date:T", y=alt.Y("fitted_flop:Q", scale=alt.Scale(type="log")))
         )
-    return alt.layer(*layers).properties(width=900, height=460, title="Training compute of notable AI models")
+    return alt.layer(*layers).properties(width=860, height=460, title="Training compute of notable AI models")
 
 
 def build_index(con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime | None = None) -> Path:
