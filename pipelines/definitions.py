@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from pipelines.defs.automation import daily_refresh, refresh_everything
+from pipelines.defs.automation import JOBS, SCHEDULES, SENSORS
 from pipelines.defs.ingest import RAW_ASSETS
-from pipelines.defs.marts import dbt_marts, dbt_resource
+from pipelines.defs.marts import OPS_TABLES, dbt_marts, dbt_resource
 from pipelines.defs.reports import REPORT_ASSETS
 from pipelines.defs.resources import PathsResource, warehouse_resource
 from pipelines.defs.tidy import TIDY_ASSETS
@@ -21,10 +21,11 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     """
     settings = settings or load_settings()
     return Definitions(
-        assets=[*RAW_ASSETS, *TIDY_ASSETS, dbt_marts, *TREND_ASSETS, *REPORT_ASSETS],
+        assets=[*OPS_TABLES, *RAW_ASSETS, *TIDY_ASSETS, dbt_marts, *TREND_ASSETS, *REPORT_ASSETS],
         asset_checks=TREND_CHECKS,
-        jobs=[refresh_everything],
-        schedules=[daily_refresh],
+        jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={
             "warehouse": warehouse_resource(settings),
             "paths": PathsResource.from_settings(settings),

@@ -34,6 +34,8 @@ class Source:
     # zip sources: members that must be present, and the columns each benchmark member must carry
     required_members: tuple[str, ...] = ()
     optional: bool = False
+    # canonical columns that identify a row: a guard fails the pull when two rows share them
+    key_columns: tuple[str, ...] = ()
     metadata_url: str | None = None
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
@@ -43,7 +45,7 @@ class Source:
         return self.format
 
 
-def _owid(slug: str, name: str, required: tuple[str, ...], description: str) -> Source:
+def _owid(slug: str, name: str, required: tuple[str, ...], description: str, keys: tuple[str, ...]) -> Source:
     return Source(
         name=name,
         url=f"{OWID_GRAPHER}{slug}.csv?v=1&csvType=full",
@@ -51,6 +53,7 @@ def _owid(slug: str, name: str, required: tuple[str, ...], description: str) -> 
         publisher="Our World in Data",
         citation=OWID_CITATION,
         required_columns=required,
+        key_columns=keys,
         metadata_url=f"{OWID_GRAPHER}{slug}.metadata.json?v=1&csvType=full",
         description=description,
     )
@@ -64,6 +67,7 @@ SOURCES: tuple[Source, ...] = (
         publisher="Epoch AI",
         citation=EPOCH_MODELS_CITATION,
         required_columns=(*MODEL_COLUMNS, "Frontier model", "Training compute cost (2023 USD)"),
+        key_columns=("Model",),
         description="Epoch AI's notable AI models: compute, parameters, data, cost.",
     ),
     Source(
@@ -73,6 +77,7 @@ SOURCES: tuple[Source, ...] = (
         publisher="Epoch AI",
         citation=EPOCH_MODELS_CITATION,
         required_columns=MODEL_COLUMNS,
+        key_columns=("Model",),
         description="Epoch AI's large-scale AI models (over 1e23 FLOP).",
     ),
     Source(
@@ -82,6 +87,7 @@ SOURCES: tuple[Source, ...] = (
         publisher="Epoch AI",
         citation=EPOCH_MODELS_CITATION,
         required_columns=(*MODEL_COLUMNS, "Training compute cost (2023 USD)"),
+        key_columns=("Model",),
         description="Epoch AI's frontier AI models.",
     ),
     Source(
@@ -91,6 +97,7 @@ SOURCES: tuple[Source, ...] = (
         publisher="Epoch AI",
         citation=EPOCH_MODELS_CITATION,
         required_columns=MODEL_COLUMNS,
+        key_columns=("Model",),
         optional=True,
         description="Epoch AI's full AI models database (optional: not always reachable).",
     ),
@@ -107,6 +114,7 @@ SOURCES: tuple[Source, ...] = (
             "FP32 (single precision) performance (FLOP/s)",
             "TDP (W)",
         ),
+        key_columns=("Hardware name",),
         description="Epoch AI's machine learning hardware: FLOP/s by precision, price, power.",
     ),
     Source(
@@ -124,24 +132,28 @@ SOURCES: tuple[Source, ...] = (
         "owid_training_computation",
         ("Entity", "Day", "Training computation (petaFLOP)"),
         "OWID: training computation of notable AI systems, by domain.",
+        ("Entity", "Day", "Domain"),
     ),
     _owid(
         "exponential-growth-of-computation-in-the-training-of-notable-ai-systems",
         "owid_compute_growth",
         ("Entity", "Day", "Training computation (petaFLOP)"),
         "OWID: exponential growth of training computation, with OWID's trend lines.",
+        ("Entity", "Day"),
     ),
     _owid(
         "ai-performance-knowledge-tests-vs-training-computation",
         "owid_mmlu_vs_compute",
         ("Entity", "Year", "MMLU avg", "Training computation (petaFLOP)"),
         "OWID: MMLU average vs training computation.",
+        ("Entity", "Year"),
     ),
     _owid(
         "cumulative-number-of-large-scale-ai-models-by-domain",
         "owid_large_scale_by_domain",
         ("Entity", "Year"),
         "OWID: cumulative number of large-scale AI models by domain.",
+        ("Entity", "Year"),
     ),
 )
 

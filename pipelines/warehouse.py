@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,30 @@ create table if not exists ops.fetch_log (
     content_type varchar,
     path varchar,
     fetched_at timestamptz not null
+);
+create table if not exists ops.source_versions (
+    source varchar not null,
+    sha256 varchar not null,
+    url varchar not null,
+    path varchar,
+    bytes bigint,
+    rows bigint,
+    last_modified varchar,
+    fetched_at timestamptz not null,
+    status varchar not null,
+    reason varchar
+);
+create table if not exists ops.model_snapshots (
+    source varchar not null,
+    sha256 varchar not null,
+    fetched_at timestamptz not null,
+    model_key varchar not null,
+    model_name varchar,
+    publication_date date,
+    training_compute_flop double,
+    parameters double,
+    training_dataset_size_datapoints double,
+    training_cost_usd_2023 double
 );
 create table if not exists ops.rejected_values (
     source varchar not null,
@@ -67,8 +91,17 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(OPS_DDL)
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> int:
-    """Swap `schema.table` for `frame` in one transaction, so readers see the old table or the new one."""
+def replace_table(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    frame: pl.DataFrame,
+    also: Sequence[tuple[str, list]] = (),
+) -> int:
+    """Swap `schema.table` for `frame` in one transaction, so readers see the old table or the new one.
+
+    `also` holds further (sql, params) statements that must land in the same transaction (bookkeeping rows).
+    """
     if schema not in SCHEMAS:
         raise ValueError(f"unknown schema {schema!r}; expected one of {SCHEMAS}")
     if not table.replace("_", "").isalnum():
@@ -79,6 +112,8 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
             con.execute(f'create or replace table {schema}."{table}" as select * from _incoming')
         finally:
             con.unregister("_incoming")
+        for sql, params in also:
+            con.execute(sql, params)
     return frame.height
 
 

@@ -17,6 +17,22 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+# The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every ingest asset).
+OPS_TABLE_WRITERS = {"model_snapshots": AssetKey(["tidy", "models"])}
+OPS_TABLES = [
+    AssetSpec(
+        ["ops", "fetch_log"],
+        group_name="ingest",
+        description="ops.fetch_log: one row per download attempt, written by every ingest asset.",
+    ),
+    AssetSpec(
+        ["ops", "source_versions"],
+        group_name="ingest",
+        description="ops.source_versions: one row per new file pulled, loaded or rejected by the guards.",
+    ),
+]
+
+
 class WarehouseTranslator(DagsterDbtTranslator):
     """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`."""
 
@@ -25,6 +41,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props.get("resource_type") in ("model", "seed", "snapshot"):
             return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name="marts")
+        if props.get("resource_type") == "source" and props.get("source_name") == "ops":
+            return spec.replace_attributes(key=OPS_TABLE_WRITERS.get(props["name"], AssetKey(["ops", props["name"]])))
         return spec
 
 
@@ -45,7 +63,9 @@ def warehouse_env(paths: PathsResource) -> Iterator[None]:
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=WarehouseTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
+    ),
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, paths: PathsResource):
     """`dbt build`: models and their tests, in dependency order, into the `marts` schema."""

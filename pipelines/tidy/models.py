@@ -140,3 +140,36 @@ def tidy_models(raw: dict[str, pl.DataFrame]) -> ModelTables:
         cost=pl.concat(cost, how="diagonal_relaxed"),
         rejections=pl.concat(rejected, how="vertical"),
     )
+
+
+SNAPSHOT_FIELDS = {
+    "publication_date": "Publication date",
+    "training_compute_flop": "Training compute (FLOP)",
+    "parameters": "Parameters",
+    "training_dataset_size_datapoints": "Training dataset size (total)",
+    "training_cost_usd_2023": "Training compute cost (2023 USD)",
+}
+
+
+def model_snapshot(name: str, raw: pl.DataFrame) -> pl.DataFrame:
+    """The tracked fields of every model in one pull of one file, for `ops.model_snapshots` (revision history).
+
+    Values are parsed as in the tidy tables; rejections are not recorded twice (the tidy build counts them).
+    """
+    frame = _prepared(name, raw).filter(pl.col("model_key").is_not_null() & (pl.col("model_key") != ""))
+    frame = frame.unique(subset="model_key", keep="first", maintain_order=True)
+    quiet = Rejections(name)
+    numbers = {
+        out: quiet.number(frame, column, positive=True)
+        for out, column in SNAPSHOT_FIELDS.items()
+        if out != "publication_date"
+    }
+    return pl.DataFrame(
+        {
+            "source": frame["source"],
+            "model_key": frame["model_key"],
+            "model_name": frame["model_name"],
+            "publication_date": quiet.date(frame, "Publication date"),
+            **numbers,
+        }
+    )
