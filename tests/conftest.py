@@ -71,6 +71,11 @@ class MirrorServer:
         with self._lock:
             self._faults.setdefault(path, deque()).extend(actions)
 
+    def clear_faults(self) -> None:
+        """Drop every queued fault: the server answers normally again."""
+        with self._lock:
+            self._faults.clear()
+
     def url(self, path: str) -> str:
         """The full URL of a path on this server."""
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -229,3 +234,17 @@ def built_warehouse(shared_sources: Path, tmp_path_factory: pytest.TempPathFacto
         with DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False)
             yield BuiltWarehouse(settings=settings, result=result, mirror=mirror)
+
+
+# -- an editable copy of the mirror, served over HTTP for a whole test module -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served_copy(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MirrorServer]:
+    """A private copy of the mirror (tests edit files in `.root` to publish new releases) behind a local server."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("mirror") / "sources"
+    shutil.copytree(shared_sources, root)
+    with serve_mirror(root) as mirror:
+        yield mirror

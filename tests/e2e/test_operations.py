@@ -1,0 +1,226 @@
+"""Operations, end to end through `python -m pipelines refresh` in a subprocess, against a served copy of the mirror.
+
+The steps run in order and share one warehouse: first pull, a new release with known edits (history), an
+unchanged refresh (nothing rebuilt), a run where six sources break in six ways (guards), and a run killed mid-load.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+
+from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import CONNECTION_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+NOTABLE = "epoch.ai/data/notable_ai_models.csv"
+REMOVED, REVISED, ADDED = "AlexNet", "GPT-3 175B (davinci)", "Test model added by the suite"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, served_copy) -> dict[str, object]:
+    base = tmp_path_factory.mktemp("operations")
+    env = {
+        **os.environ,
+        "SCALING_DATA_DIR": str(base / "data"),
+        "SCALING_REPORTS_DIR": str(base / "reports"),
+        "SCALING_SOURCES_MIRROR": served_copy.base_url,
+        "DAGSTER_HOME": str(base / "dagster"),
+    }
+    env.pop("SCALING_WAREHOUSE", None)
+    return {"base": base, "env": env, "mirror": served_copy, "warehouse": base / "data" / "warehouse.duckdb"}
+
+
+def refresh(workspace, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", "refresh"],
+        cwd=PROJECT_ROOT,
+        env=workspace["env"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def query(workspace, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(workspace["warehouse"]), read_only=True, config=dict(CONNECTION_CONFIG))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def materializations(workspace) -> dict[str, int]:
+    """Materialization count per asset, from Dagster's own event log."""
+    with DagsterInstance.from_ref(InstanceRef.from_dir(workspace["env"]["DAGSTER_HOME"])) as instance:
+        keys = instance.get_asset_keys()
+        return {key.to_user_string(): len(instance.fetch_materializations(key, limit=1000).records) for key in keys}
+
+
+def rewrite_csv(path: Path, edit) -> None:
+    """Parse a published CSV with a real CSV parser, edit its records, write it back (quoting as needed)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, records = rows[0], rows[1:]
+    records = edit(header, records)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *records])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_first_pull_builds_everything(workspace) -> None:
+    done = refresh(workspace)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert query(workspace, "select count(*) from raw.notable_models") == [(1036,)]
+    assert query(workspace, "select count(*) from marts.model_history") == [(0,)]
+    assert query(workspace, "select count(*) from marts.source_versions where outcome = 'downloaded'") == [(9,)]
+
+
+def test_a_new_release_shows_exactly_its_edits_in_model_history(workspace) -> None:
+    def edit(header: list[str], records: list[list[str]]) -> list[list[str]]:
+        model, compute = header.index("Model"), header.index("Training compute (FLOP)")
+        kept = [r for r in records if r[model].strip() != REMOVED]
+        assert len(kept) == len(records) - 1
+        for record in kept:
+            if record[model].strip() == REVISED:
+                record[compute] = str(float(record[compute]) * 2)
+        added = list(kept[0])
+        added[model] = ADDED
+        return [*kept, added]
+
+    rewrite_csv(workspace["mirror"].root / NOTABLE, edit)
+    before = materializations(workspace)
+    done = refresh(workspace)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    history = query(
+        workspace,
+        "select source, model_name, change, field, old_value, new_value from marts.model_history order by change",
+    )
+    assert [(h[0], h[1], h[2], h[3]) for h in history] == [
+        ("notable_models", ADDED, "added", None),
+        ("notable_models", REMOVED, "removed", None),
+        ("notable_models", REVISED, "revised", "training_compute_flop"),
+    ]
+    old, new = float(history[2][4]), float(history[2][5])
+    assert new == pytest.approx(2 * old)
+    after = materializations(workspace)
+    rebuilt = {k for k in after if after[k] > before.get(k, 0)}
+    # the model tables and what is built from them were rebuilt; hardware, scores and OWID were not
+    assert {"tidy/models", "marts/models", "trends/fits"} <= rebuilt
+    assert not rebuilt & {"tidy/hardware", "tidy/scores", "tidy/owid_series"}
+
+
+def test_an_unchanged_refresh_rebuilds_nothing_and_downloads_no_body(workspace) -> None:
+    before = materializations(workspace)
+    pulls_before = query(workspace, "select count(*) from ops.fetch_log")[0][0]
+    done = refresh(workspace)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    after = materializations(workspace)
+    downstream = {k: n for k, n in after.items() if not k.startswith("raw/")}
+    assert downstream == {k: before[k] for k in downstream}
+    outcomes = query(
+        workspace,
+        f"select distinct outcome from (select * from ops.fetch_log offset {pulls_before}) "
+        "where requested_url not like '%metadata.json%'",
+    )
+    assert set(outcomes) <= {("not_modified",), ("missing_optional",)}
+    assert "nothing to rebuild" in done.stdout
+
+
+def test_six_broken_sources_fail_their_guards_and_the_rest_refreshes(workspace) -> None:
+    mirror = workspace["mirror"]
+    root: Path = mirror.root
+    mirror.fault("/epoch.ai/data/ml_hardware.csv", *[("status", 500)] * 40)
+    (root / "epoch.ai/data/frontier_ai_models.csv").write_text(
+        "<!DOCTYPE html><html><body>Maintenance</body></html>", encoding="utf-8"
+    )
+    zip_path = root / "epoch.ai/data/benchmark_data.zip"
+    zip_path.write_bytes(zip_path.read_bytes()[: zip_path.stat().st_size // 2])
+    owid = root / "ourworldindata.org/grapher/artificial-intelligence-training-computation.csv"
+    owid.write_text(owid.read_text(encoding="utf-8").replace("Training computation (petaFLOP)", "Compute", 1))
+    rewrite_csv(root / "epoch.ai/data/large_scale_ai_models.csv", lambda h, r: [*r, r[0]])
+    rewrite_csv(root / NOTABLE, lambda h, r: r[: len(r) // 2])
+    growth = (
+        root / "ourworldindata.org/grapher/exponential-growth-of-computation-in-the-training-of-notable-ai-systems.csv"
+    )
+    growth.write_text(growth.read_text(encoding="utf-8").rstrip("\n") + "\nTest system,,2025-01-01,1000\n")
+    counts_before = {
+        t: query(workspace, f"select count(*) from raw.{t}")[0][0]
+        for t in ("notable_models", "large_scale_models", "frontier_models", "ml_hardware", "benchmark_data")
+    }
+    models_before = query(workspace, "select count(*) from marts.models")[0][0]
+
+    done = refresh(workspace)
+    assert done.returncode == 1
+    tail = "\n".join(done.stdout.strip().splitlines()[-30:])
+    expected = {
+        "ml_hardware": "500",
+        "frontier_models": "html",
+        "benchmark_data": "zip",
+        "owid_training_computation": "Training computation (petaFLOP)",
+        "large_scale_models": "keys_unique",
+        "notable_models": "row_count_not_collapsed",
+    }
+    for source, detail in expected.items():
+        lines = [line for line in tail.splitlines() if line.startswith("FAILED") and source in line]
+        assert lines, f"{source} not named in the last lines:\n{tail}"
+        assert any(detail.lower() in line.lower() for line in lines), (source, lines)
+    # every other source refreshed: the OWID growth chart loaded its new row
+    assert query(workspace, "select count(*) from raw.owid_compute_growth")[0][0] == 470
+    # the previous good data is still there, and still queryable downstream
+    for table, rows in counts_before.items():
+        assert query(workspace, f"select count(*) from raw.{table}")[0][0] == rows, table
+    assert query(workspace, "select count(*) from marts.models")[0][0] == models_before
+    rejected = query(workspace, "select source from ops.source_versions where status = 'rejected' order by 1")
+    assert rejected == [("large_scale_models",), ("notable_models",)]
+
+
+def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(workspace, shared_sources) -> None:
+    import shutil
+
+    mirror = workspace["mirror"]
+    clean = workspace["base"] / "clean"
+    shutil.copytree(shared_sources, clean)
+    mirror.root = clean  # every broken source is fixed: this run reloads six of them
+    mirror.clear_faults()
+    wal = Path(str(workspace["warehouse"]) + ".wal")
+    first = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "refresh"],
+        cwd=PROJECT_ROOT,
+        env=workspace["env"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(2.0)
+    second = refresh(workspace, timeout=120)
+    assert second.returncode == 3, second.stdout[-2000:]
+    assert "another refresh" in second.stdout
+    # kill while a write is in flight: DuckDB's write-ahead log exists only between a write and its checkpoint
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None and not (wal.exists() and wal.stat().st_size > 0):
+        time.sleep(0.005)
+    assert first.poll() is None, "the run ended before it could be killed mid-write"
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    # the warehouse opens, and holds either the old or the new version of every table, never half of one
+    assert query(workspace, "select count(*) from raw.ml_hardware")[0][0] == 176
+    assert query(workspace, "select count(*) from raw.notable_models")[0][0] in (518, 1036)
+    assert query(workspace, "select count(*) from marts.models")[0][0] > 1000
+    done = refresh(workspace)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert query(workspace, "select count(*) from raw.notable_models")[0][0] == 1036
+    assert query(workspace, "select count(*) from raw.frontier_models")[0][0] == 137
+    assert query(workspace, "select count(*) from raw.benchmark_data")[0][0] == 3690
