@@ -6,7 +6,7 @@ import subprocess
 import sys
 import warnings
 
-from dagster import AssetKey, DefaultScheduleStatus
+from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sources import SOURCES
@@ -34,7 +34,14 @@ def test_one_raw_asset_per_source_and_groups_by_stage() -> None:
     for source in SOURCES:
         assert AssetKey(["raw", source.name]) in keys
     groups = {key.path[0]: graph.get(key).group_name for key in keys}
-    assert groups == {"raw": "ingest", "tidy": "tidy", "marts": "marts", "trends": "trends", "reports": "reports"}
+    assert groups == {
+        "raw": "ingest",
+        "ops": "ingest",
+        "tidy": "tidy",
+        "marts": "marts",
+        "trends": "trends",
+        "reports": "reports",
+    }
     for table in ("models", "compute", "params", "tokens", "cost", "hardware", "scores", "owid_series"):
         assert AssetKey(["tidy", table]) in keys
     assert AssetKey(["marts", "models"]) in keys
@@ -49,10 +56,20 @@ def test_dbt_tests_are_asset_checks() -> None:
     assert ("trends/fits", "fits_are_consistent") in checks
 
 
-def test_daily_schedule_is_off_by_default() -> None:
-    schedule = load_definitions().resolve_schedule_def("daily_refresh")
+def test_schedule_and_sensors_are_off_by_default() -> None:
+    defs = load_definitions()
+    schedule = defs.resolve_schedule_def("daily_refresh")
     assert schedule.default_status == DefaultScheduleStatus.STOPPED
     assert schedule.cron_schedule == "0 6 * * *"
+    for name in ("source_changes", "rebuild_stale"):
+        assert defs.resolve_sensor_def(name).default_status == DefaultSensorStatus.STOPPED
+
+
+def test_raw_guards_are_blocking_checks() -> None:
+    graph = load_definitions().resolve_asset_graph()
+    for source in SOURCES:
+        names = {k.name for k in graph.asset_check_keys if k.asset_key == AssetKey(["raw", source.name])}
+        assert names == {"required_columns", "row_count_not_collapsed", "keys_unique"}
 
 
 def test_dagster_cli_validates_the_code_location() -> None:

@@ -115,6 +115,17 @@ def test_a_new_release_shows_exactly_its_edits_in_model_history(workspace) -> No
     ]
     old, new = float(history[2][4]), float(history[2][5])
     assert new == pytest.approx(2 * old)
+    # the documented question "what did Epoch revise since last month?" answers the same through the DuckDB CLI
+    cli = Path(sys.executable).parent / "duckdb"
+    answer = subprocess.run(
+        [str(cli), "-readonly", "-csv", str(workspace["warehouse"])],
+        input=(PROJECT_ROOT / "sql" / "queries" / "revisions_since.sql").read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert len(answer.stdout.strip().splitlines()) == 1 + 3
     after = materializations(workspace)
     rebuilt = {k for k in after if after[k] > before.get(k, 0)}
     # the model tables and what is built from them were rebuilt; hardware, scores and OWID were not
