@@ -9,7 +9,7 @@ from pipelines.defs.ingest import RAW_ASSETS
 from pipelines.defs.marts import OPS_TABLES, dbt_marts, dbt_resource
 from pipelines.defs.reports import REPORT_ASSETS
 from pipelines.defs.resources import PathsResource, warehouse_resource
-from pipelines.defs.tidy import TIDY_ASSETS
+from pipelines.defs.tidy import TIDY_ASSETS, TIDY_CHECKS
 from pipelines.defs.trends import TREND_ASSETS, TREND_CHECKS
 from pipelines.settings import Settings, load_settings
 
@@ -22,7 +22,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
     return Definitions(
         assets=[*OPS_TABLES, *RAW_ASSETS, *TIDY_ASSETS, dbt_marts, *TREND_ASSETS, *REPORT_ASSETS],
-        asset_checks=TREND_CHECKS,
+        asset_checks=[*TIDY_CHECKS, *TREND_CHECKS],
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,

@@ -2,7 +2,17 @@
 
 import duckdb
 import polars as pl
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    asset,
+    asset_check,
+    multi_asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
@@ -138,3 +148,41 @@ def tidy_owid_series(context: AssetExecutionContext, warehouse: DuckDBResource) 
 
 
 TIDY_ASSETS = [tidy_model_tables, tidy_hardware_table, tidy_scores_table, tidy_owid_series]
+
+
+NAMED_FLOOR = 0.85  # share of score rows whose model version ECI names (0.92 in the 2026-01 snapshot)
+MATCHED_FLOOR = 0.60  # share of score rows whose model name is in an Epoch model file (0.74 in 2026-01)
+
+
+@asset_check(
+    asset=tidy_scores_table,
+    name="model_names_matched",
+    blocking=True,
+    description=f"At least {NAMED_FLOOR:.0%} of score rows are named by ECI and {MATCHED_FLOOR:.0%} match an "
+    "Epoch model: below that the name mapping broke and per-dollar fits would silently shrink.",
+)
+def scores_model_names_matched(warehouse: DuckDBResource) -> AssetCheckResult:
+    with warehouse_connection(warehouse) as con:
+        rows, named, matched = first_row(
+            con,
+            """
+            select count(*), count(model_name),
+                   count(*) filter (where model_key in (select model_key from tidy.models))
+            from tidy.scores
+            """,
+        )
+    named_share = named / rows if rows else 0.0
+    matched_share = matched / rows if rows else 0.0
+    passed = named_share >= NAMED_FLOOR and matched_share >= MATCHED_FLOOR
+    return AssetCheckResult(
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=(
+            f"benchmark_data: {named_share:.1%} of {rows} score rows named by ECI (floor {NAMED_FLOOR:.0%}), "
+            f"{matched_share:.1%} matched to Epoch models (floor {MATCHED_FLOOR:.0%})"
+        ),
+        metadata={"rows": rows, "named_share": named_share, "matched_share": matched_share},
+    )
+
+
+TIDY_CHECKS = [scores_model_names_matched]
