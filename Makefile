@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DBT_DIR := dbt_like_models
 
-.PHONY: run test install manifest lint browser dev clean
+.PHONY: run test install manifest lint browser dev clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: manifest browser
 dev: manifest
 	mkdir -p data/dagster
 	DAGSTER_HOME=$(CURDIR)/data/dagster $(BIN)/dagster dev
+
+# Speed goals as ratios (full vs unchanged refresh, vectorised vs looped bootstrap); never a timed test.
+bench: manifest
+	$(BIN)/python -m pipelines.benchmark
 
 clean:
 	rm -rf $(DBT_DIR)/target $(DBT_DIR)/logs
