@@ -1,80 +1,349 @@
-"""Trends: growth-per-year fits computed from the marts and stored in `trends.*` for reports and SQL users."""
+"""Trends: the fits of DESIGN.md's analysis, computed from the marts and tidy tables and stored in `trends.*`.
 
-from datetime import date
+One asset per table, each with a blocking check (finite numbers where status is 'ok', estimates inside their CIs,
+n above the fit's minimum). The analysis itself lives in `pipelines/fits.py` and `pipelines/trends/`.
+"""
+
+from collections.abc import Callable
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, MaterializeResult, asset, asset_check
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
-from pipelines.fits import fits_frame, trend_row
-from pipelines.warehouse import first_row, query_frame, replace_table
+from pipelines.fits import MIN_POINTS, InsufficientData
+from pipelines.trends import benchmarks, costs, efficiency, forecasts, inputs, thresholds
+from pipelines.trends.checks import TableContract, table_problems
+from pipelines.warehouse import query_frame, read_table, replace_table
 
-ERA_START = date(2010, 1, 1)
+MODELS = ["marts", "models"]
+TIDY_MODELS = ["tidy", "models"]
+HARDWARE = ["tidy", "hardware"]
+SCORES = ["tidy", "scores"]
+GROUP = "trends"
+KINDS = {"python", "duckdb"}
 
 
-@asset(key=["trends", "fits"], deps=[["marts", "models"]], group_name="trends", kinds={"python", "duckdb"})
+def _ok_rows(frame: pl.DataFrame) -> int:
+    return frame.filter(pl.col("status") == "ok").height if "status" in frame.columns else frame.height
+
+
+def _result(frame: pl.DataFrame, rows: int, **extra: object) -> MaterializeResult:
+    return MaterializeResult(metadata={"rows": rows, "ok_rows": _ok_rows(frame), **extra})
+
+
+@asset(key=["trends", "fits"], deps=[MODELS, TIDY_MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
 def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.fits: log-linear growth of training compute of notable models since 2010, with a 90% bootstrap CI."""
+    """trends.fits: growth per year (90% bootstrap CI) of every input and efficiency metric by subset and window."""
     with warehouse_connection(warehouse) as con:
-        points = query_frame(
-            con,
-            """
-            select publication_date, training_compute_flop as value
-            from marts.models
-            where in_notable_models and training_compute_flop is not null and publication_date is not null
-            """,
-        )
-        snapshot = first_row(
-            con, "select any_value(snapshot_sha256) from tidy.models where described_by = 'notable_models'"
-        )[0]
-        window_end = points["publication_date"].max()
-        row = trend_row(
-            points,
-            metric="training_compute",
-            subset="notable",
-            window_start=ERA_START,
-            window_end=window_end,
-            window_kind="full",
-            snapshot=snapshot or "",
-        )
-        rows = replace_table(con, "trends", "fits", fits_frame([row]))
+        models = inputs.load_models(con)
+        hardware = efficiency.load_hardware(con)
+        snapshot = inputs.models_snapshot(con)
+        rows = inputs.input_fit_rows(models, snapshot) + efficiency.hardware_fit_rows(hardware)
+        metric_order = [m.name for m in inputs.MODEL_METRICS] + [m.name for m in efficiency.HARDWARE_METRICS]
+        frame = inputs.order_fits(rows, metric_order)
+        written = replace_table(con, "trends", "fits", frame)
+    headline = frame.row(0, named=True)
     context.log.info(
-        f"training compute, notable since 2010: {row['growth_per_year']:.2f}x/year "
-        f"(90% CI {row['growth_ci_low']:.2f}-{row['growth_ci_high']:.2f}), n={row['n']}"
+        f"training compute, notable since 2010: {headline['growth_per_year']:.2f}x/year "
+        f"(90% CI {headline['growth_ci_low']:.2f}-{headline['growth_ci_high']:.2f}), n={headline['n']}"
     )
-    return MaterializeResult(
-        metadata={
-            "rows": rows,
-            "growth_per_year": row["growth_per_year"],
-            "growth_ci_low": row["growth_ci_low"],
-            "growth_ci_high": row["growth_ci_high"],
-            "n": row["n"],
-        }
+    return _result(
+        frame,
+        written,
+        growth_per_year=headline["growth_per_year"],
+        growth_ci_low=headline["growth_ci_low"],
+        growth_ci_high=headline["growth_ci_high"],
+        n=headline["n"],
     )
 
 
-@asset_check(asset=trends_fits, blocking=True, description="Every fitted row is finite and its CI holds the estimate.")
-def fits_are_consistent(warehouse: DuckDBResource) -> AssetCheckResult:
+@asset(key=["trends", "levels"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+def trends_levels(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.levels: median and quartiles of each input metric by publication year (e.g. tokens per parameter)."""
     with warehouse_connection(warehouse) as con:
-        fits = query_frame(con, "select * from trends.fits where status = 'ok'")
-    numbers = ["slope_oom_per_year", "growth_per_year", "growth_ci_low", "growth_ci_high", "r2"]
-    not_finite = fits.filter(~pl.all_horizontal([pl.col(c).is_finite() for c in numbers]))
-    outside = fits.filter(
-        (pl.col("growth_ci_low") > pl.col("growth_per_year")) | (pl.col("growth_ci_high") < pl.col("growth_per_year"))
-    )
-    bad = not_finite.height + outside.height
-    return AssetCheckResult(
-        passed=bad == 0 and fits.height > 0,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
-            "fitted_rows": fits.height,
-            "non_finite_rows": not_finite.height,
-            "ci_not_containing_estimate": outside.height,
-            "example": str(outside.head(3).select("metric", "subset").rows()) if outside.height else "",
-        },
-    )
+        frame = inputs.levels_frame(inputs.load_models(con), inputs.models_snapshot(con))
+        return _result(frame, replace_table(con, "trends", "levels", frame))
 
 
-TREND_ASSETS = [trends_fits]
-TREND_CHECKS = [fits_are_consistent]
+@asset(key=["trends", "breakpoints"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+def trends_breakpoints(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.breakpoints: the single best break date in compute and parameter trends, continuous or with a jump."""
+    with warehouse_connection(warehouse) as con:
+        frame = inputs.breakpoints_frame(inputs.load_models(con), inputs.models_snapshot(con))
+        written = replace_table(con, "trends", "breakpoints", frame)
+    for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
+        context.log.info(
+            f"{row['metric']} / {row['subset']} / {row['kind']}: break {row['break_date']} "
+            f"(90% CI {row['break_date_ci_low']}..{row['break_date_ci_high']})"
+        )
+    return _result(frame, written)
+
+
+@asset(key=["trends", "compute_decomposition"], deps=[MODELS, TIDY_MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
+def compute_decomposition(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.compute_decomposition: compute growth against spending growth × FLOP-per-dollar growth, residual."""
+    with warehouse_connection(warehouse) as con:
+        models = inputs.load_models(con)
+        frame = efficiency.decomposition_frame(models, efficiency.load_hardware(con), inputs.models_snapshot(con))
+        return _result(frame, replace_table(con, "trends", "compute_decomposition", frame))
+
+
+@asset(key=["trends", "model_costs"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+def model_costs(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.model_costs: observed training cost and cost imputed from compute × the cost-per-FLOP trend."""
+    with warehouse_connection(warehouse) as con:
+        models = inputs.load_models(con)
+        trend = costs.fit_cost_trend(models)
+        frame = costs.model_costs_frame(models, trend)
+        written = replace_table(con, "trends", "model_costs", frame)
+    context.log.info(f"imputation basis: {trend.basis}")
+    return _result(frame, written, imputed=int(frame["is_imputed"].sum()), basis=trend.basis)
+
+
+def _cost_trend_or_none(models: pl.DataFrame) -> costs.CostTrend | None:
+    try:
+        return costs.fit_cost_trend(models)
+    except InsufficientData:
+        return None
+
+
+@asset(
+    key=["trends", "benchmark_scaling"],
+    deps=[["trends", "model_costs"], SCORES, MODELS, TIDY_MODELS],
+    group_name=GROUP,
+    kinds=KINDS,
+)
+def benchmark_scaling(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.benchmark_scaling: logistic score vs log10 compute / cost per benchmark, per 10x and to halve error."""
+    with warehouse_connection(warehouse) as con:
+        models = inputs.load_models(con)
+        scores = benchmarks.load_scores(con)
+        best = benchmarks.best_by_model(scores, models, benchmarks.load_model_costs(con))
+        frame = benchmarks.scaling_frame(best, _cost_trend_or_none(models), benchmarks.scores_snapshot(scores))
+        return _result(frame, replace_table(con, "trends", "benchmark_scaling", frame))
+
+
+@asset(key=["trends", "benchmark_progress"], deps=[SCORES, MODELS], group_name=GROUP, kinds=KINDS)
+def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.benchmark_progress: the frontier score over time per benchmark, points per year, years to halve error."""
+    with warehouse_connection(warehouse) as con:
+        scores = benchmarks.load_scores(con)
+        versions = benchmarks.best_by_version(scores, inputs.load_models(con))
+        frame = benchmarks.progress_frame(versions, benchmarks.scores_snapshot(scores))
+        return _result(frame, replace_table(con, "trends", "benchmark_progress", frame))
+
+
+@asset(
+    key=["trends", "per_dollar_vs_per_year"],
+    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"]],
+    group_name=GROUP,
+    kinds=KINDS,
+)
+def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years, per benchmark."""
+    with warehouse_connection(warehouse) as con:
+        scaling = read_table(con, "trends", "benchmark_scaling")
+        progress = read_table(con, "trends", "benchmark_progress")
+        frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress)
+        written = replace_table(con, "trends", "per_dollar_vs_per_year", frame)
+    for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
+        context.log.info(
+            f"{row['benchmark_name']}: ×{row['compute_multiplier_to_halve_error']:.3g} compute or "
+            f"{row['years_to_halve_error']:.2f} years to halve the error (n={row['n_models']})"
+        )
+    return _result(frame, written)
+
+
+@asset(key=["trends", "compute_to_threshold_points"], deps=[SCORES, MODELS], group_name=GROUP, kinds=KINDS)
+def compute_to_threshold_points(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.compute_to_threshold_points: each new least-compute model reaching a score threshold, by date."""
+    with warehouse_connection(warehouse) as con:
+        frame = thresholds.threshold_points_frame(benchmarks.load_scores(con), inputs.load_models(con))
+        return _result(frame, replace_table(con, "trends", "compute_to_threshold_points", frame))
+
+
+@asset(
+    key=["trends", "compute_to_threshold"],
+    deps=[["trends", "compute_to_threshold_points"], SCORES],
+    group_name=GROUP,
+    kinds=KINDS,
+)
+def compute_to_threshold(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.compute_to_threshold: halving time (months) of the least compute reaching each benchmark threshold."""
+    with warehouse_connection(warehouse) as con:
+        points = read_table(con, "trends", "compute_to_threshold_points")
+        snapshot = query_frame(con, "select any_value(snapshot_sha256) as sha from tidy.scores")["sha"][0] or ""
+        frame = thresholds.thresholds_frame(points, snapshot)
+        return _result(frame, replace_table(con, "trends", "compute_to_threshold", frame))
+
+
+@asset(key=["trends", "forecasts"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+def trends_forecasts(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.forecasts: extrapolated dates of a $1B / $10B and a 1e27 / 1e28 FLOP frontier run (extrapolations)."""
+    with warehouse_connection(warehouse) as con:
+        frame = forecasts.forecasts_frame(inputs.load_models(con))
+        written = replace_table(con, "trends", "forecasts", frame)
+    for row in frame.iter_rows(named=True):
+        context.log.info(
+            f"{row['target_label']}: {row['predicted_date']} "
+            f"(90% PI {row['pi_low_date']}..{row['pi_high_date']}), {row['status']}"
+        )
+    return _result(frame, written)
+
+
+# -- checks ---------------------------------------------------------------------------------------------------------
+
+GROWTH = (
+    ("slope_oom_per_year", "slope_ci_low", "slope_ci_high"),
+    ("growth_per_year", "growth_ci_low", "growth_ci_high"),
+    ("doubling_months", "doubling_months_ci_low", "doubling_months_ci_high"),
+)
+
+
+def _triples(*stems: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple((s, f"{s}_ci_low", f"{s}_ci_high") for s in stems)
+
+
+CONTRACTS: dict[str, TableContract] = {
+    "fits": TableContract(
+        "fits",
+        required=("slope_oom_per_year", "slope_ci_low", "slope_ci_high", "growth_per_year", "intercept", "r2"),
+        intervals=GROWTH,
+        minimums=(("n", MIN_POINTS),),
+    ),
+    "levels": TableContract("levels", required=("median", "year"), minimums=(("n", 1),), status_column=None),
+    "breakpoints": TableContract(
+        "breakpoints",
+        required=("break_date", "slope_before_oom_per_year", "slope_after_oom_per_year", "r2"),
+        intervals=(
+            ("break_date", "break_date_ci_low", "break_date_ci_high"),
+            ("slope_before_oom_per_year", "slope_before_ci_low", "slope_before_ci_high"),
+            ("slope_after_oom_per_year", "slope_after_ci_low", "slope_after_ci_high"),
+            ("growth_before_per_year", "growth_before_ci_low", "growth_before_ci_high"),
+            ("growth_after_per_year", "growth_after_ci_low", "growth_after_ci_high"),
+        ),
+        minimums=(("n", 2 * MIN_POINTS),),
+    ),
+    "compute_decomposition": TableContract(
+        "compute_decomposition",
+        required=(
+            "compute_growth_per_year",
+            "spending_growth_per_year",
+            "flop_per_usd_growth_per_year",
+            "implied_compute_growth_per_year",
+            "residual_oom_per_year",
+        ),
+        intervals=(
+            ("compute_growth_per_year", "compute_growth_ci_low", "compute_growth_ci_high"),
+            ("spending_growth_per_year", "spending_growth_ci_low", "spending_growth_ci_high"),
+            ("flop_per_usd_growth_per_year", "flop_per_usd_growth_ci_low", "flop_per_usd_growth_ci_high"),
+            ("implied_compute_growth_per_year", "implied_compute_growth_ci_low", "implied_compute_growth_ci_high"),
+            ("residual_oom_per_year", "residual_ci_low", "residual_ci_high"),
+            ("residual_factor_per_year", "residual_factor_ci_low", "residual_factor_ci_high"),
+        ),
+        minimums=(("n_compute", MIN_POINTS), ("n_spending", MIN_POINTS), ("n_flop_per_usd", MIN_POINTS)),
+    ),
+    "model_costs": TableContract(
+        "model_costs",
+        required=("imputed_cost_usd_2023", "imputed_cost_low_usd_2023", "imputed_cost_high_usd_2023", "cost_usd_2023"),
+        intervals=(("imputed_cost_usd_2023", "imputed_cost_low_usd_2023", "imputed_cost_high_usd_2023"),),
+        status_column=None,
+    ),
+    "benchmark_scaling": TableContract(
+        "benchmark_scaling",
+        required=("floor", "ceiling", "slope", "midpoint", "score_at_median", "points_per_10x_at_median"),
+        intervals=_triples("slope", "points_per_10x_at_median", "multiplier_to_halve_error"),
+        minimums=(("n_models", benchmarks.MIN_BENCHMARK_MODELS),),
+    ),
+    "benchmark_progress": TableContract(
+        "benchmark_progress",
+        required=("points_per_year", "points_per_year_ci_low", "points_per_year_ci_high", "intercept", "slope"),
+        intervals=_triples("points_per_year", "years_to_halve_error"),
+        minimums=(("n_frontier_points", benchmarks.MIN_FRONTIER_POINTS),),
+    ),
+    "per_dollar_vs_per_year": TableContract(
+        "per_dollar_vs_per_year",
+        required=("compute_multiplier_to_halve_error", "years_to_halve_error"),
+        intervals=_triples(
+            "compute_multiplier_to_halve_error", "dollar_multiplier_to_halve_error", "years_to_halve_error"
+        ),
+        minimums=(
+            ("n_models", benchmarks.MIN_BENCHMARK_MODELS),
+            ("n_frontier_points", benchmarks.MIN_FRONTIER_POINTS),
+        ),
+    ),
+    "compute_to_threshold_points": TableContract(
+        "compute_to_threshold_points", required=("least_compute_flop", "date", "threshold"), status_column=None
+    ),
+    "compute_to_threshold": TableContract(
+        "compute_to_threshold",
+        required=("reduction_per_year", "halving_time_months"),
+        intervals=_triples("halving_time_months", "reduction_per_year"),
+        minimums=(("n_improving_points", thresholds.MIN_IMPROVING_POINTS),),
+    ),
+    "forecasts": TableContract(
+        "forecasts",
+        required=("predicted_date", "pi_low_date", "pi_high_date", "growth_per_year"),
+        intervals=(("predicted_date", "pi_low_date", "pi_high_date"),),
+        minimums=(("n", MIN_POINTS),),
+    ),
+}
+
+
+def table_check(asset_def: AssetsDefinition, table: str, name: str | None = None) -> Callable:
+    """A blocking check of `trends.<table>` against its contract."""
+    contract = CONTRACTS[table]
+
+    @asset_check(
+        asset=asset_def,
+        name=name or f"{table}_are_consistent",
+        blocking=True,
+        description=f"trends.{table}: where status is ok, numbers are finite, CIs hold their estimates, n is enough.",
+    )
+    def _check(warehouse: DuckDBResource) -> AssetCheckResult:
+        with warehouse_connection(warehouse) as con:
+            frame = read_table(con, "trends", table)
+        problems = table_problems(frame, contract)
+        passed = bool(problems.pop("passed"))
+        return AssetCheckResult(passed=passed, severity=AssetCheckSeverity.ERROR, metadata=problems)
+
+    return _check
+
+
+fits_are_consistent = table_check(trends_fits, "fits", "fits_are_consistent")
+
+TREND_ASSETS = [
+    trends_fits,
+    trends_levels,
+    trends_breakpoints,
+    compute_decomposition,
+    model_costs,
+    benchmark_scaling,
+    benchmark_progress,
+    per_dollar_vs_per_year,
+    compute_to_threshold_points,
+    compute_to_threshold,
+    trends_forecasts,
+]
+TREND_CHECKS = [
+    fits_are_consistent,
+    table_check(trends_levels, "levels"),
+    table_check(trends_breakpoints, "breakpoints"),
+    table_check(compute_decomposition, "compute_decomposition"),
+    table_check(model_costs, "model_costs"),
+    table_check(benchmark_scaling, "benchmark_scaling"),
+    table_check(benchmark_progress, "benchmark_progress"),
+    table_check(per_dollar_vs_per_year, "per_dollar_vs_per_year"),
+    table_check(compute_to_threshold_points, "compute_to_threshold_points"),
+    table_check(compute_to_threshold, "compute_to_threshold"),
+    table_check(trends_forecasts, "forecasts"),
+]

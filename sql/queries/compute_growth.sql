@@ -13,5 +13,5 @@ select
     round(doubling_months, 1) as doubling_months,
     round(r2, 3) as r2
 from trends.fits
-where metric = 'training_compute'
-order by subset, window_kind, window_start;
+where metric = 'training_compute' and window_kind in ('full', 'era')
+order by subset <> 'notable', subset, window_kind <> 'full', window_start;

@@ -1,0 +1,465 @@
+"""Outputs per input and per year: benchmark scores against compute and cost, and the frontier score over time.
+
+Scores are `tidy.scores` rows in unit 'fraction' (bounded 0-1, so an error rate 1 - score exists); indices, Elo
+ratings and minutes are left out. One model has several rows per benchmark (settings such as `_high`, scaffolds,
+versions such as `-001`/`-002`): the scaling fits take the **best score per model** (`model_key`, whose compute
+and cost are known) and the progress fits the **best score per model version** (`base_version`, dated by its own
+release date, else the model's publication date), so a later, better version counts when it appeared.
+
+Scaling (DESIGN.md point 3): a logistic fit of score on log10 x (`pipelines.fits.fit_logistic`), x = compute or
+cost, reported at the data's median x: points gained per 10x and the multiplier of x that halves the error rate
+(Ord's inversion). Cost comes in two bases side by side: 'observed' (Epoch's published cost only) and 'imputed'
+(observed where published, else compute × the cost-per-FLOP trend; the trend's bootstrap draws move the imputed x
+in every resample, so its uncertainty is in the CIs).
+
+Progress (point 4): the running best score over time; a line through the record-setting points gives points per
+year, and a log-linear fit of the error rate (1 - score) of the same points gives the years to halve it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from pipelines.fits import (
+    CI_LEVEL,
+    LOGISTIC_RESAMPLES,
+    MIN_POINTS,
+    InsufficientData,
+    decimal_year,
+    fit_line,
+    fit_logistic,
+    logistic_gain_per_unit,
+    logistic_value,
+    logistic_x_to_halve_error,
+    percentile_ci,
+)
+from pipelines.trends.costs import CostTrend
+from pipelines.warehouse import query_frame
+
+MIN_BENCHMARK_MODELS = MIN_POINTS  # a four-parameter curve needs at least this many models
+MIN_FRONTIER_POINTS = 5
+MIN_POINTS_PER_10X = 0.01  # the lower CI bound of points per 10x must clear this for a usable trend
+
+SCORES_QUERY = """
+select benchmark, benchmark_name, model_version, base_version, model_key, model_name, score_fraction, release_date,
+       snapshot_sha256
+from tidy.scores
+where unit = 'fraction' and score_fraction is not null
+"""
+
+MODEL_COSTS_QUERY = """
+select model_key, observed_cost_usd_2023, imputed_cost_usd_2023, cost_usd_2023, is_imputed
+from trends.model_costs
+"""
+
+
+def load_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return query_frame(con, SCORES_QUERY)
+
+
+def load_model_costs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return query_frame(con, MODEL_COSTS_QUERY)
+
+
+def scores_snapshot(scores: pl.DataFrame) -> str:
+    shas = scores["snapshot_sha256"].drop_nulls()
+    return shas[0] if shas.len() else ""
+
+
+def best_by_model(scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFrame) -> pl.DataFrame:
+    """One row per (benchmark, model_key): the best score over settings and versions, with the model's compute,
+    publication date and costs (observed and observed-else-imputed)."""
+    best = (
+        scores.filter(pl.col("model_key").is_not_null())
+        .group_by("benchmark", "model_key")
+        .agg(
+            pl.col("benchmark_name").first(),
+            pl.col("score_fraction").max().alias("score"),
+            pl.len().alias("n_results"),
+        )
+    )
+    facts = models.select("model_key", "model_name", "publication_date", "training_compute_flop")
+    return (
+        best.join(facts, on="model_key", how="left")
+        .join(costs, on="model_key", how="left")
+        .with_columns(decimal_year(pl.col("publication_date")).alias("year"))
+        .sort("benchmark", "model_key")
+    )
+
+
+def best_by_version(scores: pl.DataFrame, models: pl.DataFrame) -> pl.DataFrame:
+    """One row per (benchmark, base version): the best score over settings, dated by the version's release date
+    (else the model's publication date); versions with no date are left out."""
+    dates = models.select("model_key", pl.col("publication_date").alias("_published"))
+    return (
+        scores.join(dates, on="model_key", how="left")
+        .group_by("benchmark", "base_version")
+        .agg(
+            pl.col("benchmark_name").first(),
+            pl.col("score_fraction").max().alias("score"),
+            pl.coalesce(pl.col("release_date").min(), pl.col("_published").min()).alias("date"),
+            pl.coalesce(pl.col("model_name").drop_nulls().first(), pl.col("base_version").first()).alias("model_name"),
+            pl.col("model_key").drop_nulls().first(),
+        )
+        .filter(pl.col("date").is_not_null())
+        .sort("benchmark", "date", "base_version")
+    )
+
+
+def _ci_columns(prefix: str, estimate: tuple[float, float, float]) -> dict[str, float]:
+    point, low, high = estimate
+    return {prefix: point, f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _power_of_ten(exponent: float) -> float:
+    """10**exponent, infinite beyond what a float holds (a flat curve can need hundreds of OOM)."""
+    return 10**exponent if math.isfinite(exponent) and exponent < 300 else math.inf
+
+
+def _inside(estimate: tuple[float, float, float]) -> bool:
+    point, low, high = estimate
+    if not math.isfinite(point):
+        return True
+    return low <= point * (1 + 1e-9) + 1e-12 and point <= high * (1 + 1e-9) + 1e-12
+
+
+# -- scaling: score vs log10 compute or cost ------------------------------------------------------------------------
+
+SCALING_SCHEMA: dict[str, pl.DataType] = {
+    "benchmark": pl.String(),
+    "benchmark_name": pl.String(),
+    "x": pl.String(),
+    "cost_basis": pl.String(),
+    "x_unit": pl.String(),
+    "n_models": pl.Int64(),
+    "n_imputed": pl.Int64(),
+    "x_median": pl.Float64(),
+    "score_at_median": pl.Float64(),
+    "score_at_median_ci_low": pl.Float64(),
+    "score_at_median_ci_high": pl.Float64(),
+    "floor": pl.Float64(),
+    "floor_ci_low": pl.Float64(),
+    "floor_ci_high": pl.Float64(),
+    "ceiling": pl.Float64(),
+    "ceiling_ci_low": pl.Float64(),
+    "ceiling_ci_high": pl.Float64(),
+    "slope": pl.Float64(),
+    "slope_ci_low": pl.Float64(),
+    "slope_ci_high": pl.Float64(),
+    "midpoint": pl.Float64(),
+    "midpoint_ci_low": pl.Float64(),
+    "midpoint_ci_high": pl.Float64(),
+    "points_per_10x_at_median": pl.Float64(),
+    "points_per_10x_at_median_ci_low": pl.Float64(),
+    "points_per_10x_at_median_ci_high": pl.Float64(),
+    "multiplier_to_halve_error": pl.Float64(),
+    "multiplier_to_halve_error_ci_low": pl.Float64(),
+    "multiplier_to_halve_error_ci_high": pl.Float64(),
+    "r2": pl.Float64(),
+    "residual_sd": pl.Float64(),
+    "ci_level": pl.Float64(),
+    "status": pl.String(),
+    "note": pl.String(),
+    "snapshot": pl.String(),
+}
+
+SCALING_CASES = (("compute", "n/a"), ("cost", "observed"), ("cost", "imputed"))
+
+
+def scaling_points(
+    best: pl.DataFrame, x: str, cost_basis: str, trend: CostTrend | None
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
+    """The models of one fit, their log10 x and (imputed basis only) log10 x under each resample of the trend."""
+    if x == "compute":
+        rows = best.filter(pl.col("training_compute_flop") > 0)
+        return rows, np.log10(rows["training_compute_flop"].to_numpy()), None
+    if cost_basis == "observed":
+        rows = best.filter(pl.col("observed_cost_usd_2023") > 0)
+        return rows, np.log10(rows["observed_cost_usd_2023"].to_numpy()), None
+    rows = best.filter((pl.col("cost_usd_2023") > 0) & pl.col("year").is_not_null())
+    log_x = np.log10(rows["cost_usd_2023"].to_numpy())
+    if trend is None or rows.is_empty():
+        return rows, log_x, None
+    imputed = rows["is_imputed"].fill_null(False).to_numpy()
+    shifted = np.log10(rows["training_compute_flop"].to_numpy()) + trend.log10_usd_per_flop_draws(
+        rows["year"].to_numpy()
+    )
+    x_draws = np.where(imputed[None, :], shifted, log_x[None, :])[:LOGISTIC_RESAMPLES]
+    return rows, log_x, x_draws
+
+
+def scaling_row(
+    best: pl.DataFrame, *, benchmark: str, x: str, cost_basis: str, trend: CostTrend | None, snapshot: str
+) -> dict[str, object]:
+    """One `trends.benchmark_scaling` row: the logistic fit and what it says at the median x."""
+    rows, log_x, x_draws = scaling_points(best, x, cost_basis, trend)
+    row: dict[str, object] = dict.fromkeys(SCALING_SCHEMA)
+    row.update(
+        benchmark=benchmark,
+        benchmark_name=best["benchmark_name"][0] if best.height else benchmark,
+        x=x,
+        cost_basis=cost_basis,
+        x_unit="FLOP" if x == "compute" else "2023 USD",
+        n_models=rows.height,
+        n_imputed=int(rows["is_imputed"].fill_null(False).sum()) if cost_basis == "imputed" else 0,
+        ci_level=CI_LEVEL,
+        snapshot=snapshot,
+    )
+    if x == "cost" and cost_basis == "imputed" and trend is None:
+        row["status"] = "insufficient data: no cost-per-FLOP trend to impute from"
+        return row
+    try:
+        fit = fit_logistic(log_x, rows["score"].to_numpy(), x_draws=x_draws, min_points=MIN_BENCHMARK_MODELS)
+    except InsufficientData as exc:
+        row["status"] = f"insufficient data: {exc}"
+        return row
+    x0 = float(np.median(log_x))
+    score = fit.estimate(lambda p: logistic_value(p, x0))
+    gain = fit.estimate(lambda p: 100 * logistic_gain_per_unit(p, x0))
+    halve = fit.estimate(lambda p: logistic_x_to_halve_error(p, x0))
+    row.update(
+        x_median=10**x0,
+        r2=fit.r2,
+        residual_sd=fit.residual_sd,
+        **_ci_columns("score_at_median", score),
+        **_ci_columns("floor", fit.parameter("floor")),
+        **_ci_columns("ceiling", fit.parameter("ceiling")),
+        **_ci_columns("slope", fit.parameter("slope")),
+        **_ci_columns("midpoint", fit.parameter("midpoint")),
+        **_ci_columns("points_per_10x_at_median", gain),
+    )
+    notes = []
+    multiplier = tuple(_power_of_ten(v) for v in halve)
+    if math.isfinite(multiplier[0]):
+        row.update(**_ci_columns("multiplier_to_halve_error", multiplier))
+        if not math.isfinite(multiplier[1]):
+            row["multiplier_to_halve_error_ci_low"] = None
+        if not math.isfinite(multiplier[2]):
+            row["multiplier_to_halve_error_ci_high"] = None
+            never = float(np.mean(~np.isfinite(logistic_x_to_halve_error(fit.draws, x0))))
+            notes.append(f"upper CI bound unbounded: {never:.0%} of resamples never halve the error")
+    else:
+        ceiling = fit.params[1]
+        target = 1 - (1 - score[0]) / 2
+        notes.append(
+            f"the fitted ceiling ({ceiling:.3f}) is at or below the score that halves the error at the median "
+            f"({target:.3f}): the fit never gets there"
+        )
+    row["status"] = "ok"
+    if gain[1] < MIN_POINTS_PER_10X:
+        # a flat or noisy cloud: the multiplier would be an artefact of the bounds
+        row["status"] = f"no clear trend: the {CI_LEVEL:.0%} CI of points per 10x reaches {gain[1]:.2f}"
+    unstable = [name for name, est in (("slope", fit.parameter("slope")), ("points per 10x", gain)) if not _inside(est)]
+    if math.isfinite(multiplier[0]) and not _inside(multiplier):
+        unstable.append("multiplier")
+    if unstable and row["status"] == "ok":
+        row["status"] = f"unstable: {', '.join(unstable)} outside its bootstrap CI"
+    row["note"] = "; ".join(notes) or None
+    return row
+
+
+def scaling_frame(best: pl.DataFrame, trend: CostTrend | None, snapshot: str) -> pl.DataFrame:
+    """Every fraction benchmark × (compute | cost observed | cost imputed)."""
+    rows = []
+    for benchmark in best["benchmark"].unique().sort().to_list():
+        group = best.filter(pl.col("benchmark") == benchmark)
+        for x, basis in SCALING_CASES:
+            rows.append(scaling_row(group, benchmark=benchmark, x=x, cost_basis=basis, trend=trend, snapshot=snapshot))
+    return pl.DataFrame(rows, schema=SCALING_SCHEMA)
+
+
+# -- progress: the frontier score over time ------------------------------------------------------------------------
+
+PROGRESS_SCHEMA: dict[str, pl.DataType] = {
+    "benchmark": pl.String(),
+    "benchmark_name": pl.String(),
+    "n_models": pl.Int64(),
+    "n_frontier_points": pl.Int64(),
+    "first_date": pl.Date(),
+    "last_date": pl.Date(),
+    "best_score": pl.Float64(),
+    "best_model": pl.String(),
+    "points_per_year": pl.Float64(),
+    "points_per_year_ci_low": pl.Float64(),
+    "points_per_year_ci_high": pl.Float64(),
+    "intercept": pl.Float64(),
+    "slope": pl.Float64(),
+    "r2": pl.Float64(),
+    "years_to_halve_error": pl.Float64(),
+    "years_to_halve_error_ci_low": pl.Float64(),
+    "years_to_halve_error_ci_high": pl.Float64(),
+    "error_r2": pl.Float64(),
+    "ci_level": pl.Float64(),
+    "status": pl.String(),
+    "note": pl.String(),
+    "snapshot": pl.String(),
+}
+
+
+def frontier_points(versions: pl.DataFrame) -> pl.DataFrame:
+    """The record-setting versions of one benchmark: each beats every earlier one (ties on a date: the best)."""
+    ordered = versions.sort(["date", "score"], descending=[False, True])
+    previous = ordered["score"].cum_max().shift(1)
+    return ordered.filter(previous.is_null() | (ordered["score"] > previous))
+
+
+def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> dict[str, object]:
+    """One `trends.benchmark_progress` row: points per year along the frontier and years to halve its error."""
+    records = frontier_points(versions)
+    row: dict[str, object] = dict.fromkeys(PROGRESS_SCHEMA)
+    best = records.sort("score", descending=True).row(0, named=True) if records.height else None
+    row.update(
+        benchmark=benchmark,
+        benchmark_name=versions["benchmark_name"][0] if versions.height else benchmark,
+        n_models=versions.height,
+        n_frontier_points=records.height,
+        first_date=versions["date"].min(),
+        last_date=versions["date"].max(),
+        best_score=best["score"] if best else None,
+        best_model=best["model_name"] if best else None,
+        ci_level=CI_LEVEL,
+        snapshot=snapshot,
+    )
+    years = records.select(decimal_year(pl.col("date")))["date"].to_numpy()
+    scores = records["score"].to_numpy()
+    try:
+        line = fit_line(years, scores, min_points=MIN_FRONTIER_POINTS)
+    except InsufficientData as exc:
+        row["status"] = f"insufficient data: {exc} (record-setting points)"
+        return row
+    row.update(
+        points_per_year=100 * line.slope_oom_per_year,
+        points_per_year_ci_low=100 * line.slope_ci_low,
+        points_per_year_ci_high=100 * line.slope_ci_high,
+        intercept=line.intercept,
+        slope=line.slope_oom_per_year,
+        r2=line.r2,
+        status="ok",
+    )
+    notes = []
+    unsaturated = scores < 1
+    try:
+        error = fit_line(years[unsaturated], np.log10(1 - scores[unsaturated]), min_points=MIN_FRONTIER_POINTS)
+    except InsufficientData as exc:
+        notes.append(f"no error-halving fit: {exc}")
+    else:
+        with np.errstate(divide="ignore"):
+            halving = np.where(error.slope_draws < 0, math.log10(2) / -error.slope_draws, np.inf)
+        low, high = percentile_ci(halving)
+        row["error_r2"] = error.r2
+        if error.slope_oom_per_year < 0:
+            point = math.log10(2) / -error.slope_oom_per_year
+            row.update(
+                years_to_halve_error=point,
+                years_to_halve_error_ci_low=_finite_or_none(low),
+                years_to_halve_error_ci_high=_finite_or_none(high),
+            )
+            if not math.isfinite(high):
+                notes.append(
+                    f"upper CI bound unbounded: {np.mean(~np.isfinite(halving)):.0%} of resamples show no fall"
+                )
+            if not _inside((point, low, high)):
+                row["status"] = "unstable: years to halve the error outside its bootstrap CI"
+        else:
+            notes.append("the frontier error rate did not fall over the record-setting points")
+    if not _inside((row["points_per_year"], row["points_per_year_ci_low"], row["points_per_year_ci_high"])):
+        row["status"] = "unstable: points per year outside its bootstrap CI"
+    row["note"] = "; ".join(notes) or None
+    return row
+
+
+def progress_frame(versions: pl.DataFrame, snapshot: str) -> pl.DataFrame:
+    rows = [
+        progress_row(versions.filter(pl.col("benchmark") == benchmark), benchmark=benchmark, snapshot=snapshot)
+        for benchmark in versions["benchmark"].unique().sort().to_list()
+    ]
+    return pl.DataFrame(rows, schema=PROGRESS_SCHEMA)
+
+
+# -- per dollar vs per year -----------------------------------------------------------------------------------------
+
+PER_DOLLAR_SCHEMA: dict[str, pl.DataType] = {
+    "benchmark": pl.String(),
+    "benchmark_name": pl.String(),
+    "n_models": pl.Int64(),
+    "compute_multiplier_to_halve_error": pl.Float64(),
+    "compute_multiplier_to_halve_error_ci_low": pl.Float64(),
+    "compute_multiplier_to_halve_error_ci_high": pl.Float64(),
+    "n_models_cost": pl.Int64(),
+    "n_imputed_cost": pl.Int64(),
+    "dollar_multiplier_to_halve_error": pl.Float64(),
+    "dollar_multiplier_to_halve_error_ci_low": pl.Float64(),
+    "dollar_multiplier_to_halve_error_ci_high": pl.Float64(),
+    "cost_basis": pl.String(),
+    "n_frontier_points": pl.Int64(),
+    "years_to_halve_error": pl.Float64(),
+    "years_to_halve_error_ci_low": pl.Float64(),
+    "years_to_halve_error_ci_high": pl.Float64(),
+    "compute_doublings_to_halve_error": pl.Float64(),
+    "ci_level": pl.Float64(),
+    "status": pl.String(),
+    "note": pl.String(),
+}
+
+PER_DOLLAR_COST_BASIS = "imputed"
+
+
+def per_dollar_vs_per_year_frame(scaling: pl.DataFrame, progress: pl.DataFrame) -> pl.DataFrame:
+    """One row per benchmark: halving the error took ×N compute, ×M dollars (imputed basis), or Y years.
+
+    Status 'ok' when the compute multiplier and the years both come from 'ok' fits with an estimate; the dollar
+    multiplier may still be missing (too few costed models, or a ceiling below the target), and the note says so.
+    """
+    benchmarks = sorted(set(scaling["benchmark"].to_list()) | set(progress["benchmark"].to_list()))
+    rows = []
+    for benchmark in benchmarks:
+        compute = scaling.filter((pl.col("benchmark") == benchmark) & (pl.col("x") == "compute"))
+        cost = scaling.filter(
+            (pl.col("benchmark") == benchmark)
+            & (pl.col("x") == "cost")
+            & (pl.col("cost_basis") == PER_DOLLAR_COST_BASIS)
+        )
+        time = progress.filter(pl.col("benchmark") == benchmark)
+        c = compute.row(0, named=True) if compute.height else {}
+        d = cost.row(0, named=True) if cost.height else {}
+        t = time.row(0, named=True) if time.height else {}
+        name = c.get("benchmark_name") or t.get("benchmark_name") or benchmark
+        row: dict[str, object] = dict.fromkeys(PER_DOLLAR_SCHEMA)
+        row.update(
+            benchmark=benchmark,
+            benchmark_name=name,
+            n_models=c.get("n_models", 0),
+            n_models_cost=d.get("n_models", 0),
+            n_imputed_cost=d.get("n_imputed", 0),
+            cost_basis=PER_DOLLAR_COST_BASIS,
+            n_frontier_points=t.get("n_frontier_points", 0),
+            ci_level=CI_LEVEL,
+        )
+        missing = []
+        for prefix, source, stem, label in (
+            ("compute_multiplier_to_halve_error", c, "multiplier_to_halve_error", "compute multiplier"),
+            ("dollar_multiplier_to_halve_error", d, "multiplier_to_halve_error", "dollar multiplier"),
+            ("years_to_halve_error", t, "years_to_halve_error", "years"),
+        ):
+            if source.get("status") == "ok" and source.get(stem) is not None:
+                row[prefix] = source[stem]
+                row[f"{prefix}_ci_low"] = source[f"{stem}_ci_low"]
+                row[f"{prefix}_ci_high"] = source[f"{stem}_ci_high"]
+            else:
+                reason = source.get("note") if source.get("status") == "ok" else source.get("status")
+                missing.append(f"{label}: {reason or 'no fit'}")
+        if row["compute_multiplier_to_halve_error"] is not None:
+            row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
+        required = row["compute_multiplier_to_halve_error"] is not None and row["years_to_halve_error"] is not None
+        row["status"] = "ok" if required else "insufficient data: " + "; ".join(missing)
+        row["note"] = "; ".join(missing) if required and missing else None
+        rows.append(row)
+    return pl.DataFrame(rows, schema=PER_DOLLAR_SCHEMA)

@@ -1,0 +1,255 @@
+"""Efficiency: hardware FLOP/s per dollar and per watt over time, and the check compute ≈ spending × FLOP per dollar.
+
+Hardware points are Epoch's ML hardware (`tidy.hardware`), dated by release: FP32 and 16-bit FLOP/s (tensor FP16/BF16
+where published, else FP16) per release-price dollar, and FP32 FLOP/s per watt of TDP; subset `all_hardware`.
+Training cost per FLOP is a model metric (`cost_per_flop` in `inputs`).
+
+The decomposition: log compute = log spending + log (FLOP per dollar), so on any window the compute trend should be
+near the spending trend plus the FLOP-per-dollar trend. The three are fitted on different sets of points (models with
+compute, models with a cost, hardware or the cost-per-FLOP of models), so the residual measures how far the identity
+is from holding on the data: utilisation, training length and which models have a published cost, not noise alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from pipelines.fits import (
+    BOOTSTRAP_SEED,
+    CI_LEVEL,
+    DEEP_LEARNING_START,
+    LARGE_SCALE_START,
+    InsufficientData,
+    LogLinearFit,
+    Window,
+    fit_window,
+    percentile_ci,
+    rolling_windows,
+)
+from pipelines.trends.inputs import METRICS_BY_NAME, metric_points, series_rows
+from pipelines.warehouse import query_frame
+
+HARDWARE_SUBSET = "all_hardware"
+
+HARDWARE_QUERY = """
+select hardware_name, manufacturer, hardware_type, release_date, release_price_usd, fp32_flops, best_16bit_flops,
+       tdp_watts, snapshot_sha256
+from tidy.hardware
+where release_date is not null
+"""
+
+
+@dataclass(frozen=True)
+class HardwareMetric:
+    name: str
+    numerator: str
+    denominator: str
+
+
+HARDWARE_METRICS = (
+    HardwareMetric("hardware_fp32_flops_per_usd", "fp32_flops", "release_price_usd"),
+    HardwareMetric("hardware_fp16_flops_per_usd", "best_16bit_flops", "release_price_usd"),
+    HardwareMetric("hardware_fp32_flops_per_watt", "fp32_flops", "tdp_watts"),
+)
+HARDWARE_BY_NAME = {m.name: m for m in HARDWARE_METRICS}
+
+
+def load_hardware(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return query_frame(con, HARDWARE_QUERY)
+
+
+def hardware_snapshot(hardware: pl.DataFrame) -> str:
+    shas = hardware["snapshot_sha256"].drop_nulls()
+    return shas[0] if shas.len() else ""
+
+
+def hardware_points(hardware: pl.DataFrame, metric: HardwareMetric) -> pl.DataFrame:
+    """(publication_date = release date, value) of every chip with both numbers positive."""
+    return hardware.filter((pl.col(metric.numerator) > 0) & (pl.col(metric.denominator) > 0)).select(
+        "hardware_name",
+        pl.col("release_date").alias("publication_date"),
+        (pl.col(metric.numerator) / pl.col(metric.denominator)).alias("value"),
+    )
+
+
+def hardware_fit_rows(hardware: pl.DataFrame) -> list[dict[str, object]]:
+    """Each hardware metric over all release dates (window 'full') and in rolling windows; no eras (one chip
+    before 2010)."""
+    snapshot = hardware_snapshot(hardware)
+    rows = []
+    for metric in HARDWARE_METRICS:
+        points = hardware_points(hardware, metric)
+        rows += series_rows(
+            points, metric=metric.name, subset=HARDWARE_SUBSET, snapshot=snapshot, eras=False, full_start=None
+        )
+    return rows
+
+
+# -- compute = spending × FLOP per dollar ---------------------------------------------------------------------------
+
+DECOMPOSITION_SUBSETS = ("notable", "frontier_epoch", "frontier_top10")
+FLOP_PER_USD_BASES = ("training_cost_per_flop", "hardware_fp32", "hardware_fp16")
+
+DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
+    "subset": pl.String(),
+    "window_kind": pl.String(),
+    "window_start": pl.Date(),
+    "window_end": pl.Date(),
+    "flop_per_usd_basis": pl.String(),
+    "n_compute": pl.Int64(),
+    "compute_growth_per_year": pl.Float64(),
+    "compute_growth_ci_low": pl.Float64(),
+    "compute_growth_ci_high": pl.Float64(),
+    "n_spending": pl.Int64(),
+    "spending_growth_per_year": pl.Float64(),
+    "spending_growth_ci_low": pl.Float64(),
+    "spending_growth_ci_high": pl.Float64(),
+    "n_flop_per_usd": pl.Int64(),
+    "flop_per_usd_growth_per_year": pl.Float64(),
+    "flop_per_usd_growth_ci_low": pl.Float64(),
+    "flop_per_usd_growth_ci_high": pl.Float64(),
+    "implied_compute_growth_per_year": pl.Float64(),
+    "implied_compute_growth_ci_low": pl.Float64(),
+    "implied_compute_growth_ci_high": pl.Float64(),
+    "residual_oom_per_year": pl.Float64(),
+    "residual_ci_low": pl.Float64(),
+    "residual_ci_high": pl.Float64(),
+    "residual_factor_per_year": pl.Float64(),
+    "residual_factor_ci_low": pl.Float64(),
+    "residual_factor_ci_high": pl.Float64(),
+    "ci_level": pl.Float64(),
+    "status": pl.String(),
+    "snapshot": pl.String(),
+}
+
+
+def _try_fit(points: pl.DataFrame, window: Window) -> tuple[LogLinearFit | None, int, str | None]:
+    try:
+        fit = fit_window(points, window.start, window.end)
+    except InsufficientData as exc:
+        inside = points.filter(pl.col("publication_date").is_between(window.start, window.end) & (pl.col("value") > 0))
+        return None, inside.height, str(exc)
+    return fit, fit.n, None
+
+
+def _independent(draws: list[np.ndarray], seed: int) -> list[np.ndarray]:
+    """The draws of separately fitted series, shuffled and cut to one length so they pair at random: the fits
+    resample different points, and the same seed must not make their resamples move together."""
+    rng = np.random.default_rng(seed)
+    size = min(d.size for d in draws)
+    return [rng.permutation(d)[:size] for d in draws]
+
+
+def decomposition_windows(first: date, last: date) -> list[Window]:
+    windows = [Window("full", DEEP_LEARNING_START, last, "full")]
+    if last >= LARGE_SCALE_START:
+        windows.append(Window("era", LARGE_SCALE_START, last, "large-scale era"))
+    return windows + rolling_windows(max(first, DEEP_LEARNING_START), last)
+
+
+def decomposition_row(
+    compute: pl.DataFrame,
+    spending: pl.DataFrame,
+    flop_per_usd: pl.DataFrame,
+    *,
+    inverse_flop_per_usd: bool,
+    subset: str,
+    window: Window,
+    basis: str,
+    snapshot: str,
+) -> dict[str, object]:
+    """One row: the three growth rates on a window, the compute growth they imply and the residual, with CIs.
+
+    `inverse_flop_per_usd`: the points are USD per FLOP (training cost per FLOP), so FLOP per dollar is 1/value."""
+    row: dict[str, object] = dict.fromkeys(DECOMPOSITION_SCHEMA)
+    row.update(
+        subset=subset,
+        window_kind=window.kind,
+        window_start=window.start,
+        window_end=window.end,
+        flop_per_usd_basis=basis,
+        ci_level=CI_LEVEL,
+        snapshot=snapshot,
+    )
+    fits = {}
+    problems = []
+    for name, points in (("compute", compute), ("spending", spending), ("flop_per_usd", flop_per_usd)):
+        fit, n, problem = _try_fit(points, window)
+        row[f"n_{name}"] = n
+        fits[name] = fit
+        if problem:
+            problems.append(f"{name}: {problem}")
+    sign = -1.0 if inverse_flop_per_usd else 1.0
+    for name, fit in fits.items():
+        if fit is None:
+            continue
+        factor = sign if name == "flop_per_usd" else 1.0
+        low, high = sorted((factor * fit.slope_ci_low, factor * fit.slope_ci_high))
+        row[f"{name}_growth_per_year"] = 10 ** (factor * fit.slope_oom_per_year)
+        row[f"{name}_growth_ci_low"] = 10**low
+        row[f"{name}_growth_ci_high"] = 10**high
+    if problems:
+        row["status"] = "insufficient data: " + "; ".join(problems)
+        return row
+    compute_fit, spending_fit, fpd_fit = fits["compute"], fits["spending"], fits["flop_per_usd"]
+    c_draws, s_draws, f_draws = _independent(
+        [compute_fit.slope_draws, spending_fit.slope_draws, sign * fpd_fit.slope_draws], BOOTSTRAP_SEED + 1
+    )
+    implied = spending_fit.slope_oom_per_year + sign * fpd_fit.slope_oom_per_year
+    implied_low, implied_high = percentile_ci(s_draws + f_draws)
+    residual = compute_fit.slope_oom_per_year - implied
+    residual_low, residual_high = percentile_ci(c_draws - s_draws - f_draws)
+    row.update(
+        implied_compute_growth_per_year=10**implied,
+        implied_compute_growth_ci_low=10**implied_low,
+        implied_compute_growth_ci_high=10**implied_high,
+        residual_oom_per_year=residual,
+        residual_ci_low=residual_low,
+        residual_ci_high=residual_high,
+        residual_factor_per_year=10**residual,
+        residual_factor_ci_low=10**residual_low,
+        residual_factor_ci_high=10**residual_high,
+        status="ok",
+    )
+    if not (implied_low <= implied <= implied_high and residual_low <= residual <= residual_high):
+        row["status"] = "unstable: an estimate lies outside its bootstrap CI"
+    if not all(math.isfinite(v) for v in (implied, residual)):
+        row["status"] = "unstable: a non-finite estimate"
+    return row
+
+
+def decomposition_frame(models: pl.DataFrame, hardware: pl.DataFrame, snapshot: str) -> pl.DataFrame:
+    """compute growth vs spending growth × FLOP-per-dollar growth, per subset, window and FLOP-per-dollar basis."""
+    hardware_series = {
+        "hardware_fp32": hardware_points(hardware, HARDWARE_BY_NAME["hardware_fp32_flops_per_usd"]),
+        "hardware_fp16": hardware_points(hardware, HARDWARE_BY_NAME["hardware_fp16_flops_per_usd"]),
+    }
+    rows = []
+    for subset in DECOMPOSITION_SUBSETS:
+        compute = metric_points(models, METRICS_BY_NAME["training_compute"], subset)
+        spending = metric_points(models, METRICS_BY_NAME["training_cost"], subset)
+        cost_per_flop = metric_points(models, METRICS_BY_NAME["cost_per_flop"], subset)
+        if compute.is_empty():
+            continue
+        for window in decomposition_windows(compute["publication_date"].min(), compute["publication_date"].max()):
+            for basis in FLOP_PER_USD_BASES:
+                inverse = basis == "training_cost_per_flop"
+                rows.append(
+                    decomposition_row(
+                        compute,
+                        spending,
+                        cost_per_flop if inverse else hardware_series[basis],
+                        inverse_flop_per_usd=inverse,
+                        subset=subset,
+                        window=window,
+                        basis=basis,
+                        snapshot=snapshot,
+                    )
+                )
+    return pl.DataFrame(rows, schema=DECOMPOSITION_SCHEMA)

@@ -1,0 +1,210 @@
+"""The trends on the real (mirrored) data: every table built and checked, and the figures near published ones.
+
+Ranges are the published figures widened by what this data is known to do differently (see each comment): Epoch's
+compute trends (Sevilla et al. 2022; Epoch's 2024 update: 4-5x/yr since 2010, ~1.5x/yr before), Cottier et al.
+2024 (frontier training cost 2.4x/yr, 90% CI 2.0-2.9), Hobbhahn & Besiroglu 2022 (GPU FLOP/s per dollar doubling
+every ~2.1-2.5 years), Epoch on parameters (~2x/yr) and LLM training data (~3x/yr).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from pipelines.defs.trends import CONTRACTS
+from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import CONNECTION_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+TABLES = sorted(contract.table for contract in CONTRACTS.values())
+
+
+@pytest.fixture(scope="module")
+def con(built_warehouse):
+    connection = duckdb.connect(
+        str(built_warehouse.settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG)
+    )
+    yield connection
+    connection.close()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> dict:
+    relation = con.sql(sql, params=params)
+    rows = relation.fetchall()
+    assert len(rows) == 1, (sql, params, rows)
+    return dict(zip(relation.columns, rows[0], strict=True))
+
+
+def fit(con, metric: str, subset: str, kind: str = "full", start: str | None = None) -> dict:
+    sql = "select * from trends.fits where metric = ? and subset = ? and window_kind = ?"
+    params = [metric, subset, kind]
+    if start:
+        sql += " and window_start = ?"
+        params.append(date.fromisoformat(start))
+    row = one(con, sql, params)
+    assert row["status"] == "ok", row["status"]
+    assert row["growth_ci_low"] <= row["growth_per_year"] <= row["growth_ci_high"]
+    return row
+
+
+def test_every_trend_table_is_built_and_its_blocking_check_passed(built_warehouse, con) -> None:
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in built_warehouse.result.get_asset_check_evaluations()
+        if e.asset_key.path[0] == "trends"
+    }
+    assert len(evaluations) == len(CONTRACTS)
+    assert all(evaluations.values()), evaluations
+    for table in TABLES:
+        assert con.execute(f"select count(*) from trends.{table}").fetchall()[0][0] > 0, table
+
+
+def test_one_headline_row_first_in_the_table(con, built_warehouse) -> None:
+    first = con.execute("select metric, subset, window_kind, window_start from trends.fits limit 1").fetchall()[0]
+    assert first == ("training_compute", "notable", "full", date(2010, 1, 1))
+    counts = con.execute(
+        "select count(*) from trends.fits where metric = 'training_compute' and subset = 'notable' "
+        "and window_kind = 'full'"
+    ).fetchall()
+    assert counts == [(1,)]
+
+
+def test_compute_growth_since_2010_is_near_epochs_four_to_five_x(con) -> None:
+    notable = fit(con, "training_compute", "notable")
+    assert 3.5 < notable["growth_per_year"] < 5.5 and notable["n"] > 400
+    frontier = fit(con, "training_compute", "frontier_epoch")
+    assert 3.5 < frontier["growth_per_year"] < 6.0 and frontier["r2"] > 0.8
+    top10 = fit(con, "training_compute", "frontier_top10")
+    assert 3.5 < top10["growth_per_year"] < 6.0
+    # language models grew faster than the notable average (Epoch: ~5x/yr for LLMs); more since 2015
+    language = fit(con, "training_compute", "domain:Language")
+    assert 4.0 < language["growth_per_year"] < 8.0
+
+
+def test_compute_grew_about_one_and_a_half_x_before_2010(con) -> None:
+    pre = one(
+        con,
+        "select * from trends.fits where metric = 'training_compute' and subset = 'notable' "
+        "and window_kind = 'era' and window_end = date '2009-12-31'",
+    )
+    assert pre["status"] == "ok" and 1.3 < pre["growth_per_year"] < 1.8 and pre["n"] >= 30
+
+
+def test_parameters_and_tokens_grow_about_two_and_three_x(con) -> None:
+    params = fit(con, "parameters", "notable")
+    assert 1.7 < params["growth_per_year"] < 3.0
+    tokens = fit(con, "training_tokens", "notable")
+    assert 2.5 < tokens["growth_per_year"] < 4.5
+    tokens_per_parameter = con.execute(
+        "select median from trends.levels where metric = 'tokens_per_parameter' and subset = 'notable' and year = 2024"
+    ).fetchall()
+    assert 10 < tokens_per_parameter[0][0] < 300  # Chinchilla's 20 and beyond (Llama 3: ~1,900 is an outlier)
+
+
+def test_frontier_training_cost_grows_two_to_four_and_a_half_x(con) -> None:
+    # Cottier et al. 2024: 2.4x/yr (2.0-2.9) for frontier runs to 2023; this data runs to 2025 with $200-400M runs
+    # (Grok 3, GPT-4.5, Grok 4) and Epoch's cost column, so it lands higher
+    cost = fit(con, "training_cost", "frontier_epoch")
+    assert 2.0 < cost["growth_per_year"] < 4.5 and cost["n"] >= 40
+    per_flop = fit(con, "cost_per_flop", "notable")
+    assert 0.5 < per_flop["growth_per_year"] < 0.9  # FLOP per dollar of training improves 1.1-2x/yr
+
+
+def test_hardware_price_performance_doubles_in_years(con) -> None:
+    # Hobbhahn & Besiroglu: FP32 FLOP/s per $ doubles every ~2.5 years (2.1 for ML GPUs); Epoch's hardware table is
+    # mostly data-centre accelerators whose FP32 barely improved, so FP32 doubles slower here and 16-bit faster
+    fp32 = fit(con, "hardware_fp32_flops_per_usd", "all_hardware")
+    assert 1.5 < fp32["doubling_months"] / 12 < 8
+    fp16 = fit(con, "hardware_fp16_flops_per_usd", "all_hardware")
+    assert 0.5 < fp16["doubling_months"] / 12 < 3
+    watt = fit(con, "hardware_fp32_flops_per_watt", "all_hardware")
+    assert 1.5 < watt["doubling_months"] / 12 < 6
+
+
+def test_the_deep_learning_break_is_found_near_2010(con) -> None:
+    row = one(
+        con,
+        "select * from trends.breakpoints where metric = 'training_compute' and subset = 'notable' "
+        "and kind = 'continuous'",
+    )
+    assert row["status"] == "ok"
+    assert date(2005, 1, 1) <= row["break_date"] <= date(2016, 1, 1)
+    assert row["growth_before_per_year"] < 2 < 3.5 < row["growth_after_per_year"]
+    assert row["delta_bic_vs_single_line"] < 0
+
+
+def test_frontier_compute_growth_is_spending_times_flop_per_dollar(con) -> None:
+    row = one(
+        con,
+        "select * from trends.compute_decomposition where subset = 'frontier_epoch' and window_kind = 'full' "
+        "and flop_per_usd_basis = 'training_cost_per_flop'",
+    )
+    assert row["status"] == "ok"
+    assert 0.8 < row["residual_factor_per_year"] < 1.25
+    assert row["residual_factor_ci_low"] < 1 < row["residual_factor_ci_high"]
+
+
+def test_imputed_costs_bracket_the_observed_ones(con) -> None:
+    coverage = con.execute(
+        "select avg((observed_cost_usd_2023 between imputed_cost_low_usd_2023 and imputed_cost_high_usd_2023)::int) "
+        "from trends.model_costs where observed_cost_usd_2023 is not null"
+    ).fetchall()[0][0]
+    assert 0.8 < coverage < 0.99
+    flags = con.execute(
+        "select count(*) from trends.model_costs where is_imputed = (observed_cost_usd_2023 is not null)"
+    ).fetchall()
+    assert flags == [(0,)]
+
+
+@pytest.mark.parametrize("benchmark", ["gpqa_diamond", "mmlu"])
+def test_halving_the_error_took_many_times_the_compute_or_a_year_or_two(con, benchmark: str) -> None:
+    row = one(con, "select * from trends.per_dollar_vs_per_year where benchmark = ?", [benchmark])
+    assert row["status"] == "ok" and row["n_models"] >= 40
+    # Ord's scaling paradox: slow per unit of resources, fast per year
+    assert row["compute_multiplier_to_halve_error"] > 5
+    assert row["compute_multiplier_to_halve_error_ci_low"] > 1
+    assert row["dollar_multiplier_to_halve_error"] > 5 and row["cost_basis"] == "imputed"
+    assert 0.3 < row["years_to_halve_error"] < 4
+    assert row["years_to_halve_error_ci_low"] <= row["years_to_halve_error"] <= row["years_to_halve_error_ci_high"]
+    for x, basis in (("compute", "n/a"), ("cost", "observed"), ("cost", "imputed")):
+        scaling = one(
+            con,
+            "select * from trends.benchmark_scaling where benchmark = ? and x = ? and cost_basis = ?",
+            [benchmark, x, basis],
+        )
+        assert scaling["n_models"] >= 10, (x, basis)
+
+
+def test_frontier_progress_and_algorithmic_efficiency(con) -> None:
+    gpqa = one(con, "select * from trends.benchmark_progress where benchmark = 'gpqa_diamond'")
+    assert gpqa["status"] == "ok" and 10 < gpqa["points_per_year"] < 50
+    mmlu = one(con, "select * from trends.compute_to_threshold where benchmark = 'mmlu' and threshold = 0.5")
+    # Ho et al. 2024: the compute for a given language-model performance halves every ~8 months (5-14)
+    assert mmlu["status"] == "ok" and 3 < mmlu["halving_time_months"] < 24
+    points = con.execute(
+        "select count(*) from trends.compute_to_threshold_points where benchmark = 'mmlu' and threshold = 0.5"
+    ).fetchall()[0][0]
+    assert points == mmlu["n_improving_points"]
+
+
+def test_forecasts_are_labelled_extrapolations_after_the_data(con) -> None:
+    rows = con.sql("select * from trends.forecasts").pl()
+    assert rows["target_label"].to_list() == ["$1B", "$10B", "1e27 FLOP", "1e28 FLOP"]
+    assert rows["note"].str.starts_with("extrapolation").all()
+    for row in rows.iter_rows(named=True):
+        assert row["status"] == "ok"
+        assert date(2025, 1, 1) < row["predicted_date"] < date(2035, 1, 1)
+        assert row["pi_low_date"] < row["predicted_date"] < row["pi_high_date"]
+
+
+def test_every_documented_trends_query_runs(con) -> None:
+    queries = sorted((PROJECT_ROOT / "sql" / "queries").glob("trends_*.sql"))
+    assert {q.stem.removeprefix("trends_") for q in queries} >= set(TABLES)
+    readme = (PROJECT_ROOT / "sql" / "README.md").read_text(encoding="utf-8")
+    for query in queries:
+        assert f"`{query.name}`" in readme, query.name
+        rows = con.execute(query.read_text(encoding="utf-8")).fetchall()
+        assert rows, query.name
