@@ -1,0 +1,216 @@
+"""Every report opened from file:// in headless Chromium: no console errors, every chart drawn with marks, the
+numbers on the page equal to the warehouse's, every link and export present; and the pages still build and render
+when the trends tables are missing.
+
+Chromium is Debian's `chromium`, driven over the DevTools protocol on a pipe (standard library only); the tests
+skip, saying why, only when no Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.charts.browser import Chromium, PageReport, find_chromium
+from pipelines.charts.common import factor, sig
+from pipelines.charts.page import PAGE_NAMES
+from pipelines.charts.screenshots import SCREENSHOT_DIR
+from pipelines.warehouse import CONNECTION_CONFIG
+
+CHROMIUM = find_chromium()
+pytestmark = [
+    pytest.mark.browser,
+    # a module-level skip, so the session's warehouse is not built just to be skipped
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium on PATH (chromium, chromium-browser, google-chrome): `make browser` installs Debian's",
+    ),
+]
+
+# Everything on a page that claims to show a warehouse number, with the exact value behind it.
+VALUES_JS = """
+Array.from(document.querySelectorAll('[data-value]')).map(e => ({
+  id: e.id, text: e.textContent.trim(), value: e.dataset.value, metric: e.dataset.metric || null,
+  subset: e.dataset.subset || null, windowKind: e.dataset.windowKind || null,
+  windowStart: e.dataset.windowStart || null, field: e.dataset.field || null, benchmark: e.dataset.benchmark || null,
+}))
+"""
+LOCAL_REFS_JS = """
+[...Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
+ ...Array.from(document.querySelectorAll('script[src]')).map(s => s.getAttribute('src'))]
+  .filter(h => !h.startsWith('#'))
+"""
+MISSING_JS = "Array.from(document.querySelectorAll('[data-missing]')).map(e => e.dataset.missing)"
+HEADLINE_METRICS = {
+    "training_compute",
+    "training_cost",
+    "parameters",
+    "training_tokens",
+}
+
+
+@dataclass
+class Opened:
+    report: PageReport
+    values: list[dict[str, Any]]
+    refs: list[str]
+    missing: list[str]
+
+
+def open_pages(browser: Chromium, reports_dir: Path) -> dict[str, Opened]:
+    opened = {}
+    for name in PAGE_NAMES:
+        tab = browser.open((reports_dir / f"{name}.html").resolve().as_uri())
+        try:
+            report = tab.report()
+            opened[name] = Opened(
+                report, tab.evaluate(VALUES_JS), tab.evaluate(LOCAL_REFS_JS), tab.evaluate(MISSING_JS)
+            )
+        finally:
+            tab.close()
+    return opened
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium(CHROMIUM) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def reports_dir(built_warehouse) -> Path:
+    return built_warehouse.settings.reports_dir
+
+
+@pytest.fixture(scope="module")
+def pages(browser: Chromium, reports_dir: Path) -> dict[str, Opened]:
+    return open_pages(browser, reports_dir)
+
+
+@pytest.fixture(scope="module")
+def con(built_warehouse):
+    connection = duckdb.connect(
+        str(built_warehouse.settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG)
+    )
+    yield connection
+    connection.close()
+
+
+def test_every_page_draws_every_chart_with_marks(pages: dict[str, Opened], reports_dir: Path) -> None:
+    for name, page in pages.items():
+        assert page.report.charts_state == "ok", name
+        exported = sorted(p.stem for p in (reports_dir / name).glob("*.svg"))
+        drawn = sorted(c["id"].removeprefix("chart-") for c in page.report.charts)
+        assert drawn == exported and drawn, f"{name}: charts drawn {drawn}, exported {exported}"
+        for chart in page.report.charts:
+            assert chart["svg"] >= 1 and chart["marks"] > 0, f"{name}: {chart}"
+
+
+def test_no_page_logs_a_console_error(pages: dict[str, Opened]) -> None:
+    errors = {name: page.report.console_errors for name, page in pages.items() if page.report.console_errors}
+    assert errors == {}
+
+
+def test_every_local_link_and_script_exists_and_nothing_loads_from_the_network(
+    pages: dict[str, Opened], reports_dir: Path
+) -> None:
+    for name, page in pages.items():
+        local = [ref.split("#", 1)[0] for ref in page.refs if "://" not in ref]
+        assert any(ref.endswith(".csv") for ref in local), name
+        for ref in local:
+            assert (reports_dir / ref).is_file(), f"{name} links to {ref}, which is not there"
+    scripts = [line for line in (reports_dir / "index.html").read_text().splitlines() if "<script src=" in line]
+    assert scripts == ['<script src="vendor/vega-embed-bundle.js"></script>']
+
+
+def test_headline_numbers_equal_the_warehouse(pages: dict[str, Opened], con) -> None:
+    # every cell with data-value in the headline table, compared with its own trends.fits row
+    fits = con.sql("select * from trends.fits").pl()
+    cells = [v for v in pages["index"].values if v["metric"]]
+    assert {c["metric"] for c in cells} >= HEADLINE_METRICS
+    assert any(c["metric"].startswith("hardware_") and c["metric"].endswith("_per_usd") for c in cells)
+    for cell in cells:
+        row = fits.filter(
+            (pl.col("metric") == cell["metric"])
+            & (pl.col("subset") == cell["subset"])
+            & (pl.col("window_kind") == cell["windowKind"])
+            & (pl.col("window_start").cast(pl.String) == cell["windowStart"])
+        )
+        assert row.height == 1, cell
+        expected = row[cell["field"]][0]
+        assert float(cell["value"]) == pytest.approx(expected, rel=1e-12), cell
+        if cell["field"] == "growth_per_year":
+            assert cell["text"] == factor(expected)
+        if cell["field"] == "n":
+            assert cell["text"] == f"{expected:,}"
+
+
+def test_per_dollar_numbers_equal_the_warehouse(pages: dict[str, Opened], con) -> None:
+    table = con.sql("select * from trends.per_dollar_vs_per_year").pl()
+    cells = [v for v in pages["per_dollar_vs_per_year"].values if v["benchmark"]]
+    assert cells
+    for cell in cells:
+        expected = table.filter(pl.col("benchmark") == cell["benchmark"])[cell["field"]][0]
+        assert float(cell["value"]) == pytest.approx(expected, rel=1e-12), cell
+    usable = table.filter(
+        (pl.col("status") == "ok")
+        & pl.col("compute_multiplier_to_halve_error").is_finite()
+        & pl.col("years_to_halve_error").is_finite()
+    )
+    medians = {v["id"]: v for v in pages["per_dollar_vs_per_year"].values if v["id"].startswith("median-")}
+    if usable.height:
+        median_years = statistics.median(usable["years_to_halve_error"].to_list())
+        median_compute = statistics.median(usable["compute_multiplier_to_halve_error"].to_list())
+        assert float(medians["median-years"]["value"]) == pytest.approx(median_years)
+        assert medians["median-compute"]["text"] == f"×{sig(median_compute)}"
+
+
+def test_no_section_waits_for_a_table_once_the_pipeline_has_run(pages: dict[str, Opened]) -> None:
+    waiting = {name: page.missing for name, page in pages.items() if page.missing}
+    assert waiting == {}
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", header[16:24])
+
+
+def test_the_pipeline_wrote_a_1280_pixel_screenshot_of_every_page(browser: Chromium, reports_dir: Path) -> None:
+    for name in PAGE_NAMES:
+        width, height = png_size(reports_dir / SCREENSHOT_DIR / f"{name}.png")
+        assert width == 1280 and height > 900, (name, width, height)
+
+
+def test_pages_build_and_render_with_notes_when_trends_tables_are_missing(
+    browser: Chromium, built_warehouse, tmp_path: Path
+) -> None:
+    from pipelines.defs.reports import PAGES
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse.settings.warehouse_path, warehouse)
+    con = duckdb.connect(str(warehouse), config=dict(CONNECTION_CONFIG))
+    try:
+        trends = con.execute("select table_name from information_schema.tables where table_schema = 'trends'")
+        for (table,) in trends.fetchall():
+            con.execute(f'drop table trends."{table}"')
+        reports = tmp_path / "reports"
+        for _, builder, _, _ in PAGES:
+            builder(con, reports, None)
+    finally:
+        con.close()
+    pages = open_pages(browser, reports)
+    for name, page in pages.items():
+        assert page.report.charts_state == "ok" and page.report.console_errors == [], name
+        assert all(chart["marks"] > 0 for chart in page.report.charts), name
+    assert "trends.fits" in pages["index"].missing
+    assert "trends.per_dollar_vs_per_year" in pages["per_dollar_vs_per_year"].missing
+    assert pages["data_quality"].missing == []

@@ -1,0 +1,154 @@
+"""The report shell: atomic writes, offline pages that say when their charts are done, exports next to each page."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+import pytest
+
+from pipelines.charts import page as page_module
+from pipelines.charts.common import decades, factor, sig
+from pipelines.charts.page import PAGE_NAMES, Cell, Page, Snapshot, publish, render_page, write_atomic
+
+BUILT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+SNAPSHOT = Snapshot("notable_models", "https://epoch.ai/x.csv", "ab" * 32, BUILT, "Mon, 01 Jan 2026", 10)
+
+
+def tiny_chart() -> tuple[alt.Chart, pl.DataFrame]:
+    frame = pl.DataFrame({"x": [1.0, 2.0, 3.0], "y": [10.0, 100.0, 1000.0]})
+    chart = alt.Chart(frame).mark_point().encode(x=alt.X("x:Q", title="x (units)"), y=alt.Y("y:Q", title="y"))
+    return chart, frame
+
+
+@pytest.fixture(autouse=True)
+def small_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    # vl-convert's real bundle takes seconds to build; the shell only needs some file to point at
+    monkeypatch.setattr(page_module, "vendor_bundle", lambda: "window.vegaEmbed = function () {};")
+
+
+def test_write_atomic_replaces_whole_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "page.html"
+    write_atomic(target, "old")
+    write_atomic(target, b"new bytes")
+    assert target.read_bytes() == b"new bytes"
+    assert [p.name for p in target.parent.iterdir()] == ["page.html"]
+
+
+def test_write_atomic_keeps_the_previous_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "page.html"
+    write_atomic(target, "previous")
+
+    with pytest.raises(TypeError):
+        write_atomic(target, 12345)  # type: ignore[arg-type]  # neither str nor bytes: the write fails midway
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_page_links_every_page_loads_the_local_bundle_and_reports_when_charts_settle() -> None:
+    page = Page(name="efficiency", title="Efficiency")
+    chart, frame = tiny_chart()
+    page.chart("tiny", chart, frame, "A caption")
+    text = render_page(page, built_at=BUILT, snapshots=[SNAPSHOT])
+    for name in PAGE_NAMES:
+        assert f'href="{name}.html"' in text
+    assert '<script src="vendor/vega-embed-bundle.js">' in text
+    assert "https://cdn" not in text
+    assert "document.body.dataset.charts" in text and "Promise.allSettled" in text
+    assert 'href="efficiency/tiny.csv"' in text and 'href="efficiency/tiny.png"' in text
+    assert "2026-01-02 03:04 UTC" in text and SNAPSHOT.sha256 in text and "CC BY 4.0" in text
+
+
+def test_chart_specs_cannot_close_the_script_block() -> None:
+    page = Page(name="index", title="t")
+    frame = pl.DataFrame({"x": [1], "label": ["</script><script>alert(1)"]})
+    page.chart("c", alt.Chart(frame).mark_text().encode(x="x:Q", text="label:N"), frame)
+    text = render_page(page, built_at=BUILT, snapshots=[])
+    assert "</script><script>alert(1)" not in text
+
+
+def test_missing_table_note_names_the_table() -> None:
+    page = Page(name="index", title="t")
+    page.missing("trends.forecasts")
+    text = render_page(page, built_at=BUILT, snapshots=[])
+    assert 'data-missing="trends.forecasts"' in text
+    assert "Not yet available: <code>trends.forecasts</code> missing" in text
+
+
+def test_cells_keep_exact_values_and_text_is_escaped() -> None:
+    page = Page(name="index", title="t")
+    page.table(["a", "b"], [[Cell("4.4×", {"data-value": "4.4123"}), "<b>"]])
+    assert '<td data-value="4.4123">4.4×</td>' in page.sections[0]
+    assert "&lt;b&gt;" in page.sections[0]
+
+
+def test_chart_names_must_be_file_and_css_safe() -> None:
+    page = Page(name="index", title="t")
+    chart, frame = tiny_chart()
+    with pytest.raises(ValueError, match="lower-case"):
+        page.chart("Bad Name", chart, frame)
+
+
+def test_publish_writes_data_and_exports_next_to_the_page_then_the_page(tmp_path: Path) -> None:
+    page = Page(name="compute_trends", title="t")
+    chart, frame = tiny_chart()
+    page.chart("tiny", chart, frame)
+    page.download("extra", pl.DataFrame({"a": [[1, 2]], "b": ["x"]}), "Extra rows")
+    path = publish(page, tmp_path, built_at=BUILT, snapshots=[])
+    assert path == tmp_path / "compute_trends.html"
+    folder = tmp_path / "compute_trends"
+    assert pl.read_csv(folder / "tiny.csv").equals(frame)
+    assert (folder / "tiny.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (folder / "tiny.svg").read_text().lstrip().startswith("<svg")
+    assert (folder / "extra.csv").read_text().splitlines() == ["a,b", "1; 2,x"]
+    assert (tmp_path / "vendor" / "vega-embed-bundle.js").exists()
+    # every chart in the page has its spec embedded once, and a div to render into
+    text = path.read_text()
+    assert re.findall(r"\['#chart-(\w+)', \{", text) == ["tiny"]
+    assert text.count('id="chart-tiny"') == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(4.4123, "4.4"), (12.3, "12"), (1234.5, "1,200"), (0.0123, "0.012"), (3.2e8, "3.2e8"), (None, "–")],
+)
+def test_numbers_are_printed_to_two_significant_figures(value: float | None, text: str) -> None:
+    assert sig(value) == text
+
+
+def test_factor_and_decades() -> None:
+    assert factor(4.41) == "4.4×"
+    assert factor(float("nan")) == "–"
+    assert decades(3e3, 2e6) == [1e3, 1e4, 1e5, 1e6, 1e7]
+    assert decades(1e3, 1e9, 2) == [1e3, 1e5, 1e7, 1e9]
+    assert decades(0, 10) == []
+
+
+def test_a_failing_export_leaves_every_previous_file_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = Page(name="benchmarks", title="t")
+    chart, frame = tiny_chart()
+    page.chart("first", chart, frame)
+    page.chart("second", chart, frame)
+    publish(page, tmp_path, built_at=BUILT, snapshots=[])
+    before = {p.name: p.read_bytes() for p in (tmp_path / "benchmarks").iterdir()}
+    html_before = (tmp_path / "benchmarks.html").read_text()
+
+    calls = []
+
+    def failing_export(chart: alt.TopLevelMixin) -> tuple[bytes, str]:
+        calls.append(chart)
+        if len(calls) == 2:
+            raise RuntimeError("vl-convert could not render the second chart")
+        return b"new png", "<svg>new</svg>"
+
+    monkeypatch.setattr(page_module, "export_chart", failing_export)
+    changed = Page(name="benchmarks", title="changed")
+    changed.chart("first", chart, frame.with_columns(pl.col("y") * 2))
+    changed.chart("second", chart, frame)
+    with pytest.raises(RuntimeError, match="second chart"):
+        publish(changed, tmp_path, built_at=BUILT, snapshots=[])
+    assert {p.name: p.read_bytes() for p in (tmp_path / "benchmarks").iterdir()} == before
+    assert (tmp_path / "benchmarks.html").read_text() == html_before

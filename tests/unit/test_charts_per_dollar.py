@@ -1,0 +1,151 @@
+"""The per-dollar vs per-year page: the paradox in words uses the table's numbers, the frontier is the records, and
+the drawn curves are the fitted ones."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.charts.per_dollar_vs_per_year import (
+    explanation,
+    fit_curves,
+    logistic,
+    progress_lines,
+    running_best,
+    table_rows,
+)
+
+TABLE = pl.DataFrame(
+    {
+        "benchmark": ["mmlu", "gpqa", "gsm8k"],
+        "benchmark_name": ["MMLU", "GPQA Diamond", "GSM8K"],
+        "n_models": [120, 90, 60],
+        "compute_multiplier_to_halve_error": [30.0, 100.0, None],
+        "compute_multiplier_to_halve_error_ci_low": [15.0, 40.0, None],
+        "compute_multiplier_to_halve_error_ci_high": [70.0, 300.0, None],
+        "dollar_multiplier_to_halve_error": [50.0, 400.0, None],
+        "dollar_multiplier_to_halve_error_ci_low": [20.0, 100.0, None],
+        "dollar_multiplier_to_halve_error_ci_high": [120.0, 900.0, None],
+        "years_to_halve_error": [2.0, 1.0, 1.5],
+        "years_to_halve_error_ci_low": [1.5, 0.7, 1.0],
+        "years_to_halve_error_ci_high": [2.8, 1.6, 2.5],
+        "cost_basis": ["imputed"] * 3,
+        "status": ["ok", "ok", "insufficient data: compute multiplier: no fit"],
+    }
+)
+FITS = pl.DataFrame(
+    {
+        "metric": ["training_compute", "training_cost"],
+        "subset": ["frontier_epoch", "frontier_epoch"],
+        "window_kind": ["full", "full"],
+        "n": [80, 60],
+        "growth_per_year": [4.5, 2.6],
+        "growth_ci_low": [4.0, 2.2],
+        "growth_ci_high": [5.0, 3.0],
+        "status": ["ok", "ok"],
+    }
+)
+
+
+def text_of(paragraphs: list[str]) -> str:
+    return re.sub(r"<[^>]+>", "", " ".join(paragraphs))
+
+
+def test_explanation_fills_in_medians_of_the_ok_rows_only() -> None:
+    text = text_of(explanation(TABLE, FITS))
+    # medians over MMLU and GPQA (GSM8K has no compute multiplier): years 1.5, compute ×65, dollars ×225
+    assert "median of 1.5 years" in text
+    assert "×65 more training compute (range ×30 to ×100)" in text
+    assert "×220 more training dollars" in text  # 225 to two significant figures
+    assert f"{math.log2(225):.1f} doublings of spending" in text
+    assert "on MMLU (120 models)" in text and "(90% CI ×15–×70)" in text
+
+
+def test_explanation_sets_the_halving_against_compute_growth_over_the_same_years() -> None:
+    text = text_of(explanation(TABLE, FITS))
+    assert "grew 4.5× per year (90% CI 4.0×–5.0×, n = 80)" in text
+    # 4.5 ** 1.5 = 9.5: compute growth buys log(9.5)/log(65) = 54% of a halving in that time
+    assert f"about ×{4.5**1.5:.1f} more compute" in text
+    assert f"about {math.log(4.5**1.5) / math.log(65):.0%} of a halving" in text
+    assert "spending grew 2.6× per year" in text
+    assert "scaling paradox" in text
+
+
+def test_explanation_without_usable_rows_says_so_instead_of_inventing_numbers() -> None:
+    text = text_of(explanation(TABLE.filter(pl.col("benchmark") == "gsm8k"), FITS))
+    assert "No benchmark has both" in text
+    assert not re.search(r"×\d", text)
+
+
+def test_table_rows_keep_exact_values_for_the_browser_test() -> None:
+    rows = table_rows(TABLE)
+    mmlu = rows[0]
+    assert mmlu[0] == "MMLU" and mmlu[2].text == "×30" and mmlu[2].attrs["data-value"] == "30.0"
+    gsm8k = rows[2]
+    assert gsm8k[2].text == "–" and "data-value" not in gsm8k[2].attrs
+
+
+def test_the_frontier_is_the_records_and_ties_on_a_date_keep_the_best() -> None:
+    points = pl.DataFrame(
+        {
+            "benchmark": ["b"] * 5,
+            "model_name": ["first", "worse", "tie-low", "tie-high", "record"],
+            "date": [date(2023, 1, 1), date(2023, 2, 1), date(2023, 3, 1), date(2023, 3, 1), date(2023, 4, 1)],
+            "score": [0.5, 0.4, 0.6, 0.7, 0.8],
+        }
+    )
+    frontier = running_best(points)
+    assert frontier["model_name"].to_list() == ["first", "tie-high", "record"]
+    assert frontier["best_to_date"].to_list() == [0.5, 0.7, 0.8]
+
+
+def test_drawn_cost_curve_is_the_imputed_basis_fit_over_the_data_range() -> None:
+    scaling = pl.DataFrame(
+        {
+            "benchmark": ["b", "b", "b"],
+            "x": ["cost", "cost", "compute"],
+            "cost_basis": ["observed", "imputed", "n/a"],
+            "floor": [0.0, 0.25, 0.1],
+            "ceiling": [1.0, 0.9, 1.0],
+            "slope": [1.0, 2.0, 1.0],
+            "midpoint": [6.0, 7.0, 23.0],
+            "status": ["ok", "ok", "ok"],
+        }
+    )
+    points = pl.DataFrame({"benchmark": ["b", "b"], "cost_usd": [1e5, 1e9]})
+    curve = fit_curves(scaling, points, "cost", "cost_usd")
+    assert curve.height == 60
+    assert curve["cost_usd"].min() == pytest.approx(1e5) and curve["cost_usd"].max() == pytest.approx(1e9)
+    x = np.log10(curve["cost_usd"].to_numpy())
+    assert curve["fitted_score"].to_numpy() == pytest.approx(logistic(x, 0.25, 0.9, 2.0, 7.0))
+
+
+def test_unstable_or_failed_fits_are_not_drawn() -> None:
+    scaling = pl.DataFrame(
+        {
+            "benchmark": ["b"],
+            "x": ["compute"],
+            "cost_basis": ["n/a"],
+            "floor": [0.0],
+            "ceiling": [1.0],
+            "slope": [1.0],
+            "midpoint": [23.0],
+            "status": ["unstable: slope outside its bootstrap CI"],
+        }
+    )
+    points = pl.DataFrame({"benchmark": ["b", "b"], "compute_flop": [1e21, 1e25]})
+    assert fit_curves(scaling, points, "compute", "compute_flop").is_empty()
+
+
+def test_the_frontier_fit_line_is_the_tables_line_and_stops_at_100_percent() -> None:
+    progress = pl.DataFrame({"benchmark": ["b"], "intercept": [-809.0], "slope": [0.4], "status": ["ok"]})
+    points = pl.DataFrame({"benchmark": ["b", "b"], "date": [date(2024, 1, 1), date(2028, 1, 1)]})
+    line = progress_lines(progress, points)
+    # 0.4 per year from 0.6 at the start of 2024: it reaches 100% at the start of 2025 and is cut there
+    assert line["fitted_score"].max() <= 1.0 and line["fitted_score"].min() == pytest.approx(0.6)
+    assert line["date"].max() < "2025-01-02"
