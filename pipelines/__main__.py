@@ -67,7 +67,9 @@ def dagster_instance(settings: Settings):
 
     if not os.environ.get("DAGSTER_HOME"):
         os.environ["DAGSTER_HOME"] = str(settings.data_dir / "dagster")
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # an empty file: Dagster's default local storage, without a warning
     return DagsterInstance.get()
 
 

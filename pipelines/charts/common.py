@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import altair as alt
 import duckdb
 import polars as pl
 
@@ -195,3 +196,16 @@ def growth_text(fit: dict[str, object]) -> str:
         f"{factor(fit['growth_per_year'])} per year (90% CI {ci(fit['growth_ci_low'], fit['growth_ci_high'], factor)}, "
         f"n = {fit['n']:,})"
     )
+
+
+def with_dashed_fit(points: alt.Chart, fits: pl.DataFrame) -> alt.LayerChart:
+    """`points` with the fitted log-linear trend of `fits` (trends.fits rows) as a dashed line over its window."""
+    layers: list[alt.Chart] = [points]
+    lines = fit_lines(fits.with_columns(pl.lit("fit").alias("fit")), "fit") if fits.height else None
+    if lines is not None and lines.height:
+        layers.append(
+            alt.Chart(lines)
+            .mark_line(color="#222", strokeWidth=2.5, strokeDash=[6, 3])
+            .encode(x="date:T", y=alt.Y("fitted:Q", scale=alt.Scale(type="log")))
+        )
+    return alt.layer(*layers)

@@ -31,6 +31,7 @@ from pipelines.charts.common import (
     sig,
     usd,
     window_label,
+    with_dashed_fit,
 )
 from pipelines.charts.page import Page, publish
 
@@ -307,15 +308,7 @@ def tokens_per_parameter_chart(points: pl.DataFrame, fit: pl.DataFrame) -> tuple
             ],
         )
     )
-    layers: list[alt.Chart] = [scatter]
-    lines = fit_lines(fit.with_columns(pl.lit("trend").alias("fit")), "fit") if fit.height else None
-    if lines is not None and lines.height:
-        layers.append(
-            alt.Chart(lines)
-            .mark_line(color="#222", strokeWidth=2.5, strokeDash=[6, 3])
-            .encode(x="date:T", y=alt.Y("fitted:Q", scale=alt.Scale(type="log")))
-        )
-    chart = alt.layer(*layers).properties(
+    chart = with_dashed_fit(scatter, fit).properties(
         width=960,
         height=300,
         title=alt.Title(

@@ -26,6 +26,7 @@ from pipelines.charts.common import (
     load_snapshots,
     read,
     window_label,
+    with_dashed_fit,
 )
 from pipelines.charts.page import Page, publish
 
@@ -182,16 +183,7 @@ def per_watt_chart(hardware: pl.DataFrame, fits: pl.DataFrame | None) -> tuple[a
             ],
         )
     )
-    layers: list[alt.Chart] = [points]
-    fit = full_fit(fits, "hardware_fp32_flops_per_watt", "all_hardware")
-    if fit.height:
-        lines = fit_lines(fit.with_columns(pl.lit("fit").alias("fit")), "fit")
-        layers.append(
-            alt.Chart(lines)
-            .mark_line(color="#222", strokeWidth=2.5, strokeDash=[6, 3])
-            .encode(x="date:T", y=alt.Y("fitted:Q", scale=alt.Scale(type="log")))
-        )
-    chart = alt.layer(*layers).properties(
+    chart = with_dashed_fit(points, full_fit(fits, "hardware_fp32_flops_per_watt", "all_hardware")).properties(
         width=960,
         height=300,
         title=alt.Title("Energy efficiency: FP32 FLOP/s per watt", subtitle="Dashed: log-linear fit (trends.fits)"),
@@ -250,16 +242,7 @@ def cost_per_flop_chart(
             ],
         )
     )
-    layers: list[alt.Chart] = [points]
-    fit = full_fit(fits, "cost_per_flop", "notable")
-    if fit.height:
-        lines = fit_lines(fit.with_columns(pl.lit("fit").alias("fit")), "fit")
-        layers.append(
-            alt.Chart(lines)
-            .mark_line(color="#222", strokeWidth=2.5, strokeDash=[6, 3])
-            .encode(x="date:T", y=alt.Y("fitted:Q", scale=alt.Scale(type="log")))
-        )
-    chart = alt.layer(*layers).properties(
+    chart = with_dashed_fit(points, full_fit(fits, "cost_per_flop", "notable")).properties(
         width=960,
         height=300,
         title=alt.Title(

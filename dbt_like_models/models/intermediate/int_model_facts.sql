@@ -1,42 +1,26 @@
 -- One value per model and fact: the most curated source file that publishes the fact wins
 -- (notable > frontier > large-scale > all), and the winning file is named next to the value.
-with compute as (
+{%- set facts = [
+    ('compute', 'training_compute_flop', 'compute_source', ['confidence as compute_confidence']),
+    ('params', 'parameters', 'parameters_source', []),
+    ('tokens', 'training_dataset_size_datapoints', 'tokens_source', []),
+    ('cost', 'training_cost_usd_2023', 'cost_source', []),
+] %}
+with
+{%- for table, value, source_column, extra in facts %}
+{{ table }} as (
     select
         model_key,
-        arg_min(training_compute_flop, {{ source_priority('source') }}) as training_compute_flop,
-        arg_min(confidence, {{ source_priority('source') }}) as compute_confidence,
-        arg_min(source, {{ source_priority('source') }}) as compute_source
-    from {{ source('tidy', 'compute') }}
-    where training_compute_flop is not null
+        arg_min({{ value }}, {{ source_priority('source') }}) as {{ value }},
+        {%- for column in extra %}
+        arg_min({{ column.split(' as ')[0] }}, {{ source_priority('source') }}) as {{ column.split(' as ')[1] }},
+        {%- endfor %}
+        arg_min(source, {{ source_priority('source') }}) as {{ source_column }}
+    from {{ source('tidy', table) }}
+    where {{ value }} is not null
     group by model_key
-),
-params as (
-    select
-        model_key,
-        arg_min(parameters, {{ source_priority('source') }}) as parameters,
-        arg_min(source, {{ source_priority('source') }}) as parameters_source
-    from {{ source('tidy', 'params') }}
-    where parameters is not null
-    group by model_key
-),
-tokens as (
-    select
-        model_key,
-        arg_min(training_dataset_size_datapoints, {{ source_priority('source') }}) as training_dataset_size_datapoints,
-        arg_min(source, {{ source_priority('source') }}) as tokens_source
-    from {{ source('tidy', 'tokens') }}
-    where training_dataset_size_datapoints is not null
-    group by model_key
-),
-cost as (
-    select
-        model_key,
-        arg_min(training_cost_usd_2023, {{ source_priority('source') }}) as training_cost_usd_2023,
-        arg_min(source, {{ source_priority('source') }}) as cost_source
-    from {{ source('tidy', 'cost') }}
-    where training_cost_usd_2023 is not null
-    group by model_key
-)
+){{ "," if not loop.last }}
+{%- endfor %}
 
 select
     m.model_key,
