@@ -30,9 +30,9 @@ from pipelines.charts.common import (
     read,
     sig,
     window_label,
+    with_dashed_fit,
 )
 from pipelines.charts.page import PAGES, Cell, Page, publish, write_atomic
-from pipelines.fits import decimal_year
 
 HEADLINE_FIT = ("training_compute", "notable", "full")
 STATE_FILE = Path("index") / "previous_build.json"
@@ -301,18 +301,8 @@ def compute_chart(models: pl.DataFrame, fit: dict[str, object] | None) -> tuple[
             ],
         )
     )
-    layers: list[alt.Chart] = [scatter]
-    if fit is not None and fit["status"] == "ok":
-        ends = pl.DataFrame({"date": [fit["window_start"], fit["window_end"]]}).with_columns(
-            (10 ** (fit["intercept"] + fit["slope_oom_per_year"] * decimal_year(pl.col("date")))).alias("fitted_flop"),
-            pl.col("date").cast(pl.String),
-        )
-        layers.append(
-            alt.Chart(ends)
-            .mark_line(color="#222", strokeWidth=2.5, strokeDash=[6, 3])
-            .encode(x="date:T", y=alt.Y("fitted_flop:Q", scale=alt.Scale(type="log")))
-        )
-    chart = alt.layer(*layers).properties(
+    fits = pl.DataFrame([fit]) if fit is not None else pl.DataFrame()
+    chart = with_dashed_fit(scatter, fits).properties(
         width=980,
         height=440,
         title=alt.Title(

@@ -18,6 +18,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.defs.ingest import last_good_fetch
 from pipelines.fetch import USER_AGENT, mirrored_url
 from pipelines.freshness import last_loads, stale_keys
 from pipelines.settings import load_settings
@@ -83,27 +84,21 @@ def source_changes(context: SensorEvaluationContext):
     except duckdb.Error as exc:
         return SkipReason(f"warehouse busy or unreadable: {exc}")
     try:
-        rows = con.execute(
-            """
-            select source, etag, last_modified from ops.fetch_log
-            where outcome in ('downloaded', 'unchanged', 'not_modified') and requested_url not like '%metadata.json%'
-            qualify row_number() over (partition by source order by fetched_at desc, attempt desc) = 1
-            """
-        ).fetchall()
+        previous = {source.name: last_good_fetch(con, source.name) for source in SOURCES if not source.optional}
     finally:
         con.close()
-    known = {source: (etag, modified) for source, etag, modified in rows}
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     changed = []
     for source in SOURCES:
-        if source.optional or source.name not in known:
+        known = previous.get(source.name)
+        if known is None:
             continue
         url = mirrored_url(source.url, settings.sources_mirror)
         if url.startswith("file://"):  # a mirror directory: the daily pull compares hashes, nothing cheaper to ask
             continue
         try:
-            if _source_changed(session, url, *known[source.name]):
+            if _source_changed(session, url, known.etag, known.last_modified):
                 changed.append(source.name)
         except requests.RequestException as exc:
             context.log.warning(f"{source.name}: check failed ({exc}); the daily pull will retry")

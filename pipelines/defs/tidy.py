@@ -19,7 +19,7 @@ from pipelines.defs.resources import warehouse_connection
 from pipelines.sources import SOURCES
 from pipelines.tidy.benchmarks import tidy_scores
 from pipelines.tidy.hardware import tidy_hardware
-from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, model_snapshot, tidy_models
+from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, ModelTables, model_snapshot, tidy_models
 from pipelines.tidy.owid import tidy_owid
 from pipelines.warehouse import first_row, read_table, replace_rejections, replace_table, table_exists, transaction
 
@@ -47,14 +47,14 @@ def _with_snapshot(frame: pl.DataFrame, snapshots: dict[str, str], source_column
     )
 
 
-def record_model_snapshots(con: duckdb.DuckDBPyConnection, raw: dict[str, pl.DataFrame]) -> int:
+def record_model_snapshots(con: duckdb.DuckDBPyConnection, raw: dict[str, pl.DataFrame], tables: ModelTables) -> int:
     """Keep the tracked fields of each model file version once, so `marts.model_history` can diff pulls."""
     added = 0
     for name, frame in raw.items():
         sha, fetched_at = frame["_sha256"][0], frame["_fetched_at"][0]
         if first_row(con, "select 1 from ops.model_snapshots where source = ? and sha256 = ?", [name, sha]):
             continue
-        snapshot = model_snapshot(name, frame).with_columns(
+        snapshot = model_snapshot(tables, name).with_columns(
             pl.lit(sha).alias("sha256"), pl.lit(fetched_at).alias("fetched_at")
         )
         with transaction(con):
@@ -91,7 +91,7 @@ def tidy_model_tables(context: AssetExecutionContext, warehouse: DuckDBResource)
         for table in MODEL_TABLES[1:]:
             counts[table] = replace_table(con, "tidy", table, _with_snapshot(getattr(tables, table), snapshots))
         rejected = replace_rejections(con, MODEL_SOURCE_PRIORITY, _with_snapshot(tables.rejections, snapshots), None)
-        record_model_snapshots(con, raw)
+        record_model_snapshots(con, raw, tables)
     context.log.info(f"tidy model tables: {counts}; {rejected} values rejected")
     for table in MODEL_TABLES:
         yield MaterializeResult(

@@ -37,6 +37,8 @@ class ModelTables:
     tokens: pl.DataFrame
     cost: pl.DataFrame
     rejections: pl.DataFrame
+    # one row per model and file (before the most curated file wins): the base of per-pull snapshots
+    described: pl.DataFrame
 
 
 def _prepared(name: str, raw: pl.DataFrame) -> pl.DataFrame:
@@ -139,37 +141,23 @@ def tidy_models(raw: dict[str, pl.DataFrame]) -> ModelTables:
         tokens=pl.concat(tokens, how="diagonal_relaxed"),
         cost=pl.concat(cost, how="diagonal_relaxed"),
         rejections=pl.concat(rejected, how="vertical"),
+        described=every,
     )
 
 
-SNAPSHOT_FIELDS = {
-    "publication_date": "Publication date",
-    "training_compute_flop": "Training compute (FLOP)",
-    "parameters": "Parameters",
-    "training_dataset_size_datapoints": "Training dataset size (total)",
-    "training_cost_usd_2023": "Training compute cost (2023 USD)",
-}
+def model_snapshot(tables: ModelTables, source: str) -> pl.DataFrame:
+    """The tracked fields of every model of one file, for `ops.model_snapshots` (revision history).
 
-
-def model_snapshot(name: str, raw: pl.DataFrame) -> pl.DataFrame:
-    """The tracked fields of every model in one pull of one file, for `ops.model_snapshots` (revision history).
-
-    Values are parsed as in the tidy tables; rejections are not recorded twice (the tidy build counts them).
+    Read from the tables `tidy_models` already built, so a pull is parsed once; one row per model of the file.
     """
-    frame = _prepared(name, raw).filter(pl.col("model_key").is_not_null() & (pl.col("model_key") != ""))
-    frame = frame.unique(subset="model_key", keep="first", maintain_order=True)
-    quiet = Rejections(name)
-    numbers = {
-        out: quiet.number(frame, column, positive=True)
-        for out, column in SNAPSHOT_FIELDS.items()
-        if out != "publication_date"
-    }
-    return pl.DataFrame(
-        {
-            "source": frame["source"],
-            "model_key": frame["model_key"],
-            "model_name": frame["model_name"],
-            "publication_date": quiet.date(frame, "Publication date"),
-            **numbers,
-        }
-    )
+    keys = ["source", "model_key"]
+    facts = [
+        (tables.compute, "training_compute_flop"),
+        (tables.params, "parameters"),
+        (tables.tokens, "training_dataset_size_datapoints"),
+        (tables.cost, "training_cost_usd_2023"),
+    ]
+    snapshot = tables.described.filter(pl.col("source") == source).select(*keys, "model_name", "publication_date")
+    for table, column in facts:
+        snapshot = snapshot.join(table.select(*keys, column), on=keys, how="left")
+    return snapshot
