@@ -1,19 +1,23 @@
 """Command line for people without the UI.
 
-python -m pipelines refresh   pull every source, rebuild what changed, with a progress display
-python -m pipelines status    sources, last pull, sha256, freshness, failed checks, row counts
+python -m pipelines refresh   pull every source, rebuild what changed, publish; with a progress display
+python -m pipelines rebuild   rebuild the warehouse from data/raw alone (after it was lost or corrupted), publish
+python -m pipelines status    sources, last pull, sha256, freshness, failed checks, row counts (the published file)
+
+Exit codes: 0 success, 1 a source or step failed, 2 the warehouse or a setting is unusable (the message says what
+to do), 3 another writer holds the warehouse.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,43 +26,28 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.settings import Settings, load_settings
+from pipelines.publish import (
+    WarehouseBusy,
+    WarehouseError,
+    check_settings,
+    classify,
+    connect_bounded,
+    current_writer,
+    discard_working_copy,
+    prepare_working_copy,
+    publish,
+    writer_lock,
+)
+from pipelines.settings import Settings, SettingsError, load_settings
+from pipelines.warehouse import CONNECTION_CONFIG
 
 # wide enough for the status table when output is piped (rich assumes 80 columns without a terminal)
 console = Console(width=None if sys.stdout.isatty() else 140)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 EXIT_FAILED = 1
+EXIT_UNUSABLE = 2
 EXIT_BUSY = 3
-
-
-class RefreshBusy(RuntimeError):
-    """Another refresh holds the warehouse."""
-
-
-@contextlib.contextmanager
-def refresh_lock(settings: Settings) -> Iterator[None]:
-    """One refresh at a time per warehouse: a second one fails fast instead of contending for the DuckDB file."""
-    lock_path = settings.warehouse_path.with_name(settings.warehouse_path.name + ".refresh.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise RefreshBusy(
-                f"another refresh (pid {holder}) is using {settings.warehouse_path}; wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+INGEST_STEP_PREFIX = "raw__"
 
 
 def dagster_instance(settings: Settings):
@@ -78,9 +67,28 @@ class PhaseOutcome:
     name: str
     ran: bool = False
     success: bool = True
+    failed_sources: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     materialized: list[str] = field(default_factory=list)
+
+
+def root_cause(error) -> str:
+    """The innermost exception of a Dagster error chain as `Type: message`, not Dagster's wrapper text."""
+    while error.cause is not None or error.context is not None:
+        error = error.cause or error.context
+    lines = (error.message or "").strip().splitlines()
+    text = lines[0] if lines else (error.cls_name or "error")
+    name = error.cls_name or ""
+    return text if not name or text.startswith(name) else f"{name}: {text}"
+
+
+def _failure_text(event) -> str:
+    """A `Failure` raised on purpose carries its own one-line description; anything else, its innermost cause."""
+    data = event.step_failure_data
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description.strip().splitlines()[0]
+    return root_cause(data.error) if data.error else "failed"
 
 
 def _watch(instance, run_ids_before: set[str], progress: Progress, task, total: int, stop: threading.Event) -> None:
@@ -99,27 +107,42 @@ def _watch(instance, run_ids_before: set[str], progress: Progress, task, total: 
             progress.update(task, description=f"{progress.tasks[task].fields.get('phase', '')} {finished[-1].step_key}")
 
 
-def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
-    """Execute one job in-process with a progress bar; collect failed steps and failed checks."""
+def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
+    """A run cut short by Ctrl-C or SIGTERM is marked canceled, so the UI does not show it running forever."""
+    from dagster import DagsterRunStatus
+
+    for run in instance.get_runs(limit=5):
+        if run.run_id not in run_ids_before and run.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING):
+            instance.report_run_canceled(run, message="interrupted (Ctrl-C or SIGTERM) in `python -m pipelines`")
+
+
+def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
+    """Failed sources, failed build steps, failed checks and materializations from a run's events."""
     from dagster import DagsterEventType
 
-    outcome = PhaseOutcome(name=name, ran=True)
-    plan_steps = (
-        len(job.get_subset(asset_selection=set(asset_selection)).nodes_in_topological_order)
-        if (asset_selection)
-        else len(job.nodes_in_topological_order)
-    )
-    total = plan_steps + sum(1 for _ in job.asset_layer.asset_graph.asset_check_keys)
-    before = {r.run_id for r in instance.get_runs(limit=3)}
+    for event in events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            line = f"{event.step_key}: {_failure_text(event)}"
+            is_source = (event.step_key or "").startswith(INGEST_STEP_PREFIX)
+            (outcome.failed_sources if is_source else outcome.failed_steps).append(line)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = evaluation.asset_key.to_user_string()
+                outcome.failed_checks.append(f"{key} check {evaluation.check_name} failed: {evaluation.description}")
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            outcome.materialized.append(event.asset_key.to_user_string())
+    return outcome
+
+
+def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
+    """Execute one job in-process with a progress bar; collect failed sources, steps and checks."""
+    selected = job.get_subset(asset_selection=set(asset_selection)) if asset_selection else job
+    total = len(selected.nodes_in_topological_order) + sum(1 for _ in job.asset_layer.asset_graph.asset_check_keys)
+    before = {r.run_id for r in instance.get_runs(limit=5)}
     stop = threading.Event()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(name, total=total, phase=name)
         watcher = threading.Thread(target=_watch, args=(instance, before, progress, task, total, stop), daemon=True)
         watcher.start()
@@ -127,149 +150,204 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
             result = job.execute_in_process(
                 instance=instance, raise_on_error=False, asset_selection=asset_selection, run_config=QUIET_LOGS
             )
+        except BaseException:
+            _close_interrupted_runs(instance, before)
+            raise
         finally:
             stop.set()
             watcher.join(timeout=2)
         progress.update(task, completed=total, description=f"{name} done")
-    outcome.success = result.success
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            message = (error.message if error else "").strip().splitlines()
-            outcome.failed_steps.append(f"{event.step_key}: {message[0] if message else 'failed'}")
-        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                key = evaluation.asset_key.to_user_string()
-                described = evaluation.description or ""
-                outcome.failed_checks.append(f"{key} check {evaluation.check_name} failed: {described}")
-        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-            outcome.materialized.append(event.asset_key.to_user_string())
-    return outcome
+    return _collect(PhaseOutcome(name=name, ran=True, success=result.success), result.all_events)
 
 
-def refresh() -> int:
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping us) takes the same path as Ctrl-C: runs marked canceled, nothing published."""
+
+    def _raise(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _refresh_phases(settings: Settings, instance, defs) -> list[PhaseOutcome]:
     """Phase 1 pulls every source; phase 2 rebuilds only the downstream assets a new file or new code made stale."""
-    from pipelines.definitions import build_definitions
     from pipelines.defs.automation import INGEST_JOB_NAME, REBUILD_JOB_NAME
     from pipelines.freshness import stale_keys
-    from pipelines.warehouse import connect, ensure_schemas
+    from pipelines.warehouse import ensure_schemas
 
-    settings = load_settings()
-    started = time.monotonic()
+    ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance)
+    con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
     try:
-        with refresh_lock(settings):
-            defs = build_definitions(settings)
-            with dagster_instance(settings) as instance:
-                ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance)
-                con = connect(settings.warehouse_path)
-                try:
-                    ensure_schemas(con)
-                    stale = stale_keys(instance, defs.resolve_asset_graph(), con)
-                finally:
-                    con.close()
-                rebuild = PhaseOutcome(name="rebuild")
-                if stale:
-                    console.print(
-                        f"rebuilding {len(stale)} stale assets: {', '.join(k.to_user_string() for k in stale)}"
-                    )
-                    rebuild = run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale)
-                else:
-                    console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
-    except RefreshBusy as exc:
-        console.print(f"[red]refresh not started: {exc}")
-        return EXIT_BUSY
-    elapsed = time.monotonic() - started
+        ensure_schemas(con)
+        stale = stale_keys(instance, defs.resolve_asset_graph(), con)
+    finally:
+        con.close()
+    if not stale:
+        console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
+        return [ingest]
+    console.print(f"rebuilding {len(stale)} stale assets: {', '.join(k.to_user_string() for k in stale)}")
+    return [ingest, run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale)]
+
+
+def _replay_then_build(settings: Settings, instance, defs) -> list[PhaseOutcome]:
+    """Replay data/raw into an empty working copy, then build every downstream asset from it."""
+    from pipelines.defs.automation import REBUILD_JOB_NAME
+    from pipelines.freshness import downstream_keys
+    from pipelines.replay import replay
+
+    con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
+    try:
+        replayed = replay(con, settings.raw_dir)
+    finally:
+        con.close()
+    console.print(
+        f"replayed {replayed.attempts} fetch attempts and {replayed.versions} file versions from {settings.raw_dir} "
+        f"({replayed.loads} loads, {replayed.snapshots} model snapshot rows)"
+    )
+    keys = downstream_keys(defs.resolve_asset_graph())
+    return [run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, keys)]
+
+
+def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, elapsed: float) -> int:
+    """The summary lines: where things are, whether the run published, and one FAILED line per problem."""
     console.print(f"warehouse: {settings.warehouse_path}")
     console.print(f"reports:   {settings.reports_dir}")
-    problems = [*ingest.failed_steps, *ingest.failed_checks, *rebuild.failed_steps, *rebuild.failed_checks]
-    if problems or not (ingest.success and rebuild.success):
-        console.print(f"[red]refresh finished with failures after {elapsed:.0f} s:")
-        for line in problems or ["a step failed: see the run log above"]:
+    sources = [line for p in phases for line in p.failed_sources]
+    build = [line for p in phases for line in (*p.failed_steps, *p.failed_checks)]
+    if published:
+        kept = " (failed sources keep their last good tables)" if sources else ""
+        console.print(f"published the new warehouse and reports{kept}")
+    else:
+        console.print("[red]not published: a build step failed; readers keep the last good warehouse and reports")
+    if sources or build:
+        console.print(f"[red]finished with failures after {elapsed:.0f} s:")
+        for line in [*sources, *build]:
             print(f"FAILED {line}")
         return EXIT_FAILED
-    console.print(f"[green]refresh succeeded in {elapsed:.0f} s")
+    console.print(f"[green]succeeded in {elapsed:.0f} s")
     return 0
 
 
-def status() -> int:
-    """What the warehouse holds now, per source, and what failed lately: read-only, safe while a run writes."""
-    import duckdb
+def build_failed(phase: PhaseOutcome) -> bool:
+    """A failed build step (or a run that failed before any step) stops publication; a failed source does not."""
+    return bool(phase.failed_steps) or (not phase.success and not phase.failed_sources)
 
-    from pipelines.sources import SOURCES
-    from pipelines.warehouse import CONNECTION_CONFIG
 
-    settings = load_settings()
-    if not settings.warehouse_path.exists():
-        console.print(f"no warehouse at {settings.warehouse_path}: run `make run` (or python -m pipelines refresh)")
-        return EXIT_FAILED
+def as_writer(command: str, body: Callable[[Settings, object, object], list[PhaseOutcome]], *, fresh: bool) -> int:
+    """Take the writer lock, build into a working copy with `body`, publish when no build step failed."""
+    started = time.monotonic()
     try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
-    except duckdb.Error as exc:
-        console.print(f"[red]cannot open {settings.warehouse_path}: {exc}")
+        settings = load_settings()
+        check_settings(settings)
+        with sigterm_as_interrupt(), writer_lock(settings, command) as (_, note):
+            if note:
+                console.print(f"[yellow]{note}")
+            prepare_working_copy(settings, CONNECTION_CONFIG, fresh=fresh)
+            from pipelines.definitions import build_definitions
+
+            with dagster_instance(settings) as instance:
+                phases = body(settings, instance, build_definitions(settings))
+            published = not any(build_failed(p) for p in phases)
+            if published:
+                publish(settings, CONNECTION_CONFIG)
+            else:
+                discard_working_copy(settings)
+    except WarehouseBusy as exc:
+        console.print(f"[red]{command} not started: {exc}")
         return EXIT_BUSY
+    except (WarehouseError, SettingsError) as exc:
+        console.print(f"[red]{command} stopped: {exc}")
+        return EXIT_UNUSABLE
+    except OSError as exc:
+        known = classify(exc, load_settings().warehouse_path)
+        if known is None:
+            raise
+        console.print(f"[red]{command} stopped: {known}")
+        return EXIT_UNUSABLE
+    return _report(settings, phases, published, time.monotonic() - started)
+
+
+def refresh() -> int:
+    return as_writer("python -m pipelines refresh", _refresh_phases, fresh=False)
+
+
+def rebuild() -> int:
+    return as_writer("python -m pipelines rebuild", _replay_then_build, fresh=True)
+
+
+def _latest(con, sql: str) -> dict[str, tuple]:
+    return {row[0]: row[1:] for row in con.execute(sql).fetchall()}
+
+
+LATEST_PULL = """
+select source, fetched_at, outcome from ops.fetch_log
+where requested_url not like '%metadata.json%' and outcome <> 'retried'
+qualify row_number() over (partition by source order by fetched_at desc, attempt desc) = 1
+"""
+LATEST_VERSION = """
+select source, sha256, fetched_at, rows, reason from ops.source_versions where status = '{status}'
+qualify row_number() over (partition by source order by fetched_at desc) = 1
+"""
+
+
+def _sources_table(con, settings: Settings) -> Table:
+    from pipelines.sources import SOURCES
+
+    pulls = _latest(con, LATEST_PULL)
+    loads = _latest(con, LATEST_VERSION.format(status="loaded"))
+    rejections = _latest(con, LATEST_VERSION.format(status="rejected"))
     now = datetime.now(UTC)
     table = Table(title=f"Sources in {settings.warehouse_path}")
-    for column in ("source", "last pull", "outcome", "loaded sha256", "loaded", "age", "rows", "last rejection"):
+    for column in ("source", "last pull", "outcome", "loaded sha256", "loaded", "age", "rows", "rejected file"):
         table.add_column(column)
-    with con:
-        pulls = {
-            r[0]: r[1:]
-            for r in con.execute(
-                """
-                select source, fetched_at, outcome from ops.fetch_log
-                where requested_url not like '%metadata.json%' and outcome <> 'retried'
-                qualify row_number() over (partition by source order by fetched_at desc, attempt desc) = 1
-                """
-            ).fetchall()
-        }
-        loads = {
-            r[0]: r[1:]
-            for r in con.execute(
-                """
-                select source, sha256, fetched_at, rows from ops.source_versions where status = 'loaded'
-                qualify row_number() over (partition by source order by fetched_at desc) = 1
-                """
-            ).fetchall()
-        }
-        rejections = {
-            r[0]: r[1:]
-            for r in con.execute(
-                """
-                select source, fetched_at, reason from ops.source_versions where status = 'rejected'
-                qualify row_number() over (partition by source order by fetched_at desc) = 1
-                """
-            ).fetchall()
-        }
-        counts = {
-            f"{s}.{t}": n
-            for s, t, n in con.execute(
-                "select schema_name, table_name, estimated_size from duckdb_tables() order by 1, 2"
-            ).fetchall()
-        }
     for source in SOURCES:
         pulled_at, outcome = pulls.get(source.name, (None, "never pulled"))
-        sha, loaded_at, rows = loads.get(source.name, (None, None, None))
+        sha, loaded_at, rows, _ = loads.get(source.name, (None, None, None, None))
         rejected = rejections.get(source.name)
-        age = f"{(now - loaded_at).days} d" if loaded_at else ""
-        failed = outcome == "failed" or (rejected and (not loaded_at or rejected[0] > loaded_at))
+        pending = rejected and (not loaded_at or rejected[1] > loaded_at)
         table.add_row(
             source.name,
             f"{pulled_at:%Y-%m-%d %H:%M}" if pulled_at else "",
             f"[red]{outcome}" if outcome == "failed" else str(outcome),
             (sha or "")[:16],
             f"{loaded_at:%Y-%m-%d %H:%M}" if loaded_at else "",
-            age,
+            f"{(now - loaded_at).days} d" if loaded_at else "",
             "" if rows is None else f"{rows:,}",
-            f"[red]{rejected[1]}" if failed and rejected else "",
+            f"[red]{rejected[0][:12]} at {rejected[1]:%Y-%m-%d %H:%M}: {rejected[3]}" if pending else "",
         )
-    console.print(table)
-    tables = Table(title="Tables")
-    tables.add_column("table")
-    tables.add_column("rows", justify="right")
-    for name, rows in counts.items():
-        tables.add_row(name, f"{rows:,}")
-    console.print(tables)
+    return table
+
+
+def status() -> int:
+    """What the published warehouse holds, per source, and what failed lately: read-only, never waits for a run."""
+    try:
+        settings = load_settings()
+        check_settings(settings)
+        if not settings.warehouse_path.exists():
+            console.print(f"no warehouse at {settings.warehouse_path}: run `make run` (or python -m pipelines refresh)")
+            return EXIT_FAILED
+        con = connect_bounded(settings.warehouse_path, CONNECTION_CONFIG, read_only=True)
+    except (WarehouseError, SettingsError, WarehouseBusy) as exc:
+        console.print(f"[red]cannot read the warehouse: {exc}")
+        return EXIT_UNUSABLE
+    with con:
+        console.print(_sources_table(con, settings))
+        tables = Table(title="Tables")
+        tables.add_column("table")
+        tables.add_column("rows", justify="right")
+        for schema, name, rows in con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables() order by 1, 2"
+        ).fetchall():
+            tables.add_row(f"{schema}.{name}", f"{rows:,}")
+        console.print(tables)
+    writer = current_writer(settings)
+    if writer:
+        console.print(f"a run is building the next version: {writer}")
     return 0
 
 
@@ -278,10 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m pipelines", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("refresh", help="pull every source and rebuild what changed (progress on the terminal)")
+    commands.add_parser("refresh", help="pull every source, rebuild what changed and publish (progress shown)")
+    commands.add_parser("rebuild", help="rebuild the warehouse from data/raw (after it was lost or corrupted)")
     commands.add_parser("status", help="sources, last pull, sha256, freshness, failed guards, row counts")
     args = parser.parse_args(argv)
-    return {"refresh": refresh, "status": status}[args.command]()
+    return {"refresh": refresh, "rebuild": rebuild, "status": status}[args.command]()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import requests
+import urllib3
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import MaxRetryError
@@ -53,6 +54,7 @@ _BODY_ERRORS = (
     requests.exceptions.Timeout,
     requests.exceptions.ContentDecodingError,
 )
+_RAW_BODY_ERRORS = (urllib3.exceptions.HTTPError, OSError)
 _EXPECTED = {"csv": "a CSV file", "zip": "a zip archive", "json": "a JSON document"}
 
 
@@ -152,7 +154,8 @@ def build_session(retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKO
         backoff_factor=backoff,
         status_forcelist=STATUS_FORCELIST,
         allowed_methods=frozenset({"GET", "HEAD"}),
-        respect_retry_after_header=True,
+        respect_retry_after_header=False,  # a Retry-After of minutes would outlive the download deadline
+        backoff_max=8.0,
         raise_on_status=False,
     )
     session = requests.Session()
@@ -252,11 +255,19 @@ class _Answer:
     content_type: str | None
     etag: str | None
     last_modified: str | None
+    redirected_to: str | None = None
 
     @classmethod
     def of(cls, response: requests.Response) -> _Answer:
         headers = response.headers
-        return cls(response.status_code, headers.get("Content-Type"), headers.get("ETag"), headers.get("Last-Modified"))
+        redirected = response.url if response.history else None
+        return cls(
+            response.status_code,
+            headers.get("Content-Type"),
+            headers.get("ETag"),
+            headers.get("Last-Modified"),
+            redirected,
+        )
 
 
 class Fetcher:
@@ -272,8 +283,10 @@ class Fetcher:
         read_timeout: float = 60.0,
         retries: int | None = None,
         backoff: float | None = None,
+        deadline: float = 180.0,
     ) -> None:
         self.raw_dir = Path(raw_dir)
+        self.deadline = float(deadline)  # seconds one source's download may take, retries included
         self.mirror = mirror or None
         self.session = session or build_session(
             DEFAULT_RETRIES if retries is None else retries, DEFAULT_BACKOFF if backoff is None else backoff
@@ -340,10 +353,13 @@ class Fetcher:
                 headers["If-Modified-Since"] = previous.last_modified
 
         tries = self.body_retries + 1
+        deadline = time.monotonic() + self.deadline
         for try_number in range(1, tries + 1):
             started = _now()
             try:
-                response = self.session.get(target.requested_url, headers=headers, timeout=self.timeout, stream=True)
+                response = self.session.get(
+                    target.requested_url, headers=headers, timeout=self._timeout(deadline), stream=True
+                )
             except requests.exceptions.RequestException as exc:
                 self._log_exception_history(target, attempts, exc, started)
                 raise FetchError(self._exception_message(target, exc), url=target.url, attempts=attempts) from exc
@@ -353,15 +369,22 @@ class Fetcher:
                 result = self._answer(target, attempts, answer, response, previous, previous_path)
                 if result is not None:
                     return result
-                body_error = self._read_body(response)
+                body_error = self._read_body(response, deadline)
                 if isinstance(body_error, bytes):
                     return self._accept(target, attempts, answer, body_error, previous, directory, extension)
+            if time.monotonic() >= deadline:
+                self._append(target, attempts, "failed", answer, error=body_error)
+                message = (
+                    f"{target.name}: GET {self._describe_request(target, answer)} did not complete within its "
+                    f"deadline of {self.deadline:g} s (SCALING_FETCH_DEADLINE): {body_error}; the other sources go on"
+                )
+                raise FetchError(message, url=target.url, attempts=attempts)
             last_try = try_number == tries
             self._append(target, attempts, "failed" if last_try else "retried", answer, error=body_error)
             if last_try:
                 message = (
-                    f"{target.name}: GET {self._describe_request(target)} answered 200 but the body broke off on each "
-                    f"of {tries} tries (last: {body_error}); expected the whole of {_EXPECTED[target.kind]}"
+                    f"{target.name}: GET {self._describe_request(target, answer)} answered 200 but the body broke off "
+                    f"on each of {tries} tries (last: {body_error}); expected the whole of {_EXPECTED[target.kind]}"
                 )
                 raise FetchError(message, url=target.url, attempts=attempts)
             log.info("%s: body broke off (%s); retrying", target.name, body_error)
@@ -417,13 +440,18 @@ class Fetcher:
             self._validate(target, body, answer.content_type)
         except _Invalid as exc:
             self._append(target, attempts, "failed", answer, error=str(exc), size=len(body), sha256=sha256)
-            message = f"{target.name}: GET {self._describe_request(target)} answered 200 but {exc}"
+            message = f"{target.name}: GET {self._describe_request(target, answer)} answered 200 but {exc}"
             raise FetchError(message, url=target.url, attempts=attempts) from exc
         path = _store(directory, f"{sha256}.{extension}", body)
         outcome = "unchanged" if previous is not None and previous.sha256 == sha256 else "downloaded"
         self._append(target, attempts, outcome, answer, size=len(body), sha256=sha256, path=path)
         log.info("%s: %s %d bytes, sha256 %s", target.name, outcome, len(body), sha256[:12])
         return self._result(target, outcome, attempts, answer, path, sha256, len(body))
+
+    def _timeout(self, deadline: float) -> tuple[float, float]:
+        """Connect and read timeouts, never past the download's deadline."""
+        remaining = max(0.5, deadline - time.monotonic())
+        return (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
 
     def _sleep(self, try_number: int) -> None:
         """Exponential backoff between body retries, like urllib3's."""
@@ -519,14 +547,24 @@ class Fetcher:
 
     # -- reading and validating the body ----------------------------------------------------------------------
 
-    @staticmethod
-    def _read_body(response: requests.Response) -> bytes | str:
-        """The whole body, or a description of how it broke off (short, reset or stalled)."""
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes | str:
+        """The whole body, or a description of how it broke off (short, reset, stalled or past the deadline).
+
+        Reads whatever has arrived (`read1`) so a server trickling bytes cannot hold a read past the deadline.
+        """
         buffer = io.BytesIO()
+        raw = response.raw
+        read = (
+            (lambda: raw.read1(1 << 16, decode_content=True))
+            if isinstance(raw, urllib3.HTTPResponse)
+            else (lambda: raw.read1(1 << 16))
+        )
         try:
-            for chunk in response.iter_content(chunk_size=1 << 16):
+            while chunk := read():
                 buffer.write(chunk)
-        except _BODY_ERRORS as exc:
+                if time.monotonic() >= deadline:
+                    return f"still receiving after {self.deadline:g} s ({buffer.tell()} bytes so far)"
+        except (*_BODY_ERRORS, *_RAW_BODY_ERRORS) as exc:
             return _error_text(exc)
         body = buffer.getvalue()
         expected = response.headers.get("Content-Length", "")
@@ -555,10 +593,11 @@ class Fetcher:
     # -- messages ---------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _describe_request(target: _Target) -> str:
-        if target.requested_url == target.url:
-            return target.url
-        return f"{target.requested_url} (for {target.url})"
+    def _describe_request(target: _Target, answer: _Answer | None = None) -> str:
+        described = target.url if target.requested_url == target.url else f"{target.requested_url} (for {target.url})"
+        if answer is not None and answer.redirected_to:
+            described += f", redirected to {answer.redirected_to},"
+        return described
 
     def _status_message(self, target: _Target, answer: _Answer) -> str:
         hint = ""
@@ -567,7 +606,7 @@ class Fetcher:
         elif answer.status == 404 and self.mirror:
             hint = f" (is the file in the mirror {self.mirror} set by {MIRROR_SETTING}?)"
         return (
-            f"{target.name}: GET {self._describe_request(target)} answered {answer.status} with "
+            f"{target.name}: GET {self._describe_request(target, answer)} answered {answer.status} with "
             f"{answer.content_type or 'no Content-Type'}{hint}; expected 200 with {target.what}"
         )
 

@@ -12,8 +12,11 @@ import polars as pl
 
 from pipelines.aliases import canonical_columns, missing_columns
 from pipelines.sources import Source
+from pipelines.tidy.parse import Rejections
 
 MAX_ROW_DROP = 0.20  # a pull may lose at most this share of the previous pull's rows
+MAX_UNPARSEABLE_RISE = 0.05  # a critical column may gain at most this share of unparseable values
+MAX_UNPARSEABLE_FIRST = 0.50  # with no previous pull to compare with, at most this share may be unparseable
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,10 @@ RAW_GUARDS: dict[str, str] = {
     "required_columns": "Every required column (or a known alias) is present.",
     "row_count_not_collapsed": f"Row count fell by at most {MAX_ROW_DROP:.0%} against the previous good pull.",
     "keys_unique": "No two rows share the source's key columns.",
+    "critical_columns_parse": (
+        f"No critical column (dates, compute, names, ...) has a share of unparseable values more than "
+        f"{MAX_UNPARSEABLE_RISE:.0%} points above the previous good pull's."
+    ),
 }
 
 
@@ -88,10 +95,56 @@ def unique_keys_guard(source: Source, frame: pl.DataFrame) -> GuardResult:
     return GuardResult("keys_unique", True, f"keys {tuple(keys)} unique over {normalised.height} rows")
 
 
-def raw_guards(source: Source, frame: pl.DataFrame, previous_rows: int | None) -> list[GuardResult]:
-    """Every guard of a new pull, in the order of `RAW_GUARDS`."""
+def unparseable(frame: pl.DataFrame, column: str, kind: str) -> tuple[float, list[str]]:
+    """The share of a column's values that do not parse as `kind` (among the non-empty ones; for text, the share
+    of empty cells), with up to three examples."""
+    if column not in frame.columns or frame.height == 0:
+        return 0.0, []
+    if kind == "text":
+        empty = frame[column].cast(pl.String).str.strip_chars().fill_null("") == ""
+        return float(empty.mean() or 0.0), ["(empty)"] * min(3, int(empty.sum()))
+    rejections = Rejections("guard")
+    parse = rejections.date if kind == "date" else rejections.number
+    parse(frame.with_row_index("_row_number", offset=1) if "_row_number" not in frame.columns else frame, column)
+    bad = rejections.frame()
+    filled = frame[column].cast(pl.String).str.strip_chars().fill_null("")
+    present = int((filled != "").sum())
+    return (bad.height / present if present else 0.0), bad["raw_value"].head(3).to_list()
+
+
+def critical_columns_guard(source: Source, frame: pl.DataFrame, previous: pl.DataFrame | None) -> GuardResult:
+    """A format change (dates written another way, numbers with units) fails here, before the file is swapped in."""
+    renamed = frame.rename(canonical_columns(frame.columns))
+    before = previous.rename(canonical_columns(previous.columns)) if previous is not None else None
+    problems, meta = [], {}
+    for column, kind in source.critical_columns:
+        share, examples = unparseable(renamed, column, kind)
+        base = unparseable(before, column, kind)[0] if before is not None else None
+        meta[column] = round(share, 4)
+        limit = MAX_UNPARSEABLE_FIRST if base is None else base + MAX_UNPARSEABLE_RISE
+        if share > limit:
+            was = "no previous pull" if base is None else f"{base:.1%} in the previous good pull"
+            problems.append(f"column {column!r}: {share:.1%} of values do not parse as {kind} ({was}); e.g. {examples}")
+    if problems:
+        return GuardResult("critical_columns_parse", False, f"{source.name}: " + "; ".join(problems), meta)
+    return GuardResult("critical_columns_parse", True, f"critical columns parse as before: {meta}", meta)
+
+
+def raw_guards(
+    source: Source, frame: pl.DataFrame, previous_rows: int | None, previous: pl.DataFrame | None = None
+) -> list[GuardResult]:
+    """Every guard of a new pull, in the order of `RAW_GUARDS`; `previous` is the raw table it would replace."""
     return [
         required_columns_guard(source, frame),
         row_count_guard(source, frame.height, previous_rows),
         unique_keys_guard(source, frame),
+        critical_columns_guard(source, frame, previous),
     ]
+
+
+def column_changes(frame: pl.DataFrame, previous_columns: list[str] | None) -> tuple[list[str], list[str]]:
+    """(added, removed) published columns against the file the raw table held; none for a first pull."""
+    if previous_columns is None:
+        return [], []
+    now, before = _data_columns(frame), [c for c in previous_columns if not c.startswith("_")]
+    return [c for c in now if c not in before], [c for c in before if c not in now]

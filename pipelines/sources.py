@@ -17,6 +17,13 @@ OWID_CITATION = "Epoch AI – with major processing by Our World in Data"
 CC_BY_4 = "CC BY 4.0"
 
 MODEL_COLUMNS = ("Model", "Publication date", "Training compute (FLOP)", "Parameters", "Domain", "Organization")
+MODEL_CRITICAL = (
+    ("Model", "text"),
+    ("Publication date", "date"),
+    ("Training compute (FLOP)", "number"),
+    ("Parameters", "number"),
+)
+OWID_CRITICAL = (("Entity", "text"), ("Training computation (petaFLOP)", "number"))
 OWID_GRAPHER = "https://ourworldindata.org/grapher/"
 
 
@@ -37,6 +44,9 @@ class Source:
     # canonical columns that identify a row: a guard fails the pull when two rows share them
     key_columns: tuple[str, ...] = ()
     metadata_url: str | None = None
+    # canonical columns whose values must parse, with their kind (date, number, text): a new file whose share of
+    # unparseable values rises in one of them is rejected before it replaces the raw table
+    critical_columns: tuple[tuple[str, str], ...] = ()
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
 
@@ -46,6 +56,7 @@ class Source:
 
 
 def _owid(slug: str, name: str, required: tuple[str, ...], description: str, keys: tuple[str, ...]) -> Source:
+    critical = tuple(c for c in OWID_CRITICAL if c[0] in required)
     return Source(
         name=name,
         url=f"{OWID_GRAPHER}{slug}.csv?v=1&csvType=full",
@@ -54,6 +65,7 @@ def _owid(slug: str, name: str, required: tuple[str, ...], description: str, key
         citation=OWID_CITATION,
         required_columns=required,
         key_columns=keys,
+        critical_columns=critical,
         metadata_url=f"{OWID_GRAPHER}{slug}.metadata.json?v=1&csvType=full",
         description=description,
     )
@@ -68,6 +80,7 @@ SOURCES: tuple[Source, ...] = (
         citation=EPOCH_MODELS_CITATION,
         required_columns=(*MODEL_COLUMNS, "Frontier model", "Training compute cost (2023 USD)"),
         key_columns=("Model",),
+        critical_columns=MODEL_CRITICAL,
         description="Epoch AI's notable AI models: compute, parameters, data, cost.",
     ),
     Source(
@@ -78,6 +91,7 @@ SOURCES: tuple[Source, ...] = (
         citation=EPOCH_MODELS_CITATION,
         required_columns=MODEL_COLUMNS,
         key_columns=("Model",),
+        critical_columns=MODEL_CRITICAL,
         description="Epoch AI's large-scale AI models (over 1e23 FLOP).",
     ),
     Source(
@@ -88,6 +102,7 @@ SOURCES: tuple[Source, ...] = (
         citation=EPOCH_MODELS_CITATION,
         required_columns=(*MODEL_COLUMNS, "Training compute cost (2023 USD)"),
         key_columns=("Model",),
+        critical_columns=MODEL_CRITICAL,
         description="Epoch AI's frontier AI models.",
     ),
     Source(
@@ -98,6 +113,7 @@ SOURCES: tuple[Source, ...] = (
         citation=EPOCH_MODELS_CITATION,
         required_columns=MODEL_COLUMNS,
         key_columns=("Model",),
+        critical_columns=MODEL_CRITICAL,
         optional=True,
         description="Epoch AI's full AI models database (optional: not always reachable).",
     ),
@@ -115,6 +131,11 @@ SOURCES: tuple[Source, ...] = (
             "TDP (W)",
         ),
         key_columns=("Hardware name",),
+        critical_columns=(
+            ("Hardware name", "text"),
+            ("Release date", "date"),
+            ("FP32 (single precision) performance (FLOP/s)", "number"),
+        ),
         description="Epoch AI's machine learning hardware: FLOP/s by precision, price, power.",
     ),
     Source(
@@ -125,6 +146,7 @@ SOURCES: tuple[Source, ...] = (
         citation=EPOCH_BENCHMARKS_CITATION,
         required_columns=("Model version",),
         required_members=("epoch_capabilities_index.csv",),
+        critical_columns=(("Model version", "text"), ("Release date", "date")),
         description="Epoch AI Benchmarking Hub: one CSV per benchmark, keyed by model version.",
     ),
     _owid(

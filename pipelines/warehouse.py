@@ -41,8 +41,13 @@ create table if not exists ops.source_versions (
     last_modified varchar,
     fetched_at timestamptz not null,
     status varchar not null,
-    reason varchar
+    reason varchar,
+    added_columns varchar[],
+    removed_columns varchar[]
 );
+-- warehouses built before columns were tracked gain them in place
+alter table ops.source_versions add column if not exists added_columns varchar[];
+alter table ops.source_versions add column if not exists removed_columns varchar[];
 create table if not exists ops.model_snapshots (
     source varchar not null,
     sha256 varchar not null,

@@ -5,7 +5,6 @@ recorded as rejected in `ops.source_versions`, and the asset's blocking checks f
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,18 +23,19 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from pipelines import journal
 from pipelines.defs.resources import PathsResource, warehouse_connection
 from pipelines.fetch import Fetcher, FetchError, FetchResult, PreviousFetch
-from pipelines.guards import RAW_GUARDS, GuardResult, raw_guards
+from pipelines.guards import RAW_GUARDS, GuardResult, column_changes, raw_guards
 from pipelines.raw import read_source_file
 from pipelines.sources import SOURCES, Source
-from pipelines.warehouse import append_rows, first_row, replace_table, table_exists
+from pipelines.warehouse import append_rows, first_row, read_table, replace_table, table_exists
 
 GOOD_OUTCOMES = ("downloaded", "unchanged", "not_modified")
-INSERT_VERSION = """
-insert into ops.source_versions (source, sha256, url, path, bytes, rows, last_modified, fetched_at, status, reason)
-values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
+VERSION_COLUMNS = (
+    "source", "sha256", "url", "path", "bytes", "rows", "last_modified", "fetched_at", "status", "reason",
+    "added_columns", "removed_columns",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,21 +74,37 @@ def held_file(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, 
     return (row[0], int(row[1])) if row else (None, None)
 
 
+def earlier_rejection(con: duckdb.DuckDBPyConnection, source: str, sha256: str | None) -> tuple | None:
+    """(when, reason) if this very file was rejected before: it stays rejected until the source publishes another."""
+    return first_row(
+        con,
+        """select fetched_at, reason from ops.source_versions where source = ? and sha256 = ? and status = 'rejected'
+           order by fetched_at limit 1""",
+        [source, sha256],
+    )
+
+
 def _passing(message: str) -> list[GuardResult]:
     return [GuardResult(name, True, message) for name in RAW_GUARDS]
 
 
-def land_source(source: Source, paths: PathsResource, warehouse: DuckDBResource) -> Landing:
-    """Fetch one source, log every attempt, guard the file and swap it into `raw.<source>` when it passes."""
-    fetcher = Fetcher(paths.raw_dir, paths.sources_mirror)
+def log_attempts(paths: PathsResource, warehouse: DuckDBResource, attempts: list) -> None:
+    """Journal first (data/raw is the record), then `ops.fetch_log`."""
+    rows = [a.as_row() for a in attempts]
+    journal.append(paths.raw_dir, "fetch_log", rows)
     with warehouse_connection(warehouse) as con:
-        previous = last_good_fetch(con, source.name)
-        held_sha, held_rows = held_file(con, source.name)
+        append_rows(con, "fetch_log", rows)
+
+
+def fetch_logged(source: Source, paths: PathsResource, warehouse: DuckDBResource, previous) -> FetchResult:
+    """Fetch a source and its metadata, logging every attempt; a failed fetch becomes a `Failure` naming it."""
+    fetcher = Fetcher(
+        paths.raw_dir, paths.sources_mirror, backoff=paths.fetch_backoff_s, deadline=paths.fetch_deadline_s
+    )
     try:
         result = fetcher.fetch(source, previous)
     except FetchError as exc:
-        with warehouse_connection(warehouse) as con:
-            append_rows(con, "fetch_log", (a.as_row() for a in exc.attempts))
+        log_attempts(paths, warehouse, exc.attempts)
         raise Failure(
             description=f"guard 'fetch' failed for source {source.name}: {exc}",
             metadata={"source": source.name, "url": source.url, "attempts": len(exc.attempts)},
@@ -100,40 +116,71 @@ def land_source(source: Source, paths: PathsResource, warehouse: DuckDBResource)
             attempts += metadata.attempts if metadata else []
         except FetchError as exc:  # metadata is documentation: a failure is logged, not fatal
             attempts += exc.attempts
+    log_attempts(paths, warehouse, attempts)
+    return result
+
+
+def version_row(source: Source, result: FetchResult, frame, guards: list[GuardResult], columns) -> dict:
+    """The `ops.source_versions` row of a new file: loaded or rejected, with the reason and the column changes."""
+    passed = all(g.passed for g in guards)
+    added, removed = column_changes(frame, columns)
+    return {
+        "source": source.name,
+        "sha256": result.sha256,
+        "url": source.url,
+        "path": str(result.path),
+        "bytes": result.bytes,
+        "rows": frame.height,
+        "last_modified": result.last_modified,
+        "fetched_at": result.fetched_at,
+        "status": "loaded" if passed else "rejected",
+        "reason": None if passed else "; ".join(g.message for g in guards if not g.passed),
+        "added_columns": added,
+        "removed_columns": removed,
+    }
+
+
+def record_version(con: duckdb.DuckDBPyConnection, row: dict, frame=None) -> None:
+    """Insert the version row; with `frame`, swap it into `raw.<source>` in the same transaction."""
+    placeholders = ", ".join("?" * len(VERSION_COLUMNS))
+    insert = (
+        f"insert into ops.source_versions ({', '.join(VERSION_COLUMNS)}) values ({placeholders})",
+        [row[c] for c in VERSION_COLUMNS],
+    )
+    if frame is None:
+        con.execute(*insert)
+    else:
+        replace_table(con, "raw", row["source"], frame, also=[insert])
+
+
+def land_source(source: Source, paths: PathsResource, warehouse: DuckDBResource) -> Landing:
+    """Fetch one source, log every attempt, guard the file and swap it into `raw.<source>` when it passes."""
     with warehouse_connection(warehouse) as con:
-        append_rows(con, "fetch_log", (a.as_row() for a in attempts))
+        previous = last_good_fetch(con, source.name)
+        held_sha, held_rows = held_file(con, source.name)
+    result = fetch_logged(source, paths, warehouse, previous)
     if result.outcome == "missing_optional" or result.path is None:
         return Landing(result, _passing("optional source not available"), False, held_sha, held_rows)
     if result.sha256 == held_sha:
         return Landing(result, _passing("same file as the one loaded"), False, held_sha, held_rows)
+    with warehouse_connection(warehouse) as con:
+        rejected = earlier_rejection(con, source.name, result.sha256)
+        held = read_table(con, "raw", source.name) if held_sha else None
     try:
         frame = read_source_file(source, result.path, result.sha256 or "", result.fetched_at)
     except Exception as exc:  # a file the fetcher accepted but the reader cannot parse
         raise Failure(description=f"source {source.name}: cannot read {result.path} from {source.url}: {exc}") from exc
-    guards = raw_guards(source, frame, held_rows)
-    passed = all(g.passed for g in guards)
-    reason = None if passed else "; ".join(g.message for g in guards if not g.passed)
-    version = [
-        INSERT_VERSION,
-        [
-            source.name,
-            result.sha256,
-            source.url,
-            str(result.path),
-            result.bytes,
-            frame.height,
-            result.last_modified,
-            datetime.now(UTC),
-            "loaded" if passed else "rejected",
-            reason,
-        ],
-    ]
+    guards = raw_guards(source, frame, held_rows, held)
+    if rejected and not all(g.passed for g in guards):  # the same rejected file again: one row says it already
+        note = f" (the same file was rejected at {rejected[0]:%Y-%m-%d %H:%M} UTC; waiting for a new release)"
+        guards = [g if g.passed else GuardResult(g.name, False, g.message + note, g.metadata) for g in guards]
+        return Landing(result, guards, False, held_sha, held_rows)
+    row = version_row(source, result, frame, guards, None if held is None else held.columns)
+    journal.append(paths.raw_dir, "source_versions", [row])
+    loaded = row["status"] == "loaded"
     with warehouse_connection(warehouse) as con:
-        if passed:
-            replace_table(con, "raw", source.name, frame, also=[tuple(version)])
-            return Landing(result, guards, True, result.sha256, frame.height)
-        con.execute(*version)
-    return Landing(result, guards, False, held_sha, held_rows)
+        record_version(con, row, frame if loaded else None)
+    return Landing(result, guards, loaded, *((result.sha256, frame.height) if loaded else (held_sha, held_rows)))
 
 
 def build_raw_asset(source: Source) -> AssetsDefinition:

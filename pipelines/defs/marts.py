@@ -15,6 +15,7 @@ from pipelines.settings import PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_PATH_VARIABLE = "SCALING_WORKING_WAREHOUSE"  # the working copy a run builds (see pipelines.publish)
 
 
 # The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every ingest asset).
@@ -48,16 +49,16 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 @contextmanager
 def warehouse_env(paths: PathsResource) -> Iterator[None]:
-    """dbt runs as a subprocess that reads the warehouse path from SCALING_WAREHOUSE (see profiles.yml)."""
-    before = os.environ.get("SCALING_WAREHOUSE")
-    os.environ["SCALING_WAREHOUSE"] = paths.warehouse_path
+    """dbt runs as a subprocess that reads the run's working copy from SCALING_WORKING_WAREHOUSE (profiles.yml)."""
+    before = os.environ.get(DBT_PATH_VARIABLE)
+    os.environ[DBT_PATH_VARIABLE] = str(paths.working_path)
     try:
         yield
     finally:
         if before is None:
-            os.environ.pop("SCALING_WAREHOUSE", None)
+            os.environ.pop(DBT_PATH_VARIABLE, None)
         else:
-            os.environ["SCALING_WAREHOUSE"] = before
+            os.environ[DBT_PATH_VARIABLE] = before
 
 
 @dbt_assets(
