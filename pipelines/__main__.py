@@ -132,6 +132,8 @@ def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
                 outcome.failed_checks.append(f"{key} check {evaluation.check_name} failed: {evaluation.description}")
         elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             outcome.materialized.append(event.asset_key.to_user_string())
+        elif event.event_type == DagsterEventType.RESOURCE_INIT_FAILURE:
+            outcome.failed_steps.append(f"run setup: {root_cause(event.event_specific_data.error)}")
     return outcome
 
 
@@ -295,7 +297,8 @@ qualify row_number() over (partition by source order by fetched_at desc) = 1
 """
 
 
-def _sources_table(con, settings: Settings) -> Table:
+def _sources_table(con, settings: Settings) -> tuple[Table, list[str]]:
+    """One row per source, and one line per source whose newest file is rejected (waiting for a new release)."""
     from pipelines.sources import SOURCES
 
     pulls = _latest(con, LATEST_PULL)
@@ -305,6 +308,7 @@ def _sources_table(con, settings: Settings) -> Table:
     table = Table(title=f"Sources in {settings.warehouse_path}")
     for column in ("source", "last pull", "outcome", "loaded sha256", "loaded", "age", "rows", "rejected file"):
         table.add_column(column)
+    waiting = []
     for source in SOURCES:
         pulled_at, outcome = pulls.get(source.name, (None, "never pulled"))
         sha, loaded_at, rows, _ = loads.get(source.name, (None, None, None, None))
@@ -318,9 +322,13 @@ def _sources_table(con, settings: Settings) -> Table:
             f"{loaded_at:%Y-%m-%d %H:%M}" if loaded_at else "",
             f"{(now - loaded_at).days} d" if loaded_at else "",
             "" if rows is None else f"{rows:,}",
-            f"[red]{rejected[0][:12]} at {rejected[1]:%Y-%m-%d %H:%M}: {rejected[3]}" if pending else "",
+            f"[red]{rejected[0][:12]}" if pending else "",
         )
-    return table
+        if pending:
+            waiting.append(
+                f"{source.name}: file {rejected[0][:12]} rejected at {rejected[1]:%Y-%m-%d %H:%M}: {rejected[3]}"
+            )
+    return table, waiting
 
 
 def status() -> int:
@@ -336,7 +344,10 @@ def status() -> int:
         console.print(f"[red]cannot read the warehouse: {exc}")
         return EXIT_UNUSABLE
     with con:
-        console.print(_sources_table(con, settings))
+        sources, waiting = _sources_table(con, settings)
+        console.print(sources)
+        for line in waiting:
+            console.print(f"[red]rejected, waiting for a new release: {line}", soft_wrap=True)
         tables = Table(title="Tables")
         tables.add_column("table")
         tables.add_column("rows", justify="right")

@@ -104,7 +104,8 @@ def _acquire(settings: Settings, command: str, run_id: str | None, wait_s: float
                 holder = _holder_text(handle.read())
                 handle.close()
                 raise WarehouseBusy(
-                    f"another writer holds {settings.warehouse_path}: {holder}; wait for it to finish"
+                    f"another refresh or run is writing {settings.warehouse_path}: {holder}; wait for it to finish "
+                    f"(or set SCALING_LOCK_WAIT to wait)"
                 ) from None
             time.sleep(0.2)
     handle.seek(0)
@@ -114,9 +115,7 @@ def _acquire(settings: Settings, command: str, run_id: str | None, wait_s: float
 
 
 @contextlib.contextmanager
-def writer_lock(
-    settings: Settings, command: str, run_id: str | None = None, wait_s: float = 0.0
-) -> Iterator[tuple[bool, str | None]]:
+def writer_lock(settings: Settings, command: str, run_id: str | None = None) -> Iterator[tuple[bool, str | None]]:
     """Hold the writer lock; yields (outermost, note). Only the outermost holder prepares and publishes."""
     key = settings.lock_path.resolve()
     with _HELD_GUARD:
@@ -132,7 +131,7 @@ def writer_lock(
             with _HELD_GUARD:
                 hold.depth -= 1
         return
-    handle, note = _acquire(settings, command, run_id, wait_s)
+    handle, note = _acquire(settings, command, run_id, settings.lock_wait_s)
     with _HELD_GUARD:
         _HELD[key] = _Hold(depth=1, handle=handle)
     try:

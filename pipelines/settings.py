@@ -54,6 +54,7 @@ class Settings:
     sources_mirror: str | None
     fetch_deadline_s: float = DEFAULT_FETCH_DEADLINE_S
     fetch_backoff_s: float = DEFAULT_FETCH_BACKOFF_S
+    lock_wait_s: float = 0.0
 
     @property
     def raw_dir(self) -> Path:
@@ -93,7 +94,8 @@ def check_warehouse_path(settings: Settings) -> None:
 
 def load_settings() -> Settings:
     """Read `SCALING_DATA_DIR`, `SCALING_WAREHOUSE`, `SCALING_REPORTS_DIR`, `SCALING_SOURCES_MIRROR`,
-    `SCALING_FETCH_DEADLINE` (seconds one source's download may take) and `SCALING_FETCH_BACKOFF` (seconds)."""
+    `SCALING_FETCH_DEADLINE` (seconds one source's download may take), `SCALING_FETCH_BACKOFF` (seconds) and
+    `SCALING_LOCK_WAIT` (seconds a second writer waits for the first before failing; default 0: fail at once)."""
     data_dir = _path(os.environ.get("SCALING_DATA_DIR"), PROJECT_ROOT / "data")
     warehouse = _path(os.environ.get("SCALING_WAREHOUSE"), data_dir / "warehouse.duckdb")
     reports = _path(os.environ.get("SCALING_REPORTS_DIR"), PROJECT_ROOT / "reports")
@@ -107,4 +109,5 @@ def load_settings() -> Settings:
         sources_mirror=mirror,
         fetch_deadline_s=_seconds("SCALING_FETCH_DEADLINE", DEFAULT_FETCH_DEADLINE_S),
         fetch_backoff_s=_seconds("SCALING_FETCH_BACKOFF", DEFAULT_FETCH_BACKOFF_S),
+        lock_wait_s=_seconds("SCALING_LOCK_WAIT", 0.0),
     )

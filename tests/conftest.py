@@ -63,8 +63,10 @@ class MirrorServer:
 
     def fault(self, path: str, *actions: tuple[Any, ...]) -> None:
         """Queue actions for `path`, one consumed per request: ("status", 500), ("html", 404), ("html", 200),
-        ("truncate", nbytes) (full Content-Length, first nbytes, then close), ("sleep", seconds) (before headers)."""
-        known = {"status", "html", "truncate", "sleep"}
+        ("truncate", nbytes) (full Content-Length, first nbytes, then close), ("sleep", seconds) (before headers),
+        ("trickle", seconds) (full Content-Length, then one byte every `seconds` until the client gives up),
+        ("redirect", path) (302 to another path on this server)."""
+        known = {"status", "html", "truncate", "sleep", "trickle", "redirect"}
         for action in actions:
             if action[0] not in known:
                 raise ValueError(f"unknown fault {action!r}; known: {sorted(known)}")
@@ -130,11 +132,21 @@ class _MirrorHandler(http.server.BaseHTTPRequestHandler):
         data = file.read_bytes()
         etag = f'"{hashlib.sha256(data).hexdigest()}"'
         headers = {"ETag": etag, "Last-Modified": email.utils.formatdate(file.stat().st_mtime, usegmt=True)}
+        if fault is not None and fault[0] == "trickle":  # even to a conditional GET: a server stuck mid-answer
+            self._send(200, data, "text/csv", False, headers)
+            for byte in data:
+                time.sleep(float(fault[1]))
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            return
         if_none_match = self.headers.get("If-None-Match")
         if if_none_match and ("*" in if_none_match or etag in [t.strip() for t in if_none_match.split(",")]):
             self._send(304, b"", None, False, headers)
             return
         content_type = _CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0]
+        if fault is not None and fault[0] == "redirect":
+            self._send(302, b"", None, body, {"Location": self.mirror.url(str(fault[1]))})
+            return
         if fault is not None and fault[0] == "truncate":
             self._send(200, data, content_type, body, headers, send_only=int(fault[1]))
             return

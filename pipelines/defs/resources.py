@@ -29,6 +29,7 @@ class PathsResource(ConfigurableResource):
     sources_mirror: str | None = None
     fetch_deadline_s: float = DEFAULT_FETCH_DEADLINE_S
     fetch_backoff_s: float = DEFAULT_FETCH_BACKOFF_S
+    lock_wait_s: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PathsResource":
@@ -39,6 +40,7 @@ class PathsResource(ConfigurableResource):
             sources_mirror=settings.sources_mirror,
             fetch_deadline_s=settings.fetch_deadline_s,
             fetch_backoff_s=settings.fetch_backoff_s,
+            lock_wait_s=settings.lock_wait_s,
         )
 
     @property
@@ -50,6 +52,7 @@ class PathsResource(ConfigurableResource):
             sources_mirror=self.sources_mirror,
             fetch_deadline_s=self.fetch_deadline_s,
             fetch_backoff_s=self.fetch_backoff_s,
+            lock_wait_s=self.lock_wait_s,
         )
 
     @property
@@ -65,6 +68,10 @@ class PathsResource(ConfigurableResource):
     def reports_path(self) -> Path:
         """Where this run writes pages: the staging folder, published with the warehouse."""
         return self.settings.reports_staging_dir
+
+
+def _run_id(context: InitResourceContext) -> str | None:
+    return context.run.run_id if context.run else None
 
 
 def failed_build_steps(instance: DagsterInstance | None, run_id: str | None) -> list[str]:
@@ -90,7 +97,7 @@ class WarehouseResource(DuckDBResource):
         stack = ExitStack()
         try:
             outermost, note = stack.enter_context(
-                writer_lock(self.paths.settings, command="dagster run", run_id=context.run_id)
+                writer_lock(self.paths.settings, command="dagster run", run_id=_run_id(context))
             )
             if note and context.log:
                 context.log.warning(note)
@@ -106,7 +113,7 @@ class WarehouseResource(DuckDBResource):
             return
         try:
             if self._outermost:
-                failed = failed_build_steps(context.instance, context.run_id)
+                failed = failed_build_steps(context.instance, _run_id(context))
                 if failed:
                     discard_working_copy(self.paths.settings)
                     if context.log:

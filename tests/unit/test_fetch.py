@@ -313,3 +313,34 @@ def test_mirrored_url(url, mirror, expected):
 def test_mirrored_url_resolves_a_relative_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert mirrored_url("https://epoch.ai/data/a.csv", "sources") == (tmp_path / "sources/epoch.ai/data/a.csv").as_uri()
+
+
+def test_a_trickling_server_fails_at_the_download_deadline(tmp_path, http_mirror):
+    """One byte every 0.2 s never trips a read timeout; the overall deadline stops the download."""
+    import time
+
+    http_mirror.fault(NOTABLE, ("trickle", 0.2))
+    fetcher = Fetcher(
+        tmp_path,
+        http_mirror.base_url,
+        session=build_session(retries=2, backoff=0),
+        connect_timeout=2.0,
+        read_timeout=5.0,
+        deadline=2.0,
+    )
+    started = time.monotonic()
+    with pytest.raises(FetchError) as raised:
+        fetcher.fetch(source("notable_models"))
+    assert time.monotonic() - started < 6.0
+    assert "deadline of 2 s" in str(raised.value) and "SCALING_FETCH_DEADLINE" in str(raised.value)
+    assert raised.value.attempts[-1].outcome == "failed"
+    assert stored_files(tmp_path) == []
+
+
+def test_a_redirect_to_an_html_page_names_the_target(tmp_path, http_mirror):
+    http_mirror.fault(NOTABLE, ("redirect", "/maintenance.html"))
+    http_mirror.fault("/maintenance.html", ("html", 200))
+    with pytest.raises(FetchError) as raised:
+        make_fetcher(tmp_path, http_mirror.base_url).fetch(source("notable_models"))
+    assert f"redirected to {http_mirror.base_url}/maintenance.html" in str(raised.value)
+    assert "HTML page" in str(raised.value)

@@ -49,3 +49,45 @@ def test_missing_required_column_is_named(shared_sources: Path) -> None:
     failed = [g for g in raw_guards(source("notable_models"), frame, None) if not g.passed]
     assert [g.name for g in failed] == ["required_columns"]
     assert "'Parameters'" in failed[0].message
+
+
+def test_dates_written_month_first_are_rejected_naming_the_column_share_and_examples(shared_sources: Path) -> None:
+    """A format change passes the column, row and key guards; the critical-column guard catches it."""
+    good = load(shared_sources, "notable_models")
+    month_first = good.with_columns(
+        pl.col("Publication date").str.to_date("%Y-%m-%d", strict=False).dt.strftime("%m/%d/%Y")
+    )
+    guards = {g.name: g for g in raw_guards(source("notable_models"), month_first, good.height, good)}
+    assert [n for n, g in guards.items() if not g.passed] == ["critical_columns_parse"]
+    message = guards["critical_columns_parse"].message
+    assert "'Publication date'" in message and "as date" in message and "0.0% in the previous good pull" in message
+    share = guards["critical_columns_parse"].metadata["Publication date"]
+    assert share > 0.95
+    example = month_first["Publication date"].drop_nulls()[0]
+    assert example in message  # three example values are quoted
+
+
+def test_a_few_more_bad_values_are_tolerated_but_not_a_jump(shared_sources: Path) -> None:
+    good = load(shared_sources, "notable_models")
+    compute = "Training compute (FLOP)"
+    bad_rows = good.with_columns(
+        pl.when(pl.col("_row_number") <= 20).then(pl.lit("about 1e24")).otherwise(pl.col(compute)).alias(compute)
+    )
+    guard = next(
+        g for g in raw_guards(source("notable_models"), bad_rows, good.height, good) if g.name.startswith("crit")
+    )
+    assert guard.passed, guard.message  # 20 of ~1000 values: under the 5-point rise
+    everything_bad = good.with_columns((pl.col(compute) + " FLOP").alias(compute))
+    guard = next(
+        g for g in raw_guards(source("notable_models"), everything_bad, good.height, good) if g.name.startswith("crit")
+    )
+    assert not guard.passed and "'Training compute (FLOP)'" in guard.message
+
+
+def test_added_and_removed_columns_are_listed(shared_sources: Path) -> None:
+    from pipelines.guards import column_changes
+
+    good = load(shared_sources, "ml_hardware")
+    changed = good.drop("TDP (W)").with_columns(pl.lit("x").alias("New column"))
+    assert column_changes(changed, good.columns) == (["New column"], ["TDP (W)"])
+    assert column_changes(changed, None) == ([], [])

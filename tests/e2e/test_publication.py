@@ -1,0 +1,250 @@
+"""Readers never block the refresh: a published warehouse, one writer, bounded failures, guards before the swap.
+
+The module starts from a copy of the session's built warehouse with a new, empty Dagster home, so its first refresh
+rebuilds every downstream asset: the longest write a reader can meet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.publish import current_writer
+from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.warehouse import CONNECTION_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+NOTABLE = "epoch.ai/data/notable_ai_models.csv"
+
+READER = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    for line in sys.stdin:
+        print(con.execute("select count(*) from ops.fetch_log").fetchone()[0], flush=True)
+    """
+)
+POLLER = textwrap.dedent(
+    """
+    import json, os, sys, time, duckdb
+    path, stop = sys.argv[1], sys.argv[2]
+    attempts = failures = streak = worst = 0
+    while not os.path.exists(stop):
+        attempts += 1
+        try:
+            con = duckdb.connect(path, read_only=True)
+            con.execute("select count(*) from marts.models").fetchall()
+            con.close()
+            streak = 0
+        except Exception as exc:
+            failures, streak = failures + 1, streak + 1
+            worst = max(worst, streak)
+            print(repr(exc), file=sys.stderr)
+        time.sleep(0.25)
+    print(json.dumps({"attempts": attempts, "failures": failures, "longest_streak": worst}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def workspace(built_warehouse, served_copy, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    base = tmp_path_factory.mktemp("publication")
+    shutil.copytree(built_warehouse.settings.data_dir, base / "data", ignore=shutil.ignore_patterns("*.lock"))
+    env = {
+        **os.environ,
+        "SCALING_DATA_DIR": str(base / "data"),
+        "SCALING_REPORTS_DIR": str(base / "reports"),
+        "SCALING_SOURCES_MIRROR": served_copy.base_url,
+        "DAGSTER_HOME": str(base / "dagster"),
+    }
+    env.pop("SCALING_WAREHOUSE", None)
+    settings = Settings(base / "data", base / "data" / "warehouse.duckdb", base / "reports", served_copy.base_url)
+    return {"base": base, "env": env, "mirror": served_copy, "settings": settings}
+
+
+def cli(workspace, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=PROJECT_ROOT,
+        env=env or workspace["env"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True, config=dict(CONNECTION_CONFIG))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def digest(path: Path, sql: str) -> str:
+    return hashlib.sha256(repr(query(path, sql)).encode()).hexdigest()
+
+
+def _second_writers_fail_fast(workspace, holder_pid: int) -> None:
+    """While the refresh holds the lock: a second CLI refresh and an in-process Dagster run both fail in seconds."""
+    from dagster import DagsterInstance
+
+    from pipelines.__main__ import root_cause
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.automation import INGEST_JOB_NAME
+
+    started = time.monotonic()
+    second = cli(workspace, "refresh", timeout=60)
+    assert time.monotonic() - started < 15  # interpreter start included; the lock itself fails at once
+    assert second.returncode == 3, second.stdout[-2000:]
+    assert f"pid {holder_pid}" in second.stdout and "another refresh" in second.stdout
+    job = build_definitions(workspace["settings"]).resolve_job_def(INGEST_JOB_NAME)
+    started = time.monotonic()
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert time.monotonic() - started < 5
+    assert not result.success
+    errors = [getattr(e.event_specific_data, "error", None) for e in result.all_events]
+    causes = [root_cause(error) for error in errors if error is not None]
+    assert any(f"pid {holder_pid}" in c and c.startswith("WarehouseBusy") for c in causes), causes
+
+
+def test_readers_never_wait_for_a_full_refresh_and_see_the_new_file_after(workspace) -> None:
+    published = workspace["settings"].warehouse_path
+    old_pulls = query(published, "select count(*) from ops.fetch_log")[0][0]
+    stop = workspace["base"] / "stop-polling"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    poller = subprocess.Popen(
+        [sys.executable, "-c", POLLER, str(published), str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "refresh"],
+        cwd=PROJECT_ROOT,
+        env=workspace["env"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while current_writer(workspace["settings"]) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _second_writers_fail_fast(workspace, run.pid)
+        answers = []
+        while run.poll() is None:
+            reader.stdin.write("q\n")
+            reader.stdin.flush()
+            answers.append(int(reader.stdout.readline()))
+            time.sleep(0.5)
+        output = run.stdout.read()
+        assert run.returncode == 0, output[-3000:]
+        assert "published the new warehouse and reports" in output
+        assert "rebuilding" in output  # a full rebuild: the new Dagster home has no materializations
+        reader.stdin.write("q\n")
+        reader.stdin.flush()
+        answers.append(int(reader.stdout.readline()))
+        assert len(answers) > 10 and set(answers) == {old_pulls}  # the open reader kept its snapshot
+        assert query(published, "select count(*) from ops.fetch_log")[0][0] > old_pulls  # a new reader sees news
+    finally:
+        stop.touch()
+        for process in (run, reader):
+            if process.poll() is None:
+                process.kill()
+        polled = json.loads(poller.communicate(timeout=30)[0])
+        reader.wait(timeout=10)
+    assert polled["attempts"] > 20 and polled["failures"] == 0, polled
+
+
+def test_month_first_dates_are_rejected_before_the_swap_and_stay_rejected(workspace) -> None:
+    settings: Settings = workspace["settings"]
+    published, index = settings.warehouse_path, settings.reports_dir / "index.html"
+    fits_before = digest(published, "select * exclude (snapshot) from trends.fits order by all")
+    index_before = hashlib.sha256(index.read_bytes()).hexdigest()
+    notable = workspace["mirror"].root / NOTABLE
+    original = notable.read_bytes()
+    text = original.decode("utf-8")
+    import re
+
+    notable.write_text(re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", r"\2/\3/\1", text), encoding="utf-8")
+    try:
+        for attempt in (1, 2):
+            done = cli(workspace, "refresh")
+            assert done.returncode == 1, done.stdout[-3000:]
+            failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED") and "notable" in line]
+            assert failed and any("'Publication date'" in line for line in failed), done.stdout[-3000:]
+            if attempt == 2:
+                assert any("waiting for a new release" in line for line in failed), failed
+        rejected = query(published, "select count(*) from ops.source_versions where status = 'rejected'")
+        assert rejected == [(1,)]  # the second run did not record the same file again
+        assert query(published, "select count(*) from raw.notable_models")[0][0] == 1036
+        assert digest(published, "select * exclude (snapshot) from trends.fits order by all") == fits_before
+        assert hashlib.sha256(index.read_bytes()).hexdigest() == index_before
+        status = cli(workspace, "status")
+        assert status.returncode == 0 and "Publication date" in status.stdout
+    finally:
+        notable.write_bytes(original)
+
+
+def test_a_corrupt_warehouse_or_a_directory_ends_in_seconds_with_one_line(workspace) -> None:
+    broken = workspace["base"] / "broken"
+    broken.mkdir()
+    corrupt = broken / "warehouse.duckdb"
+    shutil.copyfile(workspace["settings"].warehouse_path, corrupt)
+    with open(corrupt, "r+b") as handle:
+        handle.write(os.urandom(4096))
+    for warehouse, expected in ((corrupt, "python -m pipelines rebuild"), (broken, "is a directory")):
+        env = {**workspace["env"], "SCALING_WAREHOUSE": str(warehouse)}
+        for command in ("refresh", "status"):
+            started = time.monotonic()
+            done = cli(workspace, command, env=env, timeout=60)
+            assert time.monotonic() - started < 10, command
+            assert done.returncode == 2, (command, done.stdout, done.stderr[-2000:])
+            lines = [line for line in done.stdout.splitlines() if line.strip()]
+            assert expected in " ".join(lines[-2:]) and str(warehouse) in " ".join(lines[-2:]), lines
+            assert "Traceback" not in done.stderr
+
+
+def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspace, built_warehouse) -> None:
+    from dagster import DagsterEventType, DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.automation import INGEST_JOB_NAME
+
+    base = workspace["base"] / "trickle"
+    shutil.copytree(built_warehouse.settings.data_dir, base / "data", ignore=shutil.ignore_patterns("*.lock"))
+    mirror = workspace["mirror"]
+    mirror.fault("/" + NOTABLE, ("trickle", 0.3))
+    settings = Settings(
+        base / "data", base / "data" / "warehouse.duckdb", base / "reports", mirror.base_url, fetch_deadline_s=2.0
+    )
+    job = build_definitions(settings).resolve_job_def(INGEST_JOB_NAME)
+    started = time.monotonic()
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert time.monotonic() - started < 60
+    failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    assert [e.step_key for e in failures] == ["raw__notable_models"]
+    assert "deadline of 2 s" in failures[0].step_failure_data.user_failure_data.description
+    outcomes = dict(
+        query(
+            settings.warehouse_path,
+            "select source, arg_max(outcome, fetched_at) from ops.fetch_log "
+            "where requested_url not like '%metadata.json%' group by source",
+        )
+    )
+    assert outcomes.pop("notable_models") == "failed"
+    assert set(outcomes.values()) <= {"not_modified", "missing_optional", "unchanged"}, outcomes
+    assert len(outcomes) == 9  # every other source answered and the run published their pulls

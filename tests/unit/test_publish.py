@@ -1,0 +1,175 @@
+"""Publication: the writer lock, the working copy, the swap, and the errors no retry can fix."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import journal
+from pipelines.publish import (
+    WarehouseBusy,
+    WarehouseError,
+    connect_bounded,
+    current_writer,
+    discard_working_copy,
+    prepare_working_copy,
+    publish,
+    publish_reports,
+    writer_lock,
+)
+from pipelines.settings import Settings, SettingsError, check_warehouse_path
+from pipelines.warehouse import CONNECTION_CONFIG
+
+
+def settings_in(base: Path, **overrides) -> Settings:
+    values = dict(
+        data_dir=base / "data",
+        warehouse_path=base / "data" / "warehouse.duckdb",
+        reports_dir=base / "reports",
+        sources_mirror=None,
+    )
+    return Settings(**(values | overrides))
+
+
+def write_table(path: Path, value: int) -> None:
+    con = duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))
+    con.execute("create or replace table t as select ? as v", [value])
+    con.close()
+
+
+def _hold_lock(base: str, ready, release) -> None:
+    with writer_lock(settings_in(Path(base)), "test holder", run_id="run-123"):
+        ready.set()
+        release.wait(30)
+
+
+def test_a_second_writer_fails_at_once_naming_the_holder(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        settings = settings_in(tmp_path)
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusy) as raised, writer_lock(settings, "second"):
+            pass
+        assert time.monotonic() - started < 1.0
+        assert f"pid {holder.pid}" in str(raised.value) and "run run-123" in str(raised.value)
+        assert f"pid {holder.pid}" in (current_writer(settings) or "")
+    finally:
+        release.set()
+        holder.join(10)
+    assert current_writer(settings_in(tmp_path)) is None
+
+
+def test_the_lock_is_reentrant_in_one_process_and_only_the_outermost_holder_prepares(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    with writer_lock(settings, "cli") as (outer, _), writer_lock(settings, "run", run_id="r1") as (inner, _):
+        assert outer and not inner
+        assert json.loads(settings.lock_path.read_text())["run_id"] == "r1"
+
+
+def test_an_abandoned_lock_is_taken_over_and_said_so(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.lock_path.parent.mkdir(parents=True)
+    gone = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
+    gone.start()
+    gone.join()
+    settings.lock_path.write_text(json.dumps({"pid": gone.pid, "command": "killed", "since": "then"}))
+    with writer_lock(settings, "next") as (outermost, note):
+        assert outermost and note and f"pid {gone.pid}" in note and "no longer running" in note
+
+
+def test_publish_swaps_the_working_copy_while_a_reader_keeps_its_snapshot(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    with writer_lock(settings, "test"):
+        prepare_working_copy(settings, CONNECTION_CONFIG)
+        write_table(settings.working_path, 2)
+        (settings.reports_staging_dir / "index").mkdir(parents=True)
+        (settings.reports_staging_dir / "index.html").write_text("new")
+        journal.append(settings.raw_dir, "fetch_log", [{"source": "s", "attempt": 1}])
+        reader = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        publish(settings, CONNECTION_CONFIG)
+    assert reader.execute("select v from t").fetchall() == [(1,)]  # the old file, still open
+    reader.close()
+    fresh = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert fresh.execute("select v from t").fetchall() == [(2,)]
+    fresh.close()
+    assert not settings.working_path.exists() and not settings.reports_staging_dir.exists()
+    assert (settings.reports_dir / "index.html").read_text() == "new"
+    assert journal.read(settings.raw_dir, "fetch_log") == [{"source": "s", "attempt": 1}]
+
+
+def test_a_failed_build_is_discarded_with_its_pending_journal(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    prepare_working_copy(settings, CONNECTION_CONFIG)
+    write_table(settings.working_path, 2)
+    journal.append(settings.raw_dir, "source_versions", [{"source": "s"}])
+    discard_working_copy(settings)
+    assert journal.read(settings.raw_dir, "source_versions") == []
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert con.execute("select v from t").fetchall() == [(1,)]
+    con.close()
+
+
+def test_a_corrupt_warehouse_fails_at_once_with_the_rebuild_hint(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    with open(settings.warehouse_path, "r+b") as handle:
+        handle.write(b"\0" * 4096)
+    started = time.monotonic()
+    with pytest.raises(WarehouseError) as raised:
+        prepare_working_copy(settings, CONNECTION_CONFIG)
+    assert time.monotonic() - started < 2.0
+    assert str(settings.warehouse_path) in str(raised.value) and "python -m pipelines rebuild" in str(raised.value)
+
+
+def test_a_directory_or_a_missing_parent_is_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="is a directory"):
+        check_warehouse_path(settings_in(tmp_path, warehouse_path=tmp_path))
+    with pytest.raises(SettingsError, match="does not exist"):
+        check_warehouse_path(settings_in(tmp_path, warehouse_path=tmp_path / "typo" / "w.duckdb"))
+    check_warehouse_path(settings_in(tmp_path))  # a new data directory is fine
+
+
+def test_a_lock_conflict_is_retried_for_seconds_then_named(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    write_table(path, 1)
+    script = f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep(30)"
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusy, match="locked by another process"):
+            connect_bounded(path, CONNECTION_CONFIG)
+        assert 4.0 < time.monotonic() - started < 10.0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_publish_reports_replaces_a_page_folder_whole(tmp_path: Path) -> None:
+    staging, target = tmp_path / "staging", tmp_path / "reports"
+    (target / "index").mkdir(parents=True)
+    (target / "index" / "old_chart.csv").write_text("old")
+    (target / "README.md").write_text("kept")
+    (staging / "index").mkdir(parents=True)
+    (staging / "index" / "chart.csv").write_text("new")
+    assert publish_reports(staging, target) == ["index"]
+    assert sorted(p.name for p in (target / "index").iterdir()) == ["chart.csv"]
+    assert (target / "README.md").read_text() == "kept"
