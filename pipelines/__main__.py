@@ -5,7 +5,7 @@ python -m pipelines rebuild   rebuild the warehouse from data/raw alone (after i
 python -m pipelines status    sources, last pull, sha256, freshness, failed checks, row counts (the published file)
 
 Exit codes: 0 success, 1 a source or step failed, 2 the warehouse or a setting is unusable (the message says what
-to do), 3 another writer holds the warehouse.
+to do), 3 another writer holds the warehouse, 130 interrupted (Ctrl-C or SIGTERM; nothing published).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130
 INGEST_STEP_PREFIX = "raw__"
 
 
@@ -111,9 +112,18 @@ def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
     """A run cut short by Ctrl-C or SIGTERM is marked canceled, so the UI does not show it running forever."""
     from dagster import DagsterRunStatus
 
+    unfinished = (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED)
     for run in instance.get_runs(limit=5):
-        if run.run_id not in run_ids_before and run.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING):
+        if run.run_id not in run_ids_before and run.status in unfinished:
             instance.report_run_canceled(run, message="interrupted (Ctrl-C or SIGTERM) in `python -m pipelines`")
+
+
+def _was_interrupted(events) -> bool:
+    from dagster._core.errors import ErrorSource
+
+    return any(e.is_step_failure and e.step_failure_data.error_source == ErrorSource.INTERRUPT for e in events) or any(
+        "interrupted" in (e.message or "").lower() and e.event_type_value == "PIPELINE_FAILURE" for e in events
+    )
 
 
 def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
@@ -159,6 +169,8 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
             stop.set()
             watcher.join(timeout=2)
         progress.update(task, completed=total, description=f"{name} done")
+    if _was_interrupted(result.all_events):  # Dagster ends the run as failed; the command stops here too
+        raise KeyboardInterrupt(f"{name} interrupted")
     return _collect(PhaseOutcome(name=name, ran=True, success=result.success), result.all_events)
 
 
@@ -259,6 +271,9 @@ def as_writer(command: str, body: Callable[[Settings, object, object], list[Phas
                 publish(settings, CONNECTION_CONFIG)
             else:
                 discard_working_copy(settings)
+    except KeyboardInterrupt:
+        console.print(f"[red]{command} interrupted: nothing published; readers keep the last good warehouse")
+        return EXIT_INTERRUPTED
     except WarehouseBusy as exc:
         console.print(f"[red]{command} not started: {exc}")
         return EXIT_BUSY

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -248,3 +249,38 @@ def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspac
     assert outcomes.pop("notable_models") == "failed"
     assert set(outcomes.values()) <= {"not_modified", "missing_optional", "unchanged"}, outcomes
     assert len(outcomes) == 9  # every other source answered and the run published their pulls
+
+
+def test_sigterm_marks_the_run_canceled_and_publishes_nothing(workspace) -> None:
+    from dagster import DagsterInstance, DagsterRunStatus
+    from dagster._core.instance.ref import InstanceRef
+
+    published = workspace["settings"].warehouse_path
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    home = workspace["env"]["DAGSTER_HOME"]
+    Path(home).mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+        known = {r.run_id for r in instance.get_runs()}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "refresh"],
+        cwd=PROJECT_ROOT,
+        env=workspace["env"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    started = []
+    while not started and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.1)
+        with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+            started = [r for r in instance.get_runs() if r.run_id not in known and r.status == DagsterRunStatus.STARTED]
+    assert started, "the refresh never started a run"
+    run.send_signal(signal.SIGTERM)
+    output = run.communicate(timeout=60)[0]
+    assert run.returncode != 0, output[-2000:]
+    with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+        statuses = {r.status for r in instance.get_runs() if r.run_id not in known}
+    assert statuses and statuses <= {DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE}, statuses
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+    assert current_writer(workspace["settings"]) is None
