@@ -119,11 +119,16 @@ def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
 
 
 def _was_interrupted(events) -> bool:
+    """Ctrl-C or SIGTERM inside a run: a step failed by the interrupt, or the run ended by it between steps."""
+    from dagster import DagsterEventType
     from dagster._core.errors import ErrorSource
 
-    return any(e.is_step_failure and e.step_failure_data.error_source == ErrorSource.INTERRUPT for e in events) or any(
-        "interrupted" in (e.message or "").lower() and e.event_type_value == "PIPELINE_FAILURE" for e in events
-    )
+    for event in events:
+        if event.is_step_failure and event.step_failure_data.error_source == ErrorSource.INTERRUPT:
+            return True
+        if event.event_type == DagsterEventType.RUN_FAILURE and "interrupt" in (event.message or "").lower():
+            return True
+    return False
 
 
 def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
