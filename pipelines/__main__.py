@@ -285,7 +285,7 @@ def as_writer(command: str, body: Callable[[Settings, object, object], list[Phas
     except (WarehouseError, SettingsError) as exc:
         console.print(f"[red]{command} stopped: {exc}")
         return EXIT_UNUSABLE
-    except OSError as exc:
+    except Exception as exc:  # a full disk or read-only directory met outside a step (Dagster's own storage too)
         known = classify(exc, load_settings().warehouse_path)
         if known is None:
             raise

@@ -31,6 +31,7 @@ from pipelines import journal
 from pipelines.settings import Settings, SettingsError, check_warehouse_path
 
 REBUILD_HINT = "rebuild it from data/raw with `python -m pipelines rebuild`"
+HEADROOM_BYTES = 64 << 20  # new raw files, reports and Dagster's event log, beyond the working copy itself
 LOCK_CONFLICT_WAIT_S = 5.0  # a DuckDB lock conflict lasts at most while another process opens or renames
 
 
@@ -233,13 +234,26 @@ def _copy_atomic(source: Path, target: Path) -> None:
         raise
 
 
+def check_free_space(settings: Settings) -> None:
+    """A run needs room for a second copy of the warehouse: say so before starting rather than die half-way."""
+    published = settings.warehouse_path
+    needed = (published.stat().st_size if published.exists() else 0) * 2 + HEADROOM_BYTES
+    free = shutil.disk_usage(published.parent).free
+    if free < needed:
+        raise WarehouseError(
+            f"the disk holding {published.parent} has {free >> 20} MB free; a run needs about {needed >> 20} MB "
+            "(a working copy of the warehouse and new files): free space and run again"
+        )
+
+
 def prepare_working_copy(settings: Settings, config: dict, *, fresh: bool = False) -> None:
     """Start a build: discard a working copy a dead run left, copy the published file (or start empty)."""
     check_warehouse_path(settings)
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     working, published = settings.working_path, settings.warehouse_path
     try:
+        published.parent.mkdir(parents=True, exist_ok=True)
         discard_working_copy(settings)
+        check_free_space(settings)
         if published.exists() and not fresh:
             _verify_readable(published, config)
             _copy_atomic(published, working)

@@ -173,3 +173,34 @@ def test_publish_reports_replaces_a_page_folder_whole(tmp_path: Path) -> None:
     assert publish_reports(staging, target) == ["index"]
     assert sorted(p.name for p in (target / "index").iterdir()) == ["chart.csv"]
     assert (target / "README.md").read_text() == "kept"
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (OSError(28, "No space left on device"), "is full"),
+        (Exception("(sqlite3.OperationalError) disk I/O error"), "is full"),
+        (OSError(30, "Read-only file system"), "cannot write in"),
+        (duckdb.IOException('IO Error: Could not set lock on file "w": Conflicting lock is held'), "locked by another"),
+    ],
+)
+def test_errors_no_retry_fixes_get_one_line_naming_the_path(tmp_path: Path, error, expected) -> None:
+    from pipelines.publish import classify
+
+    described = classify(error, tmp_path / "warehouse.duckdb")
+    assert described is not None and expected in str(described) and str(tmp_path) in str(described)
+    assert classify(ValueError("something else"), tmp_path) is None
+
+
+def test_too_little_free_space_stops_before_the_copy(tmp_path: Path, monkeypatch) -> None:
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(100, 99, 1 << 20))
+    with pytest.raises(WarehouseError, match="has 1 MB free"):
+        prepare_working_copy(settings, CONNECTION_CONFIG)
+    assert not settings.working_path.exists()
