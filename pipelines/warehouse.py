@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -69,13 +68,6 @@ create table if not exists ops.rejected_values (
     snapshot_sha256 varchar
 );
 """
-
-
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, creating it in a format the DuckDB 1.5 command-line client can read."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECTION_CONFIG))
 
 
 @contextmanager
