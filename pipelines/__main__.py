@@ -121,7 +121,7 @@ def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
 def _was_interrupted(events) -> bool:
     """Ctrl-C or SIGTERM inside a run: a step failed by the interrupt, or the run ended by it between steps."""
     from dagster import DagsterEventType
-    from dagster._core.errors import ErrorSource
+    from dagster._core.execution.plan.objects import ErrorSource
 
     for event in events:
         if event.is_step_failure and event.step_failure_data.error_source == ErrorSource.INTERRUPT:

@@ -11,6 +11,8 @@ import hashlib
 import http.server
 import mimetypes
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -260,3 +262,31 @@ def served_copy(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) 
     shutil.copytree(shared_sources, root)
     with serve_mirror(root) as mirror:
         yield mirror
+
+
+# -- the command line as a user runs it: a subprocess with its own data directory and Dagster home -----------------
+
+
+def pipeline_env(base: Path, mirror_url: str) -> dict[str, str]:
+    """The environment of `python -m pipelines` writing under `base`, fetching from `mirror_url`."""
+    env = {
+        **os.environ,
+        "SCALING_DATA_DIR": str(base / "data"),
+        "SCALING_REPORTS_DIR": str(base / "reports"),
+        "SCALING_SOURCES_MIRROR": mirror_url,
+        "DAGSTER_HOME": str(base / "dagster"),
+    }
+    env.pop("SCALING_WAREHOUSE", None)
+    return env
+
+
+def start_cli(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """`python -m pipelines <args>` started in the background, stdout and stderr together."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import pipeline_env
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
@@ -32,14 +32,7 @@ REMOVED, REVISED, ADDED = "AlexNet", "GPT-3 175B (davinci)", "Test model added b
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory, served_copy) -> dict[str, object]:
     base = tmp_path_factory.mktemp("operations")
-    env = {
-        **os.environ,
-        "SCALING_DATA_DIR": str(base / "data"),
-        "SCALING_REPORTS_DIR": str(base / "reports"),
-        "SCALING_SOURCES_MIRROR": served_copy.base_url,
-        "DAGSTER_HOME": str(base / "dagster"),
-    }
-    env.pop("SCALING_WAREHOUSE", None)
+    env = pipeline_env(base, served_copy.base_url)
     return {"base": base, "env": env, "mirror": served_copy, "warehouse": base / "data" / "warehouse.duckdb"}
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import pipeline_env, start_cli
 
 from pipelines.publish import current_writer
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -62,14 +63,7 @@ POLLER = textwrap.dedent(
 def workspace(built_warehouse, served_copy, tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("publication")
     shutil.copytree(built_warehouse.settings.data_dir, base / "data", ignore=shutil.ignore_patterns("*.lock"))
-    env = {
-        **os.environ,
-        "SCALING_DATA_DIR": str(base / "data"),
-        "SCALING_REPORTS_DIR": str(base / "reports"),
-        "SCALING_SOURCES_MIRROR": served_copy.base_url,
-        "DAGSTER_HOME": str(base / "dagster"),
-    }
-    env.pop("SCALING_WAREHOUSE", None)
+    env = pipeline_env(base, served_copy.base_url)
     settings = Settings(base / "data", base / "data" / "warehouse.duckdb", base / "reports", served_copy.base_url)
     return {"base": base, "env": env, "mirror": served_copy, "settings": settings}
 
@@ -131,14 +125,7 @@ def test_readers_never_wait_for_a_full_refresh_and_see_the_new_file_after(worksp
     poller = subprocess.Popen(
         [sys.executable, "-c", POLLER, str(published), str(stop)], stdout=subprocess.PIPE, text=True
     )
-    run = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "refresh"],
-        cwd=PROJECT_ROOT,
-        env=workspace["env"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    run = start_cli(workspace["env"], "refresh")
     try:
         deadline = time.monotonic() + 30
         while current_writer(workspace["settings"]) is None and time.monotonic() < deadline:
@@ -261,14 +248,7 @@ def test_sigterm_marks_the_run_canceled_and_publishes_nothing(workspace) -> None
     Path(home).mkdir(parents=True, exist_ok=True)
     with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
         known = {r.run_id for r in instance.get_runs()}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "refresh"],
-        cwd=PROJECT_ROOT,
-        env=workspace["env"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    run = start_cli(workspace["env"], "refresh")
     deadline = time.monotonic() + 60
     started = []
     while not started and time.monotonic() < deadline and run.poll() is None:
