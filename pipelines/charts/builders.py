@@ -102,8 +102,10 @@ def log_scatter(
     encoding = {"x": x, "y": alt.Y(f"{y}:Q", scale=LOG, axis=y_axis), "tooltip": tooltips(*tooltip)}
     if not fixed:
         encoding["color"] = color
-    return alt.Chart(data).mark_circle(size=size, opacity=opacity, **({"color": color} if fixed else {})).encode(
-        **encoding
+    return (
+        alt.Chart(data)
+        .mark_circle(size=size, opacity=opacity, **({"color": color} if fixed else {}))
+        .encode(**encoding)
     )
 
 

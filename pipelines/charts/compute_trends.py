@@ -257,15 +257,14 @@ def breakpoint_rows(frame: pl.DataFrame) -> list[list[object]]:
 
 
 def breakpoints_section(ctx: PageContext, page: Page) -> None:
-    page.heading("Breakpoints", ident="breakpoints")
-    breakpoints = ctx.optional(page, "trends.breakpoints")
-    if breakpoints is None:
-        return
-    page.paragraph(
+    explain = (
         "One fitted breakpoint per series: the date where growth per year changes most, with the rates "
         "before and after ('continuous': the two lines meet; 'discontinuous': a jump is allowed). A ΔBIC "
         "below about −10 means two lines describe the data clearly better than one."
     )
+    breakpoints = ctx.section(page, "Breakpoints", "trends.breakpoints", ident="breakpoints", explain=explain)
+    if breakpoints is None:
+        return
     page.table(BREAKPOINT_HEADER, breakpoint_rows(breakpoints), ident="breakpoints-table", numeric={3, 5, 6, 7})
 
 
@@ -295,14 +294,13 @@ def forecast_row(r: dict[str, object]) -> list[object]:
 
 
 def forecasts_section(ctx: PageContext, page: Page) -> None:
-    page.heading("Extrapolations", ident="forecasts")
-    forecasts = ctx.optional(page, "trends.forecasts")
-    if forecasts is None:
-        return
-    page.paragraph(
+    explain = (
         "Extrapolations of the fitted trends, not predictions: the date at which the largest training run "
         "would reach each threshold if the fitted growth simply continued, with prediction intervals."
     )
+    forecasts = ctx.section(page, "Extrapolations", "trends.forecasts", ident="forecasts", explain=explain)
+    if forecasts is None:
+        return
     rows = [forecast_row(r) for r in forecasts.iter_rows(named=True)]
     page.table(FORECAST_HEADER, rows, ident="forecasts-table", numeric={4})
 
@@ -329,8 +327,7 @@ def fits_rows(fits: pl.DataFrame) -> list[list[object]]:
 
 
 def fits_section(ctx: PageContext, page: Page) -> None:
-    page.heading("Every fit", ident="fits")
-    fits = ctx.optional(page, "trends.fits")
+    fits = ctx.section(page, "Every fit", "trends.fits", ident="fits")
     if fits is None:
         return
     rows = fits_rows(fits.filter(pl.col("window_kind") != "rolling"))

@@ -68,6 +68,17 @@ class PageContext:
             page.missing(table, what)
         return frame
 
+    def section(
+        self, page: Page, title: str, table: str, *, ident: str | None = None, explain: str = "", order_by: str = ""
+    ) -> pl.DataFrame | None:
+        """A section over one table: its heading, then `explain` and the table's rows for the caller to show, or
+        the note that the table is missing (None)."""
+        page.heading(title, ident=ident)
+        frame = self.optional(page, table, order_by=order_by)
+        if frame is not None and explain:
+            page.paragraph(explain)
+        return frame
+
     def columns(self, table: str) -> set[str]:
         """The columns a declared table has now (empty while it does not exist): for columns added later."""
         self._check({table})

@@ -286,15 +286,15 @@ def decomposition_rows(frame: pl.DataFrame) -> list[list[object]]:
 
 
 def decomposition_section(ctx: PageContext, page: Page) -> None:
-    page.heading("Does compute growth = spending growth × FLOP-per-dollar growth?", ident="decomposition")
-    decomposition = ctx.optional(page, "trends.compute_decomposition")
-    if decomposition is None:
-        return
-    page.paragraph(
+    explain = (
         "If training compute grows only because more is spent and each dollar buys more FLOP, the growth "
         "factors multiply. The residual factor is what that product does not explain (longer training runs, "
         "better utilisation, or differences between the models behind each fit); 1× means fully explained."
     )
+    title = "Does compute growth = spending growth × FLOP-per-dollar growth?"
+    decomposition = ctx.section(page, title, "trends.compute_decomposition", ident="decomposition", explain=explain)
+    if decomposition is None:
+        return
     fixed = decomposition.filter(pl.col("window_kind") != "rolling")
     full = fixed.filter((pl.col("window_kind") == "full") & (pl.col("status") == "ok"))
     if full.height:

@@ -217,8 +217,7 @@ def headline_section(ctx: PageContext, page: Page) -> None:
 
 def per_dollar_section(ctx: PageContext, page: Page) -> None:
     """The medians over benchmarks with a complete row, linking to the page."""
-    page.heading("Per dollar vs per year", ident="per-dollar")
-    table = ctx.optional(page, "trends.per_dollar_vs_per_year")
+    table = ctx.section(page, "Per dollar vs per year", "trends.per_dollar_vs_per_year", ident="per-dollar")
     if table is None:
         return
     ok = table.filter(
@@ -302,8 +301,7 @@ def compute_section(ctx: PageContext, page: Page) -> None:
 
 def forecasts_section(ctx: PageContext, page: Page) -> None:
     """The extrapolated dates as a short list, labelled as extrapolations."""
-    page.heading("Extrapolations", ident="forecasts")
-    forecasts = ctx.optional(page, "trends.forecasts")
+    forecasts = ctx.section(page, "Extrapolations", "trends.forecasts", ident="forecasts")
     if forecasts is None:
         return
     items = []

@@ -190,15 +190,19 @@ def render_page(page: Page, *, built_at: datetime, snapshots: list[Snapshot], na
     screenshots to wait on.
     """
     enable_theme()
-    return environment().get_template("page.html.j2").render(
-        page=page,
-        nav=nav,
-        built_at=built_at,
-        snapshots=snapshots,
-        snapshot_dates=sorted({f"{s.fetched_at:%Y-%m-%d}" for s in snapshots}),
-        charts=[[f"#chart-{name}", entry.chart.to_dict()] for name, entry in page.charts.items()],
-        credits=credits(),
-        bundle=VENDOR_BUNDLE.as_posix(),
+    return (
+        environment()
+        .get_template("page.html.j2")
+        .render(
+            page=page,
+            nav=nav,
+            built_at=built_at,
+            snapshots=snapshots,
+            snapshot_dates=sorted({f"{s.fetched_at:%Y-%m-%d}" for s in snapshots}),
+            charts=[[f"#chart-{name}", entry.chart.to_dict()] for name, entry in page.charts.items()],
+            credits=credits(),
+            bundle=VENDOR_BUNDLE.as_posix(),
+        )
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
@@ -207,23 +208,16 @@ def panel_frame(
     return frame.join(names, on="benchmark", how="left").select(columns + extra)
 
 
-def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
-    """Score vs training cost (log) and score vs date, same score axis, one benchmark at a time (drop-down)."""
-    param = benchmark_param(choices)
-
-    def layer(name: str) -> alt.Chart:
-        selected = (alt.datum.benchmark == param) & (alt.datum.layer == name)
-        return alt.Chart(data).transform_filter(selected)
-
-    cost_axis = log_axis(
-        data.filter(pl.col("layer") == "model")["cost_usd"], "Training cost (2023 USD, log scale)", "usd", step=1
+def cost_panel(layer: Callable[[str], alt.Chart], data: pl.DataFrame) -> alt.LayerChart:
+    """Best score per model against training cost (log), observed and imputed costs told apart, with the fit."""
+    axis = log_axis(
+        data.filter(pl.col("layer") == "model")["cost_usd"], "Training cost (2023 USD, log scale)", "usd", 1
     )
-    cost_x = alt.X("cost_usd:Q", scale=alt.Scale(type="log"), axis=cost_axis)
-    cost_points = (
+    points = (
         layer("model")
         .mark_point(size=55, filled=True, opacity=0.8)
         .encode(
-            x=cost_x,
+            x=alt.X("cost_usd:Q", scale=alt.Scale(type="log"), axis=axis),
             y=SCORE_Y,
             shape=alt.Shape(
                 "cost_basis:N", scale=alt.Scale(domain=BASIS.domain, range=["circle", "triangle-up"]), legend=None
@@ -232,30 +226,23 @@ def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
             tooltip=tooltips(*COST_TOOLTIP),
         )
     )
-    cost_fit = layer("cost_fit").mark_line(color="#d62728", strokeWidth=2.5).encode(x="cost_usd:Q", y="score:Q")
-    left = alt.layer(cost_points, cost_fit).properties(
-        width=450,
-        height=340,
-        title=alt.Title(
-            "Per dollar",
-            subtitle=[
-                "Best score per model vs training cost; red: logistic fit",
-                "Dark circles: Epoch's observed cost; light triangles: imputed",
-            ],
-        ),
-    )
+    fit = layer("cost_fit").mark_line(color="#d62728", strokeWidth=2.5).encode(x="cost_usd:Q", y="score:Q")
+    subtitle = ["Best score per model vs training cost; red: logistic fit"]
+    subtitle.append("Dark circles: Epoch's observed cost; light triangles: imputed")
+    return alt.layer(points, fit).properties(width=450, height=340, title=alt.Title("Per dollar", subtitle=subtitle))
+
+
+def date_panel(layer: Callable[[str], alt.Chart]) -> alt.LayerChart:
+    """Best score per model version against its release date, the best score to date and its linear fit."""
+    tips = [("model_version:N", "Model version", None), ("model_name:N", "Model", None)]
+    tips += [("date:T", "Released", None), ("score:Q", "Best score", ".1%")]
     versions = (
         layer("version")
         .mark_point(size=40, filled=True, opacity=0.45, color="#888")
         .encode(
             x=alt.X("date:T", title="Release date of the model version", axis=DATE_AXIS),
             y=SCORE_Y,
-            tooltip=tooltips(
-                ("model_version:N", "Model version", None),
-                ("model_name:N", "Model", None),
-                ("date:T", "Released", None),
-                ("score:Q", "Best score", ".1%"),
-            ),
+            tooltip=tooltips(*tips),
         )
     )
     best = step_frontier(
@@ -266,21 +253,22 @@ def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
         point=alt.OverlayMarkDef(size=30, color="#2ca02c"),
         tooltip=[("model_name:N", "New best", None), ("date:T", "On", None), ("score:Q", "Best score to date", ".1%")],
     )
-    date_fit = (
-        layer("date_fit").mark_line(color="#d62728", strokeWidth=2.5, strokeDash=[6, 3]).encode(x="date:T", y="score:Q")
+    fit = layer("date_fit").mark_line(color="#d62728", strokeWidth=2.5, strokeDash=[6, 3])
+    subtitle = ["Best score per model version vs release date", "Green: best score to date; red dashed: its linear fit"]
+    return alt.layer(versions, best, fit.encode(x="date:T", y="score:Q")).properties(
+        width=450, height=340, title=alt.Title("Per year", subtitle=subtitle)
     )
-    right = alt.layer(versions, best, date_fit).properties(
-        width=450,
-        height=340,
-        title=alt.Title(
-            "Per year",
-            subtitle=[
-                "Best score per model version vs release date",
-                "Green: best score to date; red dashed: its linear fit",
-            ],
-        ),
-    )
-    return alt.hconcat(left, right, spacing=40).add_params(param).resolve_scale(y="shared")
+
+
+def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
+    """Score vs training cost (log) and score vs date, same score axis, one benchmark at a time (drop-down)."""
+    param = benchmark_param(choices)
+
+    def layer(name: str) -> alt.Chart:
+        return alt.Chart(data).transform_filter((alt.datum.benchmark == param) & (alt.datum.layer == name))
+
+    panels = alt.hconcat(cost_panel(layer, data), date_panel(layer), spacing=40)
+    return panels.add_params(param).resolve_scale(y="shared")
 
 
 HALVING_MEASURES = (
