@@ -39,7 +39,10 @@ class PageContext:
     def _check(self, tables: set[str]) -> None:
         undeclared = sorted(tables - self.declared)
         if undeclared:
-            raise UndeclaredTable(f"{self.page_name} reads {', '.join(undeclared)} without declaring it")
+            raise UndeclaredTable(
+                f"{self.page_name} reads {', '.join(undeclared)}, which its PageSpec in pipelines/charts/registry.py "
+                f"does not declare (declared: {', '.join(sorted(self.declared))}): add it, so the asset waits for it?"
+            )
 
     def has(self, table: str) -> bool:
         """Whether a declared table exists yet (pages show a note instead of a section while it does not)."""
