@@ -19,6 +19,7 @@ from pipelines.settings import PROJECT_ROOT
 from pipelines.warehouse import first_row
 
 INGEST_PREFIX = "raw"
+SCREENSHOTS_KEY = AssetKey(["reports", "screenshots"])
 CODE_GLOBS = ("pipelines/**/*.py", "pipelines/**/*.yaml", "dbt_like_models/**/*.sql", "dbt_like_models/**/*.yml")
 
 
@@ -81,12 +82,16 @@ def stale_keys(
     keys: Iterable[AssetKey] | None = None,
     *,
     record_code: bool = True,
+    reports_dir: Path | None = None,
 ) -> list[AssetKey]:
-    """Downstream assets never built, or built before a source load or code change they depend on."""
+    """Downstream assets never built, or built before a source load or code change they depend on; and the
+    screenshots whenever a page in `reports_dir` (default: the configured one) has none or is newer than its own,
+    e.g. after a run without Chromium once Chromium is installed: their files say so, not the run history."""
     loads = {name: at.timestamp() for name, at in last_loads(con).items()}
     code_at = code_changed_at(con, code_fingerprint(), record=record_code).timestamp()
     stale = []
-    for key in keys if keys is not None else downstream_keys(graph):
+    candidates = list(keys) if keys is not None else downstream_keys(graph)
+    for key in candidates:
         event = instance.get_latest_materialization_event(key)
         if event is None:
             stale.append(key)
@@ -95,4 +100,11 @@ def stale_keys(
         inputs = [loads.get(a.path[-1], 0.0) for a in raw_ancestors(graph, key)]
         if built < code_at or any(built < loaded for loaded in inputs):
             stale.append(key)
+    if SCREENSHOTS_KEY in candidates and SCREENSHOTS_KEY not in stale:
+        from pipelines.charts.screenshots import find_chromium, screenshots_stale
+        from pipelines.settings import load_settings
+
+        # without Chromium a rebuild could only skip again: the run that skipped has said so once
+        if find_chromium() and screenshots_stale(reports_dir or load_settings().reports_dir):
+            stale.append(SCREENSHOTS_KEY)
     return stale

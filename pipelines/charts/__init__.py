@@ -1,1 +1,2 @@
-"""Altair reports: each page a module, `page` the shared HTML shell (inlined-free, offline Vega bundle)."""
+"""Altair reports: `registry` declares every page, one module per page builds it from shared `builders`, and
+`page` renders it through the Jinja2 templates in `templates/` (offline Vega bundle, no network)."""

@@ -1,18 +1,18 @@
-"""What every page reads from the warehouse (source snapshots, which tables exist) and how it prints numbers."""
+"""What every page reads for its provenance (the source snapshots), how it prints numbers, and how it picks the
+`trends.fits` row it shows."""
 
 from __future__ import annotations
 
 import math
 from datetime import date, datetime
 
-import altair as alt
 import duckdb
 import polars as pl
 
+from pipelines.charts.builders import finite
 from pipelines.charts.page import Snapshot
-from pipelines.fits import decimal_year
 from pipelines.sources import SOURCES_BY_NAME
-from pipelines.warehouse import first_row, query_frame, table_exists
+from pipelines.warehouse import first_row, table_exists
 
 
 def load_snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
@@ -45,20 +45,7 @@ def load_snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
     return snapshots
 
 
-def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".", 1)
-    return table_exists(con, schema, table)
-
-
-def read(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
-    return query_frame(con, sql, params)
-
-
 # -- numbers in words ---------------------------------------------------------------------------------------------
-
-
-def finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def sig(value: float | None, digits: int = 2) -> str:
@@ -118,74 +105,40 @@ def window_label(start: object, end: object) -> str:
     return f"{as_date(start)[:7]} to {as_date(end)[:7]}"
 
 
-# -- chart helpers ------------------------------------------------------------------------------------------------
-
-# Axis labels for log axes: 1e24 for FLOP; $1M, 10B, 1T for money and counts.
-POWER_OF_TEN_LABEL = "'1e' + format(round(log(datum.value) / LN10), 'd')"
-SI_LABEL = (
-    "datum.value >= 1e12 ? format(datum.value / 1e12, '~g') + 'T' : "
-    "datum.value >= 1e9 ? format(datum.value / 1e9, '~g') + 'B' : "
-    "datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : "
-    "datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')"
-)
-USD_LABEL = f"'$' + ({SI_LABEL})"
+# -- picking trends.fits rows ------------------------------------------------------------------------------------
 
 
-def decades(low: float, high: float, step: int = 1) -> list[float]:
-    """Powers of ten covering [low, high], every `step` decades, for explicit log-axis ticks."""
-    if not (finite(low) and finite(high)) or low <= 0 or high <= 0:
-        return []
-    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-    return [10.0**k for k in range(first, last + 1, step)]
+def fit_rows(
+    fits: pl.DataFrame | None, metric: str | None = None, subset: str | None = None, kind: str | None = None
+) -> pl.DataFrame:
+    """The rows of `trends.fits` for a metric, subset and window kind (any of them left open when None)."""
+    if fits is None or fits.is_empty():
+        return pl.DataFrame()
+    wanted = {"metric": metric, "subset": subset, "window_kind": kind}
+    return fits.filter(*[pl.col(c) == v for c, v in wanted.items() if v is not None] or [pl.lit(True)])
 
 
-def chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Dates as ISO strings (Vega-Lite parses them; Altair's Polars path does not always), lists as text."""
-    columns = []
-    for name, dtype in frame.schema.items():
-        if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
-            columns.append(pl.col(name).cast(pl.String).alias(name))
-        elif isinstance(dtype, pl.List):
-            columns.append(pl.col(name).cast(pl.List(pl.String)).list.join("; ").alias(name))
-        else:
-            columns.append(pl.col(name))
-    return frame.select(columns)
-
-
-def fit_lines(fits: pl.DataFrame, label: str = "label") -> pl.DataFrame:
-    """Two points per fitted row (its window's ends) on the fitted log-linear trend: `date`, `fitted`, and the
-    row's `label`, `growth_per_year` and CI for tooltips. Rows that are not 'ok' are left out."""
-    schema = {
-        label: pl.String,
-        "date": pl.String,
-        "fitted": pl.Float64,
-        "growth_per_year": pl.Float64,
-        "growth_ci_low": pl.Float64,
-        "growth_ci_high": pl.Float64,
-        "n": pl.Int64,
-    }
-    ok = fits.filter(pl.col("status") == "ok") if "status" in fits.columns else fits
-    if ok.is_empty():
-        return pl.DataFrame(schema=schema)
-    ends = ok.select(
-        pl.col(label).cast(pl.String),
-        pl.concat_list(pl.col("window_start"), pl.col("window_end")).alias("date"),
-        "intercept",
-        "slope_oom_per_year",
-        "growth_per_year",
-        "growth_ci_low",
-        "growth_ci_high",
-        pl.col("n").cast(pl.Int64),
-    ).explode("date")
-    return ends.select(
-        label,
-        pl.col("date").cast(pl.String),
-        (10 ** (pl.col("intercept") + pl.col("slope_oom_per_year") * decimal_year(pl.col("date")))).alias("fitted"),
-        "growth_per_year",
-        "growth_ci_low",
-        "growth_ci_high",
-        "n",
-    )
+def pick_fit(
+    fits: pl.DataFrame | None,
+    metric: str,
+    subsets: tuple[str, ...],
+    kinds: tuple[str, ...] = ("full", "era"),
+    *,
+    ok_only: bool = False,
+) -> dict[str, object] | None:
+    """The fit a page shows for a metric: the first subset that has one, in the first window kind that has one
+    (by default the 'full' window, else the era reaching furthest forward, the longest of those). The one rule
+    every page uses to pick a row of `trends.fits`."""
+    for subset in subsets:
+        for kind in kinds:
+            rows = fit_rows(fits, metric, subset, kind)
+            if ok_only and rows.height:
+                rows = rows.filter(pl.col("status") == "ok")
+            if rows.height:
+                order = [c for c in ("window_end", "window_start") if c in rows.columns]
+                ranked = rows.sort(order, descending=[True, False][: len(order)]) if order else rows
+                return ranked.row(0, named=True)
+    return None
 
 
 def growth_text(fit: dict[str, object]) -> str:
@@ -196,16 +149,3 @@ def growth_text(fit: dict[str, object]) -> str:
         f"{factor(fit['growth_per_year'])} per year (90% CI {ci(fit['growth_ci_low'], fit['growth_ci_high'], factor)}, "
         f"n = {fit['n']:,})"
     )
-
-
-def with_dashed_fit(points: alt.Chart, fits: pl.DataFrame) -> alt.LayerChart:
-    """`points` with the fitted log-linear trend of `fits` (trends.fits rows) as a dashed line over its window."""
-    layers: list[alt.Chart] = [points]
-    lines = fit_lines(fits.with_columns(pl.lit("fit").alias("fit")), "fit") if fits.height else None
-    if lines is not None and lines.height:
-        layers.append(
-            alt.Chart(lines)
-            .mark_line(color="#222", strokeWidth=2.5, strokeDash=[6, 3])
-            .encode(x="date:T", y=alt.Y("fitted:Q", scale=alt.Scale(type="log")))
-        )
-    return alt.layer(*layers)

@@ -1,25 +1,24 @@
 """`reports/data_quality.html`: how complete and how fresh the data behind the other pages is: coverage of each
-model column by publication year, rejected values, benchmark names that match no model, and every source's latest
-fetch with its sha256.
-
-Reads `marts.models`, `tidy.scores`, `tidy.unmatched_model_versions`, `ops.rejected_values` and `ops.fetch_log`.
+model column by publication year, rejected values, benchmark names that match no model, every source's latest
+fetch with its sha256, and the columns each new file added or removed.
 """
 
 from __future__ import annotations
 
 import email.utils
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 import altair as alt
-import duckdb
 import polars as pl
 
-from pipelines.charts.common import has_table, load_snapshots, read
-from pipelines.charts.page import Cell, Page, publish
+from pipelines.charts.context import PageContext, compose
+from pipelines.charts.page import Cell, Page
 
-NAME = "data_quality"
-TABLES = ("marts.models", "tidy.scores", "tidy.unmatched_model_versions", "ops.rejected_values", "ops.fetch_log")
+INTRO = (
+    "What the other pages rest on: which values exist, which were rejected while tidying and why, which "
+    "benchmark model names match no model, when each source was last fetched (with its sha256), and how its "
+    "columns changed between pulls."
+)
 FIRST_YEAR = 2000  # earlier years hold few models each; they are pooled into one column
 
 COVERAGE_COLUMNS = {
@@ -33,10 +32,9 @@ COVERAGE_COLUMNS = {
 }
 
 
-def coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def coverage(ctx: PageContext) -> pl.DataFrame:
     """Share of notable models with a value in each column, by publication year (pre-2000 pooled)."""
-    models = read(
-        con,
+    models = ctx.read(
         f"""
         select publication_date, {", ".join(COVERAGE_COLUMNS)}
         from marts.models where in_notable_models and publication_date is not null
@@ -95,9 +93,8 @@ def coverage_chart(frame: pl.DataFrame) -> alt.LayerChart:
     )
 
 
-def match_rates(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return read(
-        con,
+def match_rates(ctx: PageContext) -> pl.DataFrame:
+    return ctx.read(
         """
         select benchmark_name, count(*) as scores, count(model_key) as matched,
                count(model_key) / count(*) as share_matched
@@ -136,8 +133,28 @@ def match_chart(frame: pl.DataFrame) -> alt.Chart:
     )
 
 
-def freshness_rows(con: duckdb.DuckDBPyConnection, built_at: datetime) -> list[list[object]]:
-    rows = con.execute(
+FRESHNESS_HEADER = ["Source", "File", "Outcome", "HTTP", "Age", "Published", "Bytes", "Fetches", "Versions", "sha256"]
+
+
+def _age(built_at: datetime, fetched_at: datetime | None) -> str:
+    if fetched_at is None:
+        return ""
+    hours = (built_at - fetched_at).total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+def _day(last_modified: str | None) -> str:
+    if not last_modified:
+        return ""
+    try:
+        return f"{email.utils.parsedate_to_datetime(last_modified):%Y-%m-%d}"
+    except (TypeError, ValueError):
+        return last_modified
+
+
+def freshness_rows(ctx: PageContext) -> list[list[object]]:
+    """The latest fetch of every URL, with how many fetches and distinct files the log holds for it."""
+    latest = ctx.read(
         """
         with ranked as (
             select *,
@@ -149,49 +166,31 @@ def freshness_rows(con: duckdb.DuckDBPyConnection, built_at: datetime) -> list[l
         select source, requested_url, outcome, status, fetched_at, last_modified, bytes, sha256, fetches, versions
         from ranked where r = 1 order by source, requested_url
         """
-    ).fetchall()
+    )
     out: list[list[object]] = []
-    for source, url, outcome, status, fetched_at, last_modified, size, sha256, fetches, versions in rows:
-        age = ""
-        if fetched_at is not None:
-            hours = (built_at - fetched_at).total_seconds() / 3600
-            age = f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
-        published = ""
-        if last_modified:
-            try:
-                published = f"{email.utils.parsedate_to_datetime(last_modified):%Y-%m-%d}"
-            except (TypeError, ValueError):
-                published = last_modified
-        name = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    for r in latest.iter_rows(named=True):
+        name = r["requested_url"].split("?", 1)[0].rsplit("/", 1)[-1]
+        fetched, sha256 = r["fetched_at"], r["sha256"]
         out.append(
             [
-                source,
-                Cell(name if len(name) <= 40 else f"{name[:20]}…{name[-18:]}", title=url),
-                outcome,
-                status,
-                Cell(age, title=f"fetched {fetched_at:%Y-%m-%d %H:%M} UTC" if fetched_at else None),
-                published,
-                f"{size:,}" if size is not None else "",
-                fetches,
-                versions,
+                r["source"],
+                Cell(name if len(name) <= 40 else f"{name[:20]}…{name[-18:]}", title=r["requested_url"]),
+                r["outcome"],
+                r["status"],
+                Cell(_age(ctx.built_at, fetched), title=f"fetched {fetched:%Y-%m-%d %H:%M} UTC" if fetched else None),
+                _day(r["last_modified"]),
+                f"{r['bytes']:,}" if r["bytes"] is not None else "",
+                r["fetches"],
+                r["versions"],
                 Cell(f"{sha256[:12]}…" if sha256 else "", {"class": "sha"}, title=sha256),
             ]
         )
     return out
 
 
-def build_data_quality(con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime | None = None) -> Path:
-    built_at = built_at or datetime.now(UTC)
-    page = Page(
-        name=NAME,
-        title="Data quality: coverage, rejections, matching, freshness",
-        intro=(
-            "What the other pages rest on: which values exist, which were rejected while tidying and why, which "
-            "benchmark model names match no model, and when each source was last fetched (with its sha256)."
-        ),
-    )
+def coverage_section(ctx: PageContext, page: Page) -> None:
     page.heading("Coverage by column and year", ident="coverage")
-    frame = coverage(con)
+    frame = coverage(ctx)
     page.chart(
         "coverage",
         coverage_chart(frame),
@@ -199,45 +198,49 @@ def build_data_quality(con: duckdb.DuckDBPyConnection, reports_dir: Path, built_
         "Darker is more complete. Training cost is the sparsest column, which is why benchmark pages impute it.",
     )
 
-    page.heading("Rejected values", ident="rejected")
-    if has_table(con, "ops.rejected_values"):
-        rejected = read(con, "select * from ops.rejected_values order by source, column_name, row_number")
-        summary = read(
-            con,
-            """
-            select source, column_name, reason, count(*) as n,
-                   string_agg(distinct coalesce(raw_value, '(empty)'), ' | ') as examples
-            from ops.rejected_values group by all order by n desc, source, column_name
-            """,
-        ).with_columns(pl.col("examples").str.slice(0, 90))
-        by_reason = (
-            summary.group_by("source", "reason")
-            .agg(pl.col("n").sum(), pl.len().alias("columns"), pl.col("examples").first())
-            .sort(["n", "source"], descending=[True, False])
-        )
-        page.paragraph(
-            f"{rejected.height:,} values were set to null while tidying, for {by_reason.height} reasons. Each is "
-            "listed with its source row number in the CSV."
-        )
-        page.table(
-            ["Source", "Reason", "Values", "Columns", "Examples"],
-            [list(r) for r in by_reason.iter_rows()],
-            ident="rejected-reasons-table",
-            numeric={2, 3},
-        )
-        page.table(
-            ["Source", "Column", "Reason", "Values", "Examples"],
-            [list(r) for r in summary.iter_rows()],
-            ident="rejected-table",
-            numeric={3},
-            collapsed=f"Show the {summary.height} (source, column, reason) groups",
-        )
-        page.download("rejected_values", rejected, "Every rejected value (ops.rejected_values)")
-    else:
-        page.missing("ops.rejected_values")
 
+def rejected_section(ctx: PageContext, page: Page) -> None:
+    """Values set to null while tidying, by reason and by (source, column, reason), and all of them as CSV."""
+    page.heading("Rejected values", ident="rejected")
+    rejected = ctx.optional(page, "ops.rejected_values", order_by="source, column_name, row_number")
+    if rejected is None:
+        return
+    summary = ctx.read(
+        """
+        select source, column_name, reason, count(*) as n,
+               string_agg(distinct coalesce(raw_value, '(empty)'), ' | ') as examples
+        from ops.rejected_values group by all order by n desc, source, column_name
+        """
+    ).with_columns(pl.col("examples").str.slice(0, 90))
+    by_reason = (
+        summary.group_by("source", "reason")
+        .agg(pl.col("n").sum(), pl.len().alias("columns"), pl.col("examples").first())
+        .sort(["n", "source"], descending=[True, False])
+    )
+    page.paragraph(
+        f"{rejected.height:,} values were set to null while tidying, for {by_reason.height} reasons. Each is "
+        "listed with its source row number in the CSV."
+    )
+    page.table(
+        ["Source", "Reason", "Values", "Columns", "Examples"],
+        [list(r) for r in by_reason.iter_rows()],
+        ident="rejected-reasons-table",
+        numeric={2, 3},
+    )
+    page.table(
+        ["Source", "Column", "Reason", "Values", "Examples"],
+        [list(r) for r in summary.iter_rows()],
+        ident="rejected-table",
+        numeric={3},
+        collapsed=f"Show the {summary.height} (source, column, reason) groups",
+    )
+    page.download("rejected_values", rejected, "Every rejected value (ops.rejected_values)")
+
+
+def unmatched_section(ctx: PageContext, page: Page) -> None:
+    """How many score rows match a model, per benchmark, and the model versions that match none."""
     page.heading("Benchmark model names that match no model", ident="unmatched")
-    rates = match_rates(con)
+    rates = match_rates(ctx)
     page.chart(
         "benchmark_match_rate",
         match_chart(rates),
@@ -245,48 +248,76 @@ def build_data_quality(con: duckdb.DuckDBPyConnection, reports_dir: Path, built_
         "A score row matches when its model version maps to a model in Epoch's model data (aliases in "
         "pipelines/aliases.py).",
     )
-    if has_table(con, "tidy.unmatched_model_versions"):
-        unmatched = read(con, "select * from tidy.unmatched_model_versions order by member, model_version")
-        by_file = (
-            unmatched.group_by("member")
-            .agg(pl.len().alias("n"), pl.col("model_version").head(6).str.join(", ").alias("examples"))
-            .sort(["n", "member"], descending=[True, False])
-        )
-        page.paragraph(f"{unmatched.height:,} distinct model versions in the Benchmarking Hub match no model.")
-        page.table(
-            ["Benchmark file", "Unmatched versions", "Examples"],
-            [list(r) for r in by_file.iter_rows()],
-            ident="unmatched-table",
-            numeric={1},
-            collapsed=f"Show unmatched versions by benchmark file ({by_file.height} files)",
-        )
-        page.download("unmatched_model_versions", unmatched, "Every unmatched model version")
-    else:
-        page.missing("tidy.unmatched_model_versions")
+    unmatched = ctx.optional(page, "tidy.unmatched_model_versions", order_by="member, model_version")
+    if unmatched is None:
+        return
+    by_file = (
+        unmatched.group_by("member")
+        .agg(pl.len().alias("n"), pl.col("model_version").head(6).str.join(", ").alias("examples"))
+        .sort(["n", "member"], descending=[True, False])
+    )
+    page.paragraph(f"{unmatched.height:,} distinct model versions in the Benchmarking Hub match no model.")
+    page.table(
+        ["Benchmark file", "Unmatched versions", "Examples"],
+        [list(r) for r in by_file.iter_rows()],
+        ident="unmatched-table",
+        numeric={1},
+        collapsed=f"Show unmatched versions by benchmark file ({by_file.height} files)",
+    )
+    page.download("unmatched_model_versions", unmatched, "Every unmatched model version")
 
+
+def freshness_section(ctx: PageContext, page: Page) -> None:
     page.heading("Source freshness", ident="freshness")
     page.paragraph(
         "The latest fetch of every URL: its outcome, age at build time, the publisher's Last-Modified date, and "
         "how many fetches and distinct files the fetch log holds for it. Hover for the full URL and sha256; the "
         "files the tables hold now are listed with their full sha256 at the bottom of the page."
     )
-    page.table(
-        [
-            "Source",
-            "File",
-            "Outcome",
-            "HTTP",
-            "Age",
-            "Published",
-            "Bytes",
-            "Fetches",
-            "Versions",
-            "sha256",
-        ],
-        freshness_rows(con, built_at),
-        ident="freshness-table",
-        numeric={3, 6, 7, 8},
+    page.table(FRESHNESS_HEADER, freshness_rows(ctx), ident="freshness-table", numeric={3, 6, 7, 8})
+    page.download(
+        "fetch_log", ctx.read("select * from ops.fetch_log order by fetched_at"), "The whole fetch log (ops.fetch_log)"
     )
-    fetch_log = read(con, "select * from ops.fetch_log order by fetched_at")
-    page.download("fetch_log", fetch_log, "The whole fetch log (ops.fetch_log)")
-    return publish(page, reports_dir, built_at=built_at, snapshots=load_snapshots(con))
+
+
+SCHEMA_COLUMNS = ("added_columns", "removed_columns")
+
+
+def schema_changes_section(ctx: PageContext, page: Page) -> None:
+    """Per source, every new file pulled and the columns it added or removed against the one before. The column
+    lists are read only where ops.source_versions has them (they were added to it later)."""
+    page.heading("Columns added and removed between pulls", ident="schema-changes")
+    versions = ctx.optional(page, "ops.source_versions", order_by="source, fetched_at")
+    if versions is None:
+        return
+    recorded = [c for c in SCHEMA_COLUMNS if c in ctx.columns("ops.source_versions")]
+    if len(recorded) < len(SCHEMA_COLUMNS):
+        page.paragraph(
+            "This warehouse's ops.source_versions does not record column changes yet: each pull is "
+            "listed without them.",
+            css="meta",
+        )
+    rows = []
+    for r in versions.iter_rows(named=True):
+        changes = ["; ".join(r[c]) if r.get(c) else "" for c in recorded]
+        sha256 = r["sha256"] or ""
+        rows.append(
+            [
+                r["source"],
+                f"{r['fetched_at']:%Y-%m-%d %H:%M}",
+                r["status"],
+                r["rows"],
+                *changes,
+                Cell(f"{sha256[:12]}…" if sha256 else "", {"class": "sha"}, title=sha256),
+            ]
+        )
+    header = ["Source", "Pulled (UTC)", "Status", "Rows", *[c.replace("_", " ").capitalize() for c in recorded]]
+    page.table([*header, "sha256"], rows, ident="schema-changes-table", numeric={3})
+
+
+SECTIONS = [coverage_section, rejected_section, unmatched_section, freshness_section, schema_changes_section]
+
+
+def build(ctx: PageContext, title: str) -> Page:
+    """The data-quality page: coverage, rejections, matching, freshness and column changes."""
+    return compose(ctx, title, INTRO, SECTIONS)

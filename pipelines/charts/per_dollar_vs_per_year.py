@@ -1,49 +1,32 @@
 """`reports/per_dollar_vs_per_year.html`, the centre of the project: for each benchmark, how much more training
 compute, how many more dollars, or how many years of progress it took to halve the error rate (1 - score).
 
-Reads `trends.per_dollar_vs_per_year`, `trends.benchmark_scaling`, `trends.benchmark_progress`, `trends.fits` and
-`trends.model_costs`, with the scores (`tidy.scores`) and models (`marts.models`) behind them.
+The page is `SECTIONS`, in order; a new panel is one more section function.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import statistics
-from datetime import UTC, date, datetime
-from pathlib import Path
+from collections.abc import Callable
+from datetime import date
 
 import altair as alt
-import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.charts.common import (
-    USD_LABEL,
-    chart_frame,
-    decades,
-    factor,
-    finite,
-    has_table,
-    load_snapshots,
-    read,
-    sig,
-    years,
-)
-from pipelines.charts.page import Cell, Page, publish
+from pipelines.charts.builders import decades, finite, log_axis, step_frontier, tooltips
+from pipelines.charts.common import factor, pick_fit, sig, years
+from pipelines.charts.context import PageContext, compose
+from pipelines.charts.page import Cell, Page, environment
 from pipelines.fits import decimal_year
 
-NAME = "per_dollar_vs_per_year"
-TABLES = (
-    "trends.per_dollar_vs_per_year",
-    "trends.benchmark_scaling",
-    "trends.benchmark_progress",
-    "trends.fits",
-    "trends.model_costs",
-    "tidy.scores",
-    "marts.models",
-)
 OBSERVED, IMPUTED = "observed (Epoch)", "imputed (compute × cost-per-FLOP trend)"  # as in BEST_SCORES
+INTRO = (
+    "For each benchmark with enough data: how much more training compute, how many more training dollars, "
+    "or how many years of progress at the frontier it took to halve the error rate (100% minus the score). "
+    "Numbers are read from trends.per_dollar_vs_per_year and the fits behind it."
+)
 
 
 # -- data ---------------------------------------------------------------------------------------------------------
@@ -74,17 +57,16 @@ WITH_IMPUTED = BEST_SCORES.format(
 OBSERVED_ONLY = BEST_SCORES.format(cost="m.training_cost_usd_2023", observed="m.training_cost_usd_2023", join="")
 
 
-def score_points(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def score_points(ctx: PageContext) -> pl.DataFrame:
     """Best score per benchmark and model (fraction-scored benchmarks only), with date, compute and cost: the
     points `trends.benchmark_scaling` fits."""
-    return read(con, WITH_IMPUTED if has_table(con, "trends.model_costs") else OBSERVED_ONLY)
+    return ctx.read(WITH_IMPUTED if ctx.has("trends.model_costs") else OBSERVED_ONLY)
 
 
-def version_points(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def version_points(ctx: PageContext) -> pl.DataFrame:
     """Best score per benchmark and model version (settings pooled), dated by the version's release date, else its
     model's publication date: the points `trends.benchmark_progress` fits the frontier to."""
-    return read(
-        con,
+    return ctx.read(
         """
         select s.benchmark, any_value(s.benchmark_name) as benchmark_name, s.base_version as model_version,
                coalesce(any_value(m.model_name), s.base_version) as model_name,
@@ -178,16 +160,27 @@ def benchmark_param(choices: pl.DataFrame) -> alt.Parameter:
     ids = choices["benchmark"].to_list()
     labels = [f"{name} ({n} models)" for name, n in zip(choices["benchmark_name"], choices["n"], strict=True)]
     return alt.param(
-        name="benchmark",
-        value=ids[0],
-        bind=alt.binding_select(options=ids, labels=labels, name="Benchmark "),
+        name="benchmark", value=ids[0], bind=alt.binding_select(options=ids, labels=labels, name="Benchmark ")
     )
 
 
-SCORE_AXIS = alt.Axis(format="%", title="Score (% correct; error = 100% − score)")
-SCORE_SCALE = alt.Scale(domain=[0, 1])
+SCORE_Y = alt.Y(
+    "score:Q",
+    scale=alt.Scale(domain=[0, 1]),
+    axis=alt.Axis(format="%", title="Score (% correct; error = 100% − score)"),
+)
 # Benchmarks span one to six years: half-year ticks, each labelled with its year.
 DATE_AXIS = alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 6}, labelOverlap="greedy")
+BASIS = alt.Scale(domain=[OBSERVED, IMPUTED], range=["#1f4e79", "#6baed6"])
+COST_TOOLTIP = [
+    ("model_name:N", "Model", None),
+    ("organization:N", "Organization", None),
+    ("date:T", "Published", None),
+    ("score:Q", "Best score", ".1%"),
+    ("cost_usd:Q", "Training cost (2023 USD)", "$,.3~s"),
+    ("cost_basis:N", "Cost", None),
+    ("compute_flop:Q", "Training compute (FLOP)", ".2~e"),
+]
 
 
 def panel_frame(
@@ -209,193 +202,148 @@ def panel_frame(
         date_lines.rename({"fitted_score": "score"}).with_columns(pl.lit("date_fit").alias("layer")),
     ]
     frame = pl.concat([part for part in parts if part.height], how="diagonal_relaxed")
-    if "benchmark_name" in frame.columns:
-        frame = frame.drop("benchmark_name")
+    frame = frame.drop("benchmark_name", strict=False)
     columns = ["layer", "benchmark", "benchmark_name", "model_name", "model_version", "organization", "date", "score"]
     extra = [c for c in ("cost_usd", "cost_basis", "compute_flop") if c in frame.columns]
     return frame.join(names, on="benchmark", how="left").select(columns + extra)
 
 
-def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
-    """Score vs training cost (log) and score vs date, same score axis, one benchmark at a time (drop-down)."""
-    param = benchmark_param(choices)
-    selected = alt.datum.benchmark == param
-    data = chart_frame(data)
-
-    def layer(name: str) -> alt.Chart:
-        return alt.Chart(data).transform_filter(selected).transform_filter(alt.datum.layer == name)
-
-    costs = data.filter(pl.col("layer") == "model")["cost_usd"].drop_nulls()
-    cost_ticks = decades(costs.min(), costs.max()) if costs.len() else []
-    cost_x = alt.X(
-        "cost_usd:Q",
-        scale=alt.Scale(type="log"),
-        axis=alt.Axis(title="Training cost (2023 USD, log scale)", values=cost_ticks, labelExpr=USD_LABEL),
+def cost_panel(layer: Callable[[str], alt.Chart], data: pl.DataFrame) -> alt.LayerChart:
+    """Best score per model against training cost (log), observed and imputed costs told apart, with the fit."""
+    axis = log_axis(
+        data.filter(pl.col("layer") == "model")["cost_usd"], "Training cost (2023 USD, log scale)", "usd", 1
     )
-    y = alt.Y("score:Q", scale=SCORE_SCALE, axis=SCORE_AXIS)
-    cost_points = (
+    points = (
         layer("model")
         .mark_point(size=55, filled=True, opacity=0.8)
         .encode(
-            x=cost_x,
-            y=y,
+            x=alt.X("cost_usd:Q", scale=alt.Scale(type="log"), axis=axis),
+            y=SCORE_Y,
             shape=alt.Shape(
-                "cost_basis:N",
-                title="Training cost",
-                scale=alt.Scale(domain=[OBSERVED, IMPUTED], range=["circle", "triangle-up"]),
-                legend=None,
+                "cost_basis:N", scale=alt.Scale(domain=BASIS.domain, range=["circle", "triangle-up"]), legend=None
             ),
-            color=alt.Color(
-                "cost_basis:N", scale=alt.Scale(domain=[OBSERVED, IMPUTED], range=["#1f4e79", "#6baed6"]), legend=None
-            ),
-            tooltip=[
-                alt.Tooltip("model_name:N", title="Model"),
-                alt.Tooltip("organization:N", title="Organization"),
-                alt.Tooltip("date:T", title="Published"),
-                alt.Tooltip("score:Q", title="Best score", format=".1%"),
-                alt.Tooltip("cost_usd:Q", title="Training cost (2023 USD)", format="$,.3~s"),
-                alt.Tooltip("cost_basis:N", title="Cost"),
-                alt.Tooltip("compute_flop:Q", title="Training compute (FLOP)", format=".2~e"),
-            ],
+            color=alt.Color("cost_basis:N", scale=BASIS, legend=None),
+            tooltip=tooltips(*COST_TOOLTIP),
         )
     )
-    cost_fit = layer("cost_fit").mark_line(color="#d62728", strokeWidth=2.5).encode(x="cost_usd:Q", y="score:Q")
-    left = alt.layer(cost_points, cost_fit).properties(
-        width=450,
-        height=340,
-        title=alt.Title(
-            "Per dollar",
-            subtitle=[
-                "Best score per model vs training cost; red: logistic fit",
-                "Dark circles: Epoch's observed cost; light triangles: imputed",
-            ],
-        ),
-    )
+    fit = layer("cost_fit").mark_line(color="#d62728", strokeWidth=2.5).encode(x="cost_usd:Q", y="score:Q")
+    subtitle = ["Best score per model vs training cost; red: logistic fit"]
+    subtitle.append("Dark circles: Epoch's observed cost; light triangles: imputed")
+    return alt.layer(points, fit).properties(width=450, height=340, title=alt.Title("Per dollar", subtitle=subtitle))
 
-    date_x = alt.X("date:T", title="Release date of the model version", axis=DATE_AXIS)
+
+def date_panel(layer: Callable[[str], alt.Chart]) -> alt.LayerChart:
+    """Best score per model version against its release date, the best score to date and its linear fit."""
+    tips = [("model_version:N", "Model version", None), ("model_name:N", "Model", None)]
+    tips += [("date:T", "Released", None), ("score:Q", "Best score", ".1%")]
     versions = (
         layer("version")
         .mark_point(size=40, filled=True, opacity=0.45, color="#888")
         .encode(
-            x=date_x,
-            y=y,
-            tooltip=[
-                alt.Tooltip("model_version:N", title="Model version"),
-                alt.Tooltip("model_name:N", title="Model"),
-                alt.Tooltip("date:T", title="Released"),
-                alt.Tooltip("score:Q", title="Best score", format=".1%"),
-            ],
+            x=alt.X("date:T", title="Release date of the model version", axis=DATE_AXIS),
+            y=SCORE_Y,
+            tooltip=tooltips(*tips),
         )
     )
-    best = (
-        layer("frontier")
-        .mark_line(
-            interpolate="step-after", color="#2ca02c", strokeWidth=2, point=alt.OverlayMarkDef(size=30, color="#2ca02c")
+    best = step_frontier(
+        layer("frontier"),
+        x="date:T",
+        y="score:Q",
+        color="#2ca02c",
+        point=alt.OverlayMarkDef(size=30, color="#2ca02c"),
+        tooltip=[("model_name:N", "New best", None), ("date:T", "On", None), ("score:Q", "Best score to date", ".1%")],
+    )
+    fit = layer("date_fit").mark_line(color="#d62728", strokeWidth=2.5, strokeDash=[6, 3])
+    subtitle = ["Best score per model version vs release date", "Green: best score to date; red dashed: its linear fit"]
+    return alt.layer(versions, best, fit.encode(x="date:T", y="score:Q")).properties(
+        width=450, height=340, title=alt.Title("Per year", subtitle=subtitle)
+    )
+
+
+def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
+    """Score vs training cost (log) and score vs date, same score axis, one benchmark at a time (drop-down)."""
+    param = benchmark_param(choices)
+
+    def layer(name: str) -> alt.Chart:
+        return alt.Chart(data).transform_filter((alt.datum.benchmark == param) & (alt.datum.layer == name))
+
+    panels = alt.hconcat(cost_panel(layer, data), date_panel(layer), spacing=40)
+    return panels.add_params(param).resolve_scale(y="shared")
+
+
+HALVING_MEASURES = (
+    ("Training compute multiplier", "compute_multiplier_to_halve_error"),
+    ("Training cost multiplier", "dollar_multiplier_to_halve_error"),
+    ("Years of frontier progress", "years_to_halve_error"),
+)
+
+
+def halving_frame(table: pl.DataFrame) -> pl.DataFrame:
+    """One row per (benchmark, measure) with a finite estimate; a missing CI end collapses onto the estimate."""
+    parts = [
+        table.select(
+            "benchmark_name",
+            pl.lit(label).alias("measure"),
+            pl.col(stem).cast(pl.Float64).alias("value"),
+            pl.col(f"{stem}_ci_low").cast(pl.Float64).alias("ci_low"),
+            pl.col(f"{stem}_ci_high").cast(pl.Float64).alias("ci_high"),
+            pl.col("n_models").cast(pl.Int64),
         )
-        .encode(
-            x="date:T",
-            y="score:Q",
-            tooltip=[
-                alt.Tooltip("model_name:N", title="New best"),
-                alt.Tooltip("date:T", title="On"),
-                alt.Tooltip("score:Q", title="Best score to date", format=".1%"),
-            ],
-        )
+        for label, stem in HALVING_MEASURES
+    ]
+    long = pl.concat(parts).filter(pl.col("value").is_finite())
+    return long.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(pl.col("value")).alias(c)
+        for c in ("ci_low", "ci_high")
     )
-    date_fit = (
-        layer("date_fit").mark_line(color="#d62728", strokeWidth=2.5, strokeDash=[6, 3]).encode(x="date:T", y="score:Q")
+
+
+def halving_panel(frame: pl.DataFrame, order: list[str], measure: str, title: str, log: bool) -> alt.LayerChart:
+    """One measure as dots with CI bars; every panel lists every benchmark in the same order, so rows line up."""
+    first = measure == HALVING_MEASURES[0][0]
+    y = alt.Y(
+        "benchmark_name:N", scale=alt.Scale(domain=order), title=None, axis=alt.Axis(labelLimit=220) if first else None
     )
-    right = alt.layer(versions, best, date_fit).properties(
-        width=450,
-        height=340,
-        title=alt.Title(
-            "Per year",
-            subtitle=[
-                "Best score per model version vs release date",
-                "Green: best score to date; red dashed: its linear fit",
-            ],
-        ),
+    values = frame.filter(pl.col("measure") == measure)
+    scale, axis, fmt = alt.Scale(zero=True), alt.Axis(title=title), ".2f"
+    if log:
+        low, high = values["ci_low"].min(), values["ci_high"].max()
+        span = math.log10(high / low) if finite(low) and finite(high) and low > 0 else 0
+        ticks = decades(low, high, 1 if span <= 5 else 2 if span <= 10 else 3)
+        scale, fmt = alt.Scale(type="log"), ",.3~r"
+        axis = alt.Axis(title=title, values=ticks or None, labelExpr="'×' + format(datum.value, '~s')")
+    base = alt.Chart(frame).transform_filter(alt.datum.measure == measure)
+    bars = base.mark_rule(strokeWidth=2.5, color="#9ecae9").encode(
+        x=alt.X("ci_low:Q", scale=scale, axis=axis), x2="ci_high:Q", y=y
     )
-    return alt.hconcat(left, right, spacing=40).add_params(param).resolve_scale(y="shared")
+    tips = [
+        ("benchmark_name:N", "Benchmark", None),
+        ("measure:N", "Measure", None),
+        ("value:Q", "Estimate", fmt),
+        ("ci_low:Q", "90% CI low", fmt),
+        ("ci_high:Q", "90% CI high", fmt),
+        ("n_models:Q", "Models", None),
+    ]
+    dots = base.mark_circle(size=70, color="#1f4e79", opacity=1).encode(
+        x=alt.X("value:Q", scale=scale), y=y, tooltip=tooltips(*tips)
+    )
+    return alt.layer(bars, dots).properties(width=240, height=max(22 * len(order), 120))
 
 
 def halving_chart(table: pl.DataFrame) -> alt.HConcatChart:
     """One row per benchmark: ×compute, ×dollars (log) and years to halve the error, each with its 90% CI."""
-    long = []
-    for row in table.iter_rows(named=True):
-        for label, stem in (
-            ("Training compute multiplier", "compute_multiplier_to_halve_error"),
-            ("Training cost multiplier", "dollar_multiplier_to_halve_error"),
-            ("Years of frontier progress", "years_to_halve_error"),
-        ):
-            value, low, high = row.get(stem), row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high")
-            if finite(value):
-                long.append(
-                    {
-                        "benchmark_name": row["benchmark_name"],
-                        "measure": label,
-                        "value": float(value),
-                        "ci_low": float(low) if finite(low) else float(value),
-                        "ci_high": float(high) if finite(high) else float(value),
-                        "n_models": row["n_models"],
-                    }
-                )
-    frame = pl.DataFrame(
-        long,
-        schema={
-            "benchmark_name": pl.String,
-            "measure": pl.String,
-            "value": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "n_models": pl.Int64,
-        },
-    )
+    frame = halving_frame(table)
     order = table.sort("n_models", descending=True)["benchmark_name"].to_list()
-    height = max(22 * len(order), 120)
-
-    def panel(measure: str, title: str, log: bool, fmt: str, first: bool) -> alt.LayerChart:
-        # every panel lists every benchmark in the same order, so rows line up across the three panels
-        y = alt.Y(
-            "benchmark_name:N",
-            scale=alt.Scale(domain=order),
-            title=None,
-            axis=alt.Axis(labelLimit=220) if first else None,
-        )
-        base = alt.Chart(frame).transform_filter(alt.datum.measure == measure)
-        values = frame.filter(pl.col("measure") == measure)
-        if log:
-            scale = alt.Scale(type="log")
-            low, high = values["ci_low"].min(), values["ci_high"].max()
-            span = math.log10(high / low) if values.height and finite(low) and finite(high) and low > 0 else 0
-            ticks = decades(low, high, 1 if span <= 5 else 2 if span <= 10 else 3) if values.height else None
-            axis = alt.Axis(title=title, values=ticks, labelExpr="'×' + format(datum.value, '~s')")
-        else:
-            scale = alt.Scale(zero=True)
-            axis = alt.Axis(title=title)
-        bars = base.mark_rule(strokeWidth=2.5, color="#9ecae9").encode(
-            x=alt.X("ci_low:Q", scale=scale, axis=axis), x2="ci_high:Q", y=y
-        )
-        dots = base.mark_circle(size=70, color="#1f4e79", opacity=1).encode(
-            x=alt.X("value:Q", scale=scale),
-            y=y,
-            tooltip=[
-                alt.Tooltip("benchmark_name:N", title="Benchmark"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("value:Q", title="Estimate", format=fmt),
-                alt.Tooltip("ci_low:Q", title="90% CI low", format=fmt),
-                alt.Tooltip("ci_high:Q", title="90% CI high", format=fmt),
-                alt.Tooltip("n_models:Q", title="Models"),
-            ],
-        )
-        return alt.layer(bars, dots).properties(width=240, height=height)
-
-    return alt.hconcat(
-        panel("Training compute multiplier", "× training compute to halve the error (log)", True, ",.3~r", True),
-        panel("Training cost multiplier", "× training dollars to halve the error (log)", True, ",.3~r", False),
-        panel("Years of frontier progress", "Years for the frontier to halve the error", False, ".2f", False),
-        spacing=28,
-    ).properties(
+    titles = (
+        "× training compute to halve the error (log)",
+        "× training dollars to halve the error (log)",
+        "Years for the frontier to halve the error",
+    )
+    panels = [
+        halving_panel(frame, order, measure, title, measure != HALVING_MEASURES[2][0])
+        for (measure, _), title in zip(HALVING_MEASURES, titles, strict=True)
+    ]
+    return alt.hconcat(*panels, spacing=28).properties(
         title=alt.Title(
             "What halving the error took", subtitle="Dot: estimate; bar: 90% CI. Benchmarks by number of models."
         )
@@ -404,123 +352,99 @@ def halving_chart(table: pl.DataFrame) -> alt.HConcatChart:
 
 # -- the explanation ----------------------------------------------------------------------------------------------
 
-
-def pick_fit(fits: pl.DataFrame | None, metric: str, subsets: tuple[str, ...]) -> dict[str, object] | None:
-    if fits is None:
-        return None
-    for subset in subsets:
-        rows = fits.filter(
-            (pl.col("metric") == metric)
-            & (pl.col("subset") == subset)
-            & (pl.col("window_kind") == "full")
-            & (pl.col("status") == "ok")
-        )
-        if rows.height:
-            return rows.row(0, named=True)
-    return None
+SUBSET_WORDS = {
+    "frontier_epoch": "frontier models",
+    "frontier_top10": "the top-10 models by compute",
+    "notable": "notable models",
+}
+FIT_SUBSETS = ("frontier_epoch", "frontier_top10", "notable")
 
 
-def explanation(table: pl.DataFrame, fits: pl.DataFrame | None) -> list[str]:
-    """Ord's scaling paradox in plain words, every number from the tables. Returns HTML paragraphs (escaped)."""
-    ok = table.filter(pl.col("status") == "ok")
-    usable = ok.filter(
-        pl.col("compute_multiplier_to_halve_error").is_finite() & pl.col("years_to_halve_error").is_finite()
+def explanation_values(table: pl.DataFrame, fits: pl.DataFrame | None) -> dict[str, object] | None:
+    """Every number Ord's scaling paradox is told with, from the tables; None when no benchmark has both a
+    compute multiplier and a years estimate."""
+    usable = table.filter(
+        (pl.col("status") == "ok")
+        & pl.col("compute_multiplier_to_halve_error").is_finite()
+        & pl.col("years_to_halve_error").is_finite()
     )
     if usable.is_empty():
-        return [
-            "<p>No benchmark has both a compute multiplier and a years-to-halve estimate yet, so the comparison "
-            "below cannot be made on this data.</p>"
-        ]
+        return None
     compute = usable["compute_multiplier_to_halve_error"].to_list()
     year_values = usable["years_to_halve_error"].to_list()
     dollars = [v for v in usable["dollar_multiplier_to_halve_error"].to_list() if finite(v)]
-    k = usable.height
     med_c, med_y = statistics.median(compute), statistics.median(year_values)
-    example = usable.sort("n_models", descending=True).row(0, named=True)
-    esc = html.escape
-    paragraphs = []
-    first = (
-        f"<strong>Per year, progress looks fast.</strong> On the {k} benchmark{'s' if k != 1 else ''} with enough "
-        f'data, the best score\'s error rate halved in a median of <span data-value="{med_y!r}" '
-        f'id="median-years">{years(med_y)} years</span> (range {years(min(year_values))}–'
-        f"{years(max(year_values))})."
-    )
-    paragraphs.append(first)
-    second = (
-        f"<strong>Per unit of resources, it looks slow.</strong> Halving the error took a median of "
-        f'<span data-value="{med_c!r}" id="median-compute">×{sig(med_c)}</span> more training compute '
-        f"(range ×{sig(min(compute))} to ×{sig(max(compute))})"
-    )
-    if dollars:
-        med_d = statistics.median(dollars)
-        second += (
-            f' and <span data-value="{med_d!r}" id="median-dollars">×{sig(med_d)}</span> more training dollars: '
-            f"that is {math.log2(med_d):.1f} doublings of spending for one halving of the error"
-        )
-    paragraphs.append(second + ".")
-    c_low, c_high = (
-        example.get("compute_multiplier_to_halve_error_ci_low"),
-        example.get("compute_multiplier_to_halve_error_ci_high"),
-    )
-    y_low, y_high = example.get("years_to_halve_error_ci_low"), example.get("years_to_halve_error_ci_high")
-    example_text = (
-        f"For example, on {esc(str(example['benchmark_name']))} ({example['n_models']} models), halving the error "
-        f"took ×{sig(example['compute_multiplier_to_halve_error'])} compute"
-        + (f" (90% CI ×{sig(c_low)}–×{sig(c_high)})" if finite(c_low) and finite(c_high) else "")
-    )
-    if finite(example.get("dollar_multiplier_to_halve_error")):
-        example_text += f", ×{sig(example['dollar_multiplier_to_halve_error'])} dollars"
-    example_text += f", or {years(example['years_to_halve_error'])} years of progress at the frontier" + (
-        f" (90% CI {years(y_low)}–{years(y_high)})" if finite(y_low) and finite(y_high) else ""
-    )
-    paragraphs.append(example_text + ".")
-    compute_fit = pick_fit(fits, "training_compute", ("frontier_epoch", "frontier_top10", "notable"))
-    cost_fit = pick_fit(fits, "training_cost", ("frontier_epoch", "frontier_top10", "notable"))
-    if compute_fit is not None:
-        growth = compute_fit["growth_per_year"]
-        over = growth**med_y
-        text = (
-            f"<strong>Both are true because the resources grow so fast.</strong> Training compute of "
-            f"{esc(_subset_words(str(compute_fit['subset'])))} grew {factor(growth)} per year "
-            f"(90% CI {factor(compute_fit['growth_ci_low'])}–{factor(compute_fit['growth_ci_high'])}, "
-            f"n = {compute_fit['n']:,}), so {years(med_y)} years of progress came with about ×{sig(over)} more "
-            f"compute at the frontier, against ×{sig(med_c)} needed per halving on a fixed compute–score curve"
-        )
-        if cost_fit is not None:
-            text += (
-                f"; spending grew {factor(cost_fit['growth_per_year'])} per year "
-                f"(90% CI {factor(cost_fit['growth_ci_low'])}–{factor(cost_fit['growth_ci_high'])})"
-            )
-        # On a fixed curve, compute growth alone buys log(over)/log(med_c) of one halving in the time it took.
-        share = math.log(over) / math.log(med_c) if over > 0 and med_c > 1 else float("nan")
-        if finite(share) and share < 0.67:
-            text += (
-                f". Compute growth alone would have bought only about {share:.0%} of a halving in that time: the "
-                "rest of the progress per year came from elsewhere (better algorithms, data and post-training)"
-            )
-        elif finite(share) and share > 1.5:
-            text += (
-                f". Compute grew enough for about {share:.1f} halvings in that time: progress per year was slower "
-                "than the extra compute alone would predict"
-            )
-        elif finite(share):
-            text += ". The growth in compute roughly accounts for the progress per year"
-        paragraphs.append(text + ".")
-    paragraphs.append(
-        "This is Toby Ord's <em>scaling paradox</em>: AI progress as a function of time is impressive even though "
-        "progress as a function of resources is not, because the resources themselves have been multiplying "
-        "every year. The scaling laws are smooth and predictable, but they describe steeply diminishing returns; "
-        "what keeps them looking fast is exponential growth in spending."
-    )
-    return ['<div class="explain" id="paradox-text">' + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"]
-
-
-def _subset_words(subset: str) -> str:
+    med_d = statistics.median(dollars) if dollars else None
     return {
-        "frontier_epoch": "frontier models",
-        "frontier_top10": "the top-10 models by compute",
-        "notable": "notable models",
-    }.get(subset, subset)
+        "k": usable.height,
+        "med_y": repr(med_y),
+        "med_y_text": years(med_y),
+        "years_range": (years(min(year_values)), years(max(year_values))),
+        "med_c": repr(med_c),
+        "med_c_text": sig(med_c),
+        "compute_range": (sig(min(compute)), sig(max(compute))),
+        "med_d": repr(med_d),
+        "med_d_text": sig(med_d),
+        "doublings": f"{math.log2(med_d):.1f}" if med_d else None,
+        "example": example_values(usable.sort("n_models", descending=True).row(0, named=True)),
+        "growth": growth_values(fits, med_y, med_c),
+    }
+
+
+def example_values(row: dict[str, object]) -> dict[str, object]:
+    """The benchmark with the most models, as the worked example: its numbers and their intervals as text."""
+
+    def pair(stem: str, fmt) -> tuple[str, str] | None:
+        low, high = row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high")
+        return (fmt(low), fmt(high)) if finite(low) and finite(high) else None
+
+    dollars = row.get("dollar_multiplier_to_halve_error")
+    return {
+        "name": str(row["benchmark_name"]),
+        "n": row["n_models"],
+        "compute": sig(row["compute_multiplier_to_halve_error"]),
+        "compute_ci": pair("compute_multiplier_to_halve_error", sig),
+        "dollars": sig(dollars) if finite(dollars) else None,
+        "years": years(row["years_to_halve_error"]),
+        "years_ci": pair("years_to_halve_error", years),
+    }
+
+
+def growth_values(fits: pl.DataFrame | None, med_y: float, med_c: float) -> dict[str, object] | None:
+    """How much compute (and spending) grew over the median years to halve the error, and what share of a halving
+    that compute growth alone would buy on a fixed compute–score curve: log(growth^years) / log(×compute)."""
+    compute_fit = pick_fit(fits, "training_compute", FIT_SUBSETS, ("full",), ok_only=True)
+    if compute_fit is None:
+        return None
+    cost_fit = pick_fit(fits, "training_cost", FIT_SUBSETS, ("full",), ok_only=True)
+    over = compute_fit["growth_per_year"] ** med_y
+    share = math.log(over) / math.log(med_c) if over > 0 and med_c > 1 else float("nan")
+    verdict = None if not finite(share) else "little" if share < 0.67 else "more" if share > 1.5 else "about"
+    return {
+        "subset": SUBSET_WORDS.get(str(compute_fit["subset"]), str(compute_fit["subset"])),
+        "growth": factor(compute_fit["growth_per_year"]),
+        "ci": (factor(compute_fit["growth_ci_low"]), factor(compute_fit["growth_ci_high"])),
+        "n": f"{compute_fit['n']:,}",
+        "over": sig(over),
+        "cost": None
+        if cost_fit is None
+        else (
+            factor(cost_fit["growth_per_year"]),
+            factor(cost_fit["growth_ci_low"]),
+            factor(cost_fit["growth_ci_high"]),
+        ),
+        "share": f"{share:.0%}" if verdict == "little" else f"{share:.1f}" if verdict == "more" else None,
+        "verdict": verdict,
+    }
+
+
+def explanation(table: pl.DataFrame, fits: pl.DataFrame | None) -> list[str]:
+    """The explanation rendered on its own (for tests and reuse): one HTML string."""
+    template = environment().get_template("per_dollar_explanation.html.j2")
+    return [template.render(values={"e": explanation_values(table, fits)})]
+
+
+# -- the table ----------------------------------------------------------------------------------------------------
 
 
 def interval(low: object, high: object, fmt, prefix: str = "") -> str:
@@ -538,165 +462,130 @@ def status_cell(status: str, note: str | None) -> Cell:
     return Cell(status.split(":", 1)[0], title=detail if detail != status.split(":", 1)[0] else None)
 
 
+TABLE_HEADER = ["Benchmark", "Models", "× compute", "90% CI", "× dollars", "90% CI", "Years", "90% CI", "Cost basis"]
+TABLE_HEADER.append("Status")
+
+
 def table_rows(table: pl.DataFrame) -> list[list[object]]:
-    """Complete rows first (status 'ok'), then by number of models."""
+    """Complete rows first (status 'ok'), then by number of models; each estimate carries its exact value."""
     ordered = table.with_columns((pl.col("status") != "ok").alias("_incomplete")).sort(
         ["_incomplete", "n_models"], descending=[False, True]
     )
     rows = []
     for r in ordered.iter_rows(named=True):
-
-        def value_cell(stem: str, text: str, row: dict[str, object] = r) -> Cell:
-            value = row.get(stem)
-            attrs = {"data-benchmark": str(row["benchmark"]), "data-field": stem}
-            return Cell(text, attrs | ({"data-value": repr(float(value))} if finite(value) else {}))
-
-        compute, dollars, y = (
-            r.get("compute_multiplier_to_halve_error"),
-            r.get("dollar_multiplier_to_halve_error"),
-            r.get("years_to_halve_error"),
-        )
-        rows.append(
-            [
-                r["benchmark_name"],
-                r["n_models"],
-                value_cell("compute_multiplier_to_halve_error", f"×{sig(compute)}" if finite(compute) else "–"),
-                interval(
-                    r.get("compute_multiplier_to_halve_error_ci_low"),
-                    r.get("compute_multiplier_to_halve_error_ci_high"),
-                    sig,
-                    "×",
-                ),
-                value_cell("dollar_multiplier_to_halve_error", f"×{sig(dollars)}" if finite(dollars) else "–"),
-                interval(
-                    r.get("dollar_multiplier_to_halve_error_ci_low"),
-                    r.get("dollar_multiplier_to_halve_error_ci_high"),
-                    sig,
-                    "×",
-                ),
-                value_cell("years_to_halve_error", years(y)),
-                interval(r.get("years_to_halve_error_ci_low"), r.get("years_to_halve_error_ci_high"), years),
-                r.get("cost_basis") or "",
-                status_cell(str(r["status"]), r.get("note")),
-            ]
-        )
+        row: list[object] = [r["benchmark_name"], r["n_models"]]
+        for stem, fmt, prefix in (
+            ("compute_multiplier_to_halve_error", sig, "×"),
+            ("dollar_multiplier_to_halve_error", sig, "×"),
+            ("years_to_halve_error", years, ""),
+        ):
+            value = r.get(stem)
+            attrs = {"data-benchmark": str(r["benchmark"]), "data-field": stem}
+            attrs |= {"data-value": repr(float(value))} if finite(value) else {}
+            row.append(Cell(f"{prefix}{fmt(value)}" if finite(value) else "–", attrs))
+            row.append(interval(r.get(f"{stem}_ci_low"), r.get(f"{stem}_ci_high"), fmt, prefix))
+        rows.append([*row, r.get("cost_basis") or "", status_cell(str(r["status"]), r.get("note"))])
     return rows
 
 
-TABLE_HEADER = [
-    "Benchmark",
-    "Models",
-    "× compute",
-    "90% CI",
-    "× dollars",
-    "90% CI",
-    "Years",
-    "90% CI",
-    "Cost basis",
-    "Status",
-]
+# -- sections -----------------------------------------------------------------------------------------------------
 
 
-def build_per_dollar_vs_per_year(
-    con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime | None = None
-) -> Path:
-    built_at = built_at or datetime.now(UTC)
-    page = Page(
-        name=NAME,
-        title="Per dollar vs per year",
-        intro=(
-            "For each benchmark with enough data: how much more training compute, how many more training dollars, "
-            "or how many years of progress at the frontier it took to halve the error rate (100% minus the score). "
-            "Numbers are read from trends.per_dollar_vs_per_year and the fits behind it."
-        ),
-    )
-    table = read(con, "select * from trends.per_dollar_vs_per_year") if has_table(con, TABLES[0]) else None
-    scaling = read(con, "select * from trends.benchmark_scaling") if has_table(con, TABLES[1]) else None
-    progress = read(con, "select * from trends.benchmark_progress") if has_table(con, TABLES[2]) else None
-    fits = read(con, "select * from trends.fits") if has_table(con, TABLES[3]) else None
-    if table is not None and "benchmark_name" not in table.columns:
-        names = read(con, "select benchmark, any_value(benchmark_name) as benchmark_name from tidy.scores group by 1")
-        table = table.join(names, on="benchmark", how="left")
+def halving_table(ctx: PageContext) -> pl.DataFrame | None:
+    """trends.per_dollar_vs_per_year with benchmark names, or None while it is missing."""
+    table = ctx.table("trends.per_dollar_vs_per_year")
+    return None if table is None else ctx.benchmark_names(table)
 
+
+def paradox_section(ctx: PageContext, page: Page) -> None:
+    """The scaling paradox in words, every number from the tables."""
     page.heading("The scaling paradox, in this data", ident="paradox")
-    if table is None:
-        page.missing(TABLES[0])
-    else:
-        for paragraph in explanation(table, fits):
-            page.raw_html(paragraph)
+    if not ctx.has("trends.per_dollar_vs_per_year"):
+        page.missing("trends.per_dollar_vs_per_year")
+        return
+    page.fragment("per_dollar_explanation.html.j2", e=explanation_values(halving_table(ctx), ctx.table("trends.fits")))
 
-    points = score_points(con)
-    versions = version_points(con)
-    page.heading("Score per dollar and per year, one benchmark at a time")
+
+def panel_choices(ctx: PageContext, points: pl.DataFrame) -> pl.DataFrame:
+    """The benchmarks the drop-down offers: complete rows of the table, else ok scaling fits, else any benchmark
+    with 8 costed models; only those with a costed model, most models first."""
     counts = points.group_by("benchmark").agg(
         pl.col("benchmark_name").first(), pl.len().alias("n"), pl.col("cost_usd").is_not_null().sum().alias("n_cost")
     )
+    table, scaling = halving_table(ctx), ctx.table("trends.benchmark_scaling")
     if table is not None:
         choices = table.filter(pl.col("status") == "ok").select("benchmark", pl.col("n_models").alias("n"))
-        choices = choices.join(counts.drop("n"), on="benchmark", how="inner")
+        choices = choices.join(counts.drop("n"), on="benchmark")
     elif scaling is not None:
         choices = scaling.filter(pl.col("status") == "ok").select("benchmark").unique().join(counts, on="benchmark")
     else:
         choices = counts.filter(pl.col("n_cost") >= 8)
-    choices = choices.filter(pl.col("n_cost") > 0).sort(["n", "benchmark"], descending=[True, False])
+    return choices.filter(pl.col("n_cost") > 0).sort(["n", "benchmark"], descending=[True, False])
+
+
+def panels_section(ctx: PageContext, page: Page) -> None:
+    """Score against cost and against date, one benchmark at a time."""
+    page.heading("Score per dollar and per year, one benchmark at a time")
+    points = score_points(ctx)
+    choices = panel_choices(ctx, points)
     if choices.is_empty():
         page.paragraph("No benchmark has enough scored models with a training cost to chart yet.")
-    else:
-        chosen = choices["benchmark"].to_list()
-        shown = points.filter(pl.col("benchmark").is_in(chosen))
-        dated = versions.filter(pl.col("benchmark").is_in(chosen))
-        cost_curves = (
-            fit_curves(scaling, shown, "cost", "cost_usd")
-            if scaling is not None
-            else pl.DataFrame(schema={"benchmark": pl.String, "cost_usd": pl.Float64, "fitted_score": pl.Float64})
-        )
-        date_lines = progress_lines(progress if progress is not None else pl.DataFrame(), dated)
-        if scaling is None:
-            page.missing(TABLES[1], "no fitted curves on the cost panel")
-        if progress is None:
-            page.missing(TABLES[2], "no fitted line on the date panel")
-        data = panel_frame(shown, dated, cost_curves, running_best(dated), date_lines)
-        page.chart(
-            "score_vs_cost_and_date",
-            panels_chart(data, choices),
-            data,
-            "Pick a benchmark above the chart (benchmarks with a complete row in the table below). Left: best score "
-            "of each model against its training cost (circles: Epoch's observed cost; triangles: imputed from "
-            "compute and the cost-per-FLOP trend). Right: best score of each model version against its release "
-            "date, with the best score to date. Both panels share the score axis, so a step up on the right can be "
-            f"read off against the dollars it took on the left. Static exports show {choices['benchmark_name'][0]}.",
-        )
-
-    page.heading("Halving the error: ×N compute, ×M dollars, or Y years", ident="halving")
-    if table is None:
-        page.missing(TABLES[0])
-    else:
-        complete = table.filter(pl.col("status") == "ok")
-        if complete.height:
-            page.chart(
-                "halving_the_error",
-                halving_chart(complete),
-                complete,
-                "Each row is a benchmark with a complete row in the table below. Left two panels: how many times "
-                "more training compute, or training dollars, the fitted score curve needs to halve the error from "
-                "the median model's score. Right: years the best score to date took to halve its error.",
-            )
-        page.paragraph(
-            f"{complete.height} of {table.height} benchmarks have both a compute multiplier and a years estimate "
-            "(status ok); the others say why not (hover over the status). A ∞ upper bound means some bootstrap "
-            "resamples never halve the error.",
-            css="meta",
-        )
-        page.table(TABLE_HEADER, table_rows(table), ident="halving-table", numeric={1, 2, 3, 4, 5, 6, 7})
-        page.download("per_dollar_vs_per_year", table, "The whole table with notes (trends.per_dollar_vs_per_year)")
-    page.heading("How these numbers are made")
-    page.paragraph(
-        "Per dollar and per compute: a logistic curve with a floor and a ceiling is fitted to score against "
-        "log10 training compute (and log10 training cost) across models; the multiplier is how far along the "
-        "fitted curve one must move, from the median model's score, for the error rate to halve. Per year: the "
-        "best score to date is fitted against time, and the years are how long its error took to halve. Training "
-        "cost exists for few benchmarked models, so it is imputed from compute and the cost-per-FLOP trend where "
-        "missing and always flagged as imputed. Intervals are 90% bootstrap intervals over models; rows with too "
-        "few models say 'insufficient data' instead of a number."
+        return
+    chosen = choices["benchmark"].to_list()
+    shown = points.filter(pl.col("benchmark").is_in(chosen))
+    dated = version_points(ctx).filter(pl.col("benchmark").is_in(chosen))
+    scaling = ctx.optional(page, "trends.benchmark_scaling", "no fitted curves on the cost panel")
+    progress = ctx.optional(page, "trends.benchmark_progress", "no fitted line on the date panel")
+    cost_curves = fit_curves(scaling if scaling is not None else pl.DataFrame(), shown, "cost", "cost_usd")
+    date_lines = progress_lines(progress if progress is not None else pl.DataFrame(), dated)
+    data = panel_frame(shown, dated, cost_curves, running_best(dated), date_lines)
+    page.chart(
+        "score_vs_cost_and_date",
+        panels_chart(data, choices),
+        data,
+        "Pick a benchmark above the chart (benchmarks with a complete row in the table below). Left: best score "
+        "of each model against its training cost (circles: Epoch's observed cost; triangles: imputed from "
+        "compute and the cost-per-FLOP trend). Right: best score of each model version against its release "
+        "date, with the best score to date. Both panels share the score axis, so a step up on the right can be "
+        f"read off against the dollars it took on the left. Static exports show {choices['benchmark_name'][0]}.",
     )
-    return publish(page, reports_dir, built_at=built_at, snapshots=load_snapshots(con))
+
+
+def halving_section(ctx: PageContext, page: Page) -> None:
+    """×N compute, ×M dollars or Y years per benchmark: the chart, the table and its CSV."""
+    page.heading("Halving the error: ×N compute, ×M dollars, or Y years", ident="halving")
+    if ctx.optional(page, "trends.per_dollar_vs_per_year") is None:
+        return
+    table = halving_table(ctx)
+    complete = table.filter(pl.col("status") == "ok")
+    if complete.height:
+        page.chart(
+            "halving_the_error",
+            halving_chart(complete),
+            complete,
+            "Each row is a benchmark with a complete row in the table below. Left two panels: how many times "
+            "more training compute, or training dollars, the fitted score curve needs to halve the error from "
+            "the median model's score. Right: years the best score to date took to halve its error.",
+        )
+    page.paragraph(
+        f"{complete.height} of {table.height} benchmarks have both a compute multiplier and a years estimate "
+        "(status ok); the others say why not (hover over the status). A ∞ upper bound means some bootstrap "
+        "resamples never halve the error.",
+        css="meta",
+    )
+    page.table(TABLE_HEADER, table_rows(table), ident="halving-table", numeric={1, 2, 3, 4, 5, 6, 7})
+    page.download("per_dollar_vs_per_year", table, "The whole table with notes (trends.per_dollar_vs_per_year)")
+
+
+def method_section(ctx: PageContext, page: Page) -> None:
+    """How the numbers are made, in words."""
+    page.heading("How these numbers are made")
+    page.fragment("per_dollar_method.html.j2")
+
+
+SECTIONS = [paradox_section, panels_section, halving_section, method_section]
+
+
+def build(ctx: PageContext, title: str) -> Page:
+    """The per-dollar-vs-per-year page: the paradox in words, the two panels, the halving table, the method."""
+    return compose(ctx, title, INTRO, SECTIONS)

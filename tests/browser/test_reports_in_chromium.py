@@ -2,8 +2,9 @@
 numbers on the page equal to the warehouse's, every link and export present; and the pages still build and render
 when the trends tables are missing.
 
-Chromium is Debian's `chromium`, driven over the DevTools protocol on a pipe (standard library only); the tests
-skip, saying why, only when no Chromium is installed.
+Chromium is Debian's `chromium`, driven by Playwright's sync API (`pipelines.charts.screenshots`); the tests
+skip, saying why, only when no Chromium is installed. A model named `<script>alert(1)</script>` in a source file
+must render as text on every page.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import statistics
 import struct
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.charts.browser import Chromium, PageReport, find_chromium
 from pipelines.charts.common import factor, sig
-from pipelines.charts.page import PAGE_NAMES
-from pipelines.charts.screenshots import SCREENSHOT_DIR
+from pipelines.charts.registry import PAGE_NAMES, PAGES, build_page
+from pipelines.charts.screenshots import SCREENSHOT_DIR, PageReport, find_chromium, opened
+from pipelines.charts.screenshots import browser as open_browser
 from pipelines.warehouse import CONNECTION_CONFIG
 
 CHROMIUM = find_chromium()
@@ -65,23 +67,17 @@ class Opened:
     missing: list[str]
 
 
-def open_pages(browser: Chromium, reports_dir: Path) -> dict[str, Opened]:
-    opened = {}
+def open_pages(browser: Any, reports_dir: Path) -> dict[str, Opened]:
+    pages = {}
     for name in PAGE_NAMES:
-        tab = browser.open((reports_dir / f"{name}.html").resolve().as_uri())
-        try:
-            report = tab.report()
-            opened[name] = Opened(
-                report, tab.evaluate(VALUES_JS), tab.evaluate(LOCAL_REFS_JS), tab.evaluate(MISSING_JS)
-            )
-        finally:
-            tab.close()
-    return opened
+        with opened(browser, reports_dir / f"{name}.html") as (tab, report):
+            pages[name] = Opened(report, tab.evaluate(VALUES_JS), tab.evaluate(LOCAL_REFS_JS), tab.evaluate(MISSING_JS))
+    return pages
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with Chromium(CHROMIUM) as chromium:
+    with open_browser(CHROMIUM) as chromium:
         yield chromium
 
 
@@ -91,7 +87,7 @@ def reports_dir(built_warehouse) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pages(browser: Chromium, reports_dir: Path) -> dict[str, Opened]:
+def pages(browser: Any, reports_dir: Path) -> dict[str, Opened]:
     return open_pages(browser, reports_dir)
 
 
@@ -184,17 +180,15 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-def test_the_pipeline_wrote_a_1280_pixel_screenshot_of_every_page(browser: Chromium, reports_dir: Path) -> None:
+def test_the_pipeline_wrote_a_1280_pixel_screenshot_of_every_page(reports_dir: Path) -> None:
     for name in PAGE_NAMES:
         width, height = png_size(reports_dir / SCREENSHOT_DIR / f"{name}.png")
         assert width == 1280 and height > 900, (name, width, height)
 
 
 def test_pages_build_and_render_with_notes_when_trends_tables_are_missing(
-    browser: Chromium, built_warehouse, tmp_path: Path
+    browser: Any, built_warehouse, tmp_path: Path
 ) -> None:
-    from pipelines.defs.reports import PAGES
-
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built_warehouse.settings.warehouse_path, warehouse)
     con = duckdb.connect(str(warehouse), config=dict(CONNECTION_CONFIG))
@@ -203,8 +197,8 @@ def test_pages_build_and_render_with_notes_when_trends_tables_are_missing(
         for (table,) in trends.fetchall():
             con.execute(f'drop table trends."{table}"')
         reports = tmp_path / "reports"
-        for _, builder, _, _ in PAGES:
-            builder(con, reports, None)
+        for spec in PAGES:
+            build_page(spec, con, reports, datetime.now(UTC))
     finally:
         con.close()
     pages = open_pages(browser, reports)
@@ -214,3 +208,63 @@ def test_pages_build_and_render_with_notes_when_trends_tables_are_missing(
     assert "trends.fits" in pages["index"].missing
     assert "trends.per_dollar_vs_per_year" in pages["per_dollar_vs_per_year"].missing
     assert pages["data_quality"].missing == []
+
+
+# -- a hostile model name from a source file ----------------------------------------------------------------------
+
+HOSTILE = "<script>alert(1)</script>"
+NOTABLE = Path("epoch.ai") / "data" / "notable_ai_models.csv"
+
+
+def rename_a_model(root: Path) -> str:
+    """Rename, in the notable-models CSV only, a model with a compute estimate whose name starts one line and
+    appears nowhere else in the sources; returns its old name."""
+    text = (root / NOTABLE).read_text(encoding="utf-8")
+    others = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in (root / "epoch.ai" / "data").glob("*.csv"))
+    models = pl.read_csv(root / NOTABLE, infer_schema_length=0).filter(
+        pl.col("Training compute (FLOP)").is_not_null() & pl.col("Publication date").is_not_null()
+    )
+    for name in models["Model"].to_list():
+        if name.replace(" ", "").isalnum() and others.count(name) == 1 and text.count(f"\n{name},") == 1:
+            (root / NOTABLE).write_text(text.replace(f"\n{name},", f"\n{HOSTILE},"), encoding="utf-8")
+            return name
+    raise AssertionError("no model in the notable-models file can be renamed unambiguously")
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(shared_sources: Path, built_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline over a copy of the sources in which one model is named `<script>alert(1)</script>`,
+    building on the clean build's reports (so the index lists the renamed model as added)."""
+    from conftest import serve_mirror
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.automation import REFRESH_JOB_NAME
+    from pipelines.settings import Settings
+
+    base = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(shared_sources, base / "sources")
+    rename_a_model(base / "sources")
+    shutil.copytree(built_warehouse.settings.reports_dir / "index", base / "reports" / "index")
+    with serve_mirror(base / "sources") as mirror:
+        settings = Settings(base / "data", base / "data" / "warehouse.duckdb", base / "reports", mirror.base_url)
+        job = build_definitions(settings).resolve_job_def(REFRESH_JOB_NAME)
+        with DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    assert failed == [] and (base / "reports" / "data_quality.html").exists(), failed
+    return base / "reports"
+
+
+def test_a_model_named_like_a_script_renders_as_text_on_every_page(browser: Any, hostile_reports: Path) -> None:
+    for name in PAGE_NAMES:
+        html = (hostile_reports / f"{name}.html").read_text(encoding="utf-8")
+        assert HOSTILE not in html and "<script>alert" not in html, name
+        with opened(browser, hostile_reports / f"{name}.html") as (tab, report):
+            assert report.dialogs == [], name
+            assert report.charts_state == "ok" and report.console_errors == [], (name, report)
+            assert tab.evaluate("document.querySelectorAll('script').length") == 2, name  # the bundle and ours
+            if name == "index":
+                assert HOSTILE in tab.inner_text("#changes")
+    compute = pl.read_csv(hostile_reports / "index" / "compute.csv")
+    assert HOSTILE in compute["model_name"].to_list()

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from pipelines.charts.index import build_state, changes_html, headline_rows, headline_table_rows, pick_fit
+from pipelines.charts.common import pick_fit
+from pipelines.charts.index import build_state, changes_html, headline_rows, headline_table_rows
 
 
 def fit(metric: str, subset: str, kind: str, start: date, end: date, growth: float, n: int = 50) -> dict:
@@ -43,12 +44,12 @@ FITS = pl.DataFrame(
 
 
 def test_headline_uses_the_full_window_and_never_a_rolling_one() -> None:
-    chosen = pick_fit(FITS, "training_compute", "notable")
+    chosen = pick_fit(FITS, "training_compute", ("notable",))
     assert chosen is not None and chosen["window_kind"] == "full" and chosen["growth_per_year"] == 4.4
 
 
 def test_without_a_full_window_the_era_reaching_furthest_with_the_longest_span_is_shown() -> None:
-    chosen = pick_fit(FITS, "training_cost", "frontier_top10")
+    chosen = pick_fit(FITS, "training_cost", ("frontier_top10",))
     assert chosen is not None and chosen["window_start"] == date(2010, 1, 1)
 
 

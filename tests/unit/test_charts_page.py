@@ -11,11 +11,22 @@ import polars as pl
 import pytest
 
 from pipelines.charts import page as page_module
-from pipelines.charts.common import decades, factor, sig
-from pipelines.charts.page import PAGE_NAMES, Cell, Page, Snapshot, publish, render_page, write_atomic
+from pipelines.charts.builders import decades
+from pipelines.charts.common import factor, sig
+from pipelines.charts.page import Cell, Page, Snapshot, csv_ready, render_page, write_atomic
+from pipelines.charts.page import publish as publish_page
+from pipelines.charts.registry import NAV, PAGE_NAMES
 
 BUILT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 SNAPSHOT = Snapshot("notable_models", "https://epoch.ai/x.csv", "ab" * 32, BUILT, "Mon, 01 Jan 2026", 10)
+
+
+def publish(page: Page, reports_dir: Path, **kwargs: object) -> Path:
+    return publish_page(page, reports_dir, nav=NAV, **kwargs)
+
+
+def render(page: Page, **kwargs: object) -> str:
+    return render_page(page, nav=NAV, **kwargs)
 
 
 def tiny_chart() -> tuple[alt.Chart, pl.DataFrame]:
@@ -52,7 +63,7 @@ def test_page_links_every_page_loads_the_local_bundle_and_reports_when_charts_se
     page = Page(name="efficiency", title="Efficiency")
     chart, frame = tiny_chart()
     page.chart("tiny", chart, frame, "A caption")
-    text = render_page(page, built_at=BUILT, snapshots=[SNAPSHOT])
+    text = render(page, built_at=BUILT, snapshots=[SNAPSHOT])
     for name in PAGE_NAMES:
         assert f'href="{name}.html"' in text
     assert '<script src="vendor/vega-embed-bundle.js">' in text
@@ -66,23 +77,49 @@ def test_chart_specs_cannot_close_the_script_block() -> None:
     page = Page(name="index", title="t")
     frame = pl.DataFrame({"x": [1], "label": ["</script><script>alert(1)"]})
     page.chart("c", alt.Chart(frame).mark_text().encode(x="x:Q", text="label:N"), frame)
-    text = render_page(page, built_at=BUILT, snapshots=[])
+    text = render(page, built_at=BUILT, snapshots=[])
     assert "</script><script>alert(1)" not in text
 
 
 def test_missing_table_note_names_the_table() -> None:
     page = Page(name="index", title="t")
     page.missing("trends.forecasts")
-    text = render_page(page, built_at=BUILT, snapshots=[])
+    text = render(page, built_at=BUILT, snapshots=[])
     assert 'data-missing="trends.forecasts"' in text
     assert "Not yet available: <code>trends.forecasts</code> missing" in text
 
 
 def test_cells_keep_exact_values_and_text_is_escaped() -> None:
     page = Page(name="index", title="t")
-    page.table(["a", "b"], [[Cell("4.4×", {"data-value": "4.4123"}), "<b>"]])
-    assert '<td data-value="4.4123">4.4×</td>' in page.sections[0]
-    assert "&lt;b&gt;" in page.sections[0]
+    page.table(["a", "b"], [[Cell("4.4×", {"data-value": "4.4123"}), "<b>"]], numeric={1})
+    text = render(page, built_at=BUILT, snapshots=[])
+    assert '<td data-value="4.4123">4.4×</td>' in text
+    assert '<td class="num">&lt;b&gt;</td>' in text and "<b>" not in text
+
+
+def test_every_text_block_is_escaped_by_the_templates() -> None:
+    page = Page(name="index", title="<i>title</i>", intro="<script>alert(1)</script>")
+    page.heading("<x-heading>", ident='x" onclick="y')
+    page.paragraph("<x-para>", css="meta")
+    page.missing("<x-table>", "<x-what>")
+    page.table(["<x-th>"], [[Cell("<x-td>", {"data-value": '"><x-attr>'}, title="<x-title>")]], collapsed="<x-sum>")
+    text = render(page, built_at=BUILT, snapshots=[SNAPSHOT])
+    for raw in ("<i>", "<script>alert", "<x-", 'x" onclick', '"><x'):
+        assert raw not in text, raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "&lt;x-sum&gt;" in text
+
+
+def test_csv_exports_neutralise_formulas_in_text_but_keep_numbers() -> None:
+    frame = pl.DataFrame(
+        {
+            "model_name": ["=cmd|' /C calc'!A0", "+1", "-x", "@SUM(A1)", "GPT-4", None],
+            "value": [-3.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    out = csv_ready(frame)
+    assert out["model_name"].to_list() == ["'=cmd|' /C calc'!A0", "'+1", "'-x", "'@SUM(A1)", "GPT-4", None]
+    assert out["value"].dtype == pl.Float64 and out["value"][0] == -3.5
+    assert out.write_csv().splitlines()[1] == "'=cmd|' /C calc'!A0,-3.5"
 
 
 def test_chart_names_must_be_file_and_css_safe() -> None:
@@ -107,7 +144,7 @@ def test_publish_writes_data_and_exports_next_to_the_page_then_the_page(tmp_path
     assert (tmp_path / "vendor" / "vega-embed-bundle.js").exists()
     # every chart in the page has its spec embedded once, and a div to render into
     text = path.read_text()
-    assert re.findall(r"\['#chart-(\w+)', \{", text) == ["tiny"]
+    assert re.findall(r'\["#chart-(\w+)", \{', text) == ["tiny"]
     assert text.count('id="chart-tiny"') == 1
 
 

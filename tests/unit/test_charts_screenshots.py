@@ -1,14 +1,24 @@
-"""The screenshots asset skips with a warning, instead of failing the run, when no Chromium is installed."""
+"""The report assets come from the page registry; the screenshots asset skips with a warning, instead of failing
+the run, when no Chromium is installed, and is stale whenever a page is newer than its screenshot."""
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import build_asset_context
 
+from pipelines.charts.context import PageContext, UndeclaredTable
+from pipelines.charts.page import Page
+from pipelines.charts.registry import NAV, PAGES, WRITTEN_BY
+from pipelines.charts.screenshots import screenshots_stale
 from pipelines.defs import reports
 from pipelines.defs.resources import PathsResource
+
+BUILT = datetime(2026, 1, 2, tzinfo=UTC)
 
 
 def test_without_chromium_the_screenshots_asset_skips_and_says_why(
@@ -24,9 +34,61 @@ def test_without_chromium_the_screenshots_asset_skips_and_says_why(
     assert "Chromium is not on PATH" in capfd.readouterr().err
 
 
-def test_every_page_is_one_asset_downstream_of_the_tables_it_reads() -> None:
+def test_every_page_is_one_asset_downstream_of_the_tables_it_declares() -> None:
     keys = {spec.key.to_user_string(): spec for asset in reports.PAGE_ASSETS for spec in asset.specs}
-    assert sorted(keys) == sorted(f"reports/{name}" for name, *_ in reports.PAGES)
-    per_dollar = {dep.asset_key.to_user_string() for dep in keys["reports/per_dollar_vs_per_year"].deps}
-    assert {"trends/per_dollar_vs_per_year", "trends/benchmark_scaling", "trends/benchmark_progress"} <= per_dollar
-    assert all(spec.group_name == "reports" for spec in keys.values())
+    assert sorted(keys) == sorted(f"reports/{spec.name}" for spec in PAGES)
+    for spec in PAGES:
+        deps = {dep.asset_key.to_user_string() for dep in keys[f"reports/{spec.name}"].deps}
+        for table in spec.tables:
+            writers = WRITTEN_BY.get(table, (table,))
+            assert {w.replace(".", "/") for w in writers} <= deps, (spec.name, table)
+    assert [entry.name for entry in NAV] == [spec.name for spec in PAGES]
+    screenshot_deps = {
+        dep.asset_key.to_user_string() for dep in reports.report_screenshots.specs_by_key[reports.SCREENSHOTS_KEY].deps
+    }
+    assert screenshot_deps == {f"reports/{spec.name}" for spec in PAGES}
+
+
+def context(con: duckdb.DuckDBPyConnection, declared: set[str], tmp_path: Path) -> PageContext:
+    return PageContext(con, frozenset(declared), tmp_path, BUILT, NAV, "test_page")
+
+
+def test_a_page_reading_a_table_it_did_not_declare_fails(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.execute("create schema trends; create table trends.fits (x int); insert into trends.fits values (1)")
+    con.execute("create schema tidy; create table tidy.scores (x int)")
+    ctx = context(con, {"trends.fits"}, tmp_path)
+    assert ctx.read("select * from trends.fits").height == 1
+    for read in (
+        lambda: ctx.read("select * from trends.fits join tidy.scores using (x)"),
+        lambda: ctx.read('select * from tidy."scores"'),
+        lambda: ctx.table("tidy.scores"),
+        lambda: ctx.has("marts.models"),
+        lambda: ctx.columns("ops.source_versions"),
+    ):
+        with pytest.raises(UndeclaredTable, match="test_page reads"):
+            read()
+
+
+def test_a_missing_declared_table_becomes_a_note_on_the_page(tmp_path: Path) -> None:
+    ctx = context(duckdb.connect(), {"trends.forecasts"}, tmp_path)
+    page = Page("index", "t")
+    assert ctx.optional(page, "trends.forecasts", "no extrapolations") is None
+    assert [(b.kind, b.data) for b in page.blocks] == [
+        ("missing", {"table": "trends.forecasts", "what": "no extrapolations"})
+    ]
+
+
+def test_screenshots_are_stale_when_one_is_missing_or_older_than_its_page(tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    for name in ("index", "efficiency"):
+        (tmp_path / f"{name}.html").write_text("page")
+    assert screenshots_stale(tmp_path)  # none taken yet
+    for name in ("index", "efficiency"):
+        (shots / f"{name}.png").write_bytes(b"png")
+    assert not screenshots_stale(tmp_path)
+    page = tmp_path / "efficiency.html"
+    later = (shots / "efficiency.png").stat().st_mtime + 10
+    os.utime(page, (later, later))
+    assert screenshots_stale(tmp_path)

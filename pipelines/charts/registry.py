@@ -1,0 +1,140 @@
+"""Every report page, declared once: its file name, navigation label, title, the tables it reads and its build
+function. The Dagster report assets, their dependencies, the navigation and the index's list of pages are all
+derived from `PAGES`; a page that reads a table it did not declare fails (see `context.PageContext`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.charts import benchmarks, compute_trends, data_quality, efficiency, index, per_dollar_vs_per_year
+from pipelines.charts.common import load_snapshots
+from pipelines.charts.context import PageContext
+from pipelines.charts.page import NavEntry, Page, publish
+
+# Tables written as a side effect of another asset: a page reading one depends on its writers.
+WRITTEN_BY = {
+    "tidy.unmatched_model_versions": ("tidy.scores",),
+    "ops.rejected_values": ("tidy.models", "tidy.hardware", "tidy.scores", "tidy.owid_series"),
+}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: `build` gets a context that reads only `tables` and returns the page's blocks."""
+
+    name: str
+    label: str
+    title: str
+    blurb: str
+    tables: tuple[str, ...]
+    build: Callable[[PageContext, str], Page]
+
+    @property
+    def nav(self) -> NavEntry:
+        return NavEntry(self.name, self.label, self.blurb)
+
+    def asset_tables(self) -> list[str]:
+        """The tables whose assets this page waits for: the declared ones, side tables through their writers."""
+        keys: list[str] = []
+        for table in self.tables:
+            for writer in WRITTEN_BY.get(table, (table,)):
+                if writer not in keys:
+                    keys.append(writer)
+        return keys
+
+
+PAGES: list[PageSpec] = [
+    PageSpec(
+        "index",
+        "At a glance",
+        "AI scaling at a glance",
+        "Headline growth rates with 90% intervals, and what changed since the previous build.",
+        ("trends.fits", "trends.per_dollar_vs_per_year", "trends.forecasts", "marts.models"),
+        index.build,
+    ),
+    PageSpec(
+        "per_dollar_vs_per_year",
+        "Per dollar vs per year",
+        "Per dollar vs per year",
+        "How much compute, how many dollars, or how many years it took to halve the error on each benchmark.",
+        (
+            "trends.per_dollar_vs_per_year",
+            "trends.benchmark_scaling",
+            "trends.benchmark_progress",
+            "trends.fits",
+            "trends.model_costs",
+            "tidy.scores",
+            "marts.models",
+        ),
+        per_dollar_vs_per_year.build,
+    ),
+    PageSpec(
+        "compute_trends",
+        "Compute trends",
+        "Compute, parameters, tokens and cost over time",
+        "Training compute, parameters, tokens and cost over time: era fits, rolling growth rates, forecasts.",
+        ("marts.models", "trends.fits", "trends.breakpoints", "trends.forecasts"),
+        compute_trends.build,
+    ),
+    PageSpec(
+        "efficiency",
+        "Efficiency",
+        "Efficiency: hardware, cost per FLOP, and compute per score",
+        "Hardware FLOP/s per dollar and per watt, training cost per FLOP, and the compute needed to reach a score.",
+        (
+            "tidy.hardware",
+            "tidy.scores",
+            "marts.models",
+            "trends.fits",
+            "trends.compute_decomposition",
+            "trends.compute_to_threshold",
+            "trends.compute_to_threshold_points",
+        ),
+        efficiency.build,
+    ),
+    PageSpec(
+        "benchmarks",
+        "Benchmarks",
+        "Benchmarks: score against compute, cost and time",
+        "Score against compute and cost for each benchmark, and the frontier over time.",
+        ("tidy.scores", "marts.models", "trends.model_costs", "trends.benchmark_scaling", "trends.benchmark_progress"),
+        benchmarks.build,
+    ),
+    PageSpec(
+        "data_quality",
+        "Data quality",
+        "Data quality: coverage, rejections, matching, freshness",
+        "Coverage by column and year, rejected values, unmatched model names, source freshness and sha256.",
+        (
+            "marts.models",
+            "tidy.scores",
+            "tidy.unmatched_model_versions",
+            "ops.rejected_values",
+            "ops.fetch_log",
+            "ops.source_versions",
+        ),
+        data_quality.build,
+    ),
+]
+PAGES_BY_NAME = {spec.name: spec for spec in PAGES}
+PAGE_NAMES = [spec.name for spec in PAGES]
+NAV = [spec.nav for spec in PAGES]
+
+
+def context(spec: PageSpec, con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime) -> PageContext:
+    """The reader a page's build function gets: its declared tables only."""
+    return PageContext(con, frozenset(spec.tables), reports_dir, built_at, NAV, spec.name)
+
+
+def build_page(
+    spec: PageSpec, con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime
+) -> tuple[Path, Page]:
+    """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`."""
+    page = spec.build(context(spec, con, reports_dir, built_at), spec.title)
+    return publish(page, reports_dir, built_at=built_at, snapshots=load_snapshots(con), nav=NAV), page
