@@ -105,23 +105,30 @@ class Shot:
     report: PageReport
 
 
-def take_screenshots(reports_dir: Path, pages: list[str], *, executable: str) -> list[Shot]:
+def take_screenshots(
+    reports_dir: Path, pages: list[str], *, executable: str, published_dir: Path | None = None
+) -> list[Shot]:
     """A full-page PNG of each page that exists, written whole or not at all; pages not built are skipped.
+
+    A run writes pages to a staging folder swapped in whole: a page it did not rebuild is shot from `published_dir`,
+    so the staged `screenshots/` folder holds every page when it replaces the published one.
 
     Playwright's sync API refuses to start where an event loop already runs in the thread (a notebook, or another
     Playwright session), so the browser gets a worker thread of its own.
     """
     with ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(_take_screenshots, reports_dir, pages, executable).result()
+        return worker.submit(_take_screenshots, reports_dir, pages, executable, published_dir).result()
 
 
-def _take_screenshots(reports_dir: Path, pages: list[str], executable: str) -> list[Shot]:
+def _take_screenshots(reports_dir: Path, pages: list[str], executable: str, published_dir: Path | None) -> list[Shot]:
     from pipelines.charts.page import write_atomic
 
     shots = []
     with browser(executable) as chromium:
         for name in pages:
             page = reports_dir / f"{name}.html"
+            if not page.exists() and published_dir is not None:
+                page = published_dir / f"{name}.html"
             if not page.exists():
                 continue
             with opened(chromium, page) as (tab, report):

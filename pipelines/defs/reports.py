@@ -73,7 +73,9 @@ def report_screenshots(context: AssetExecutionContext, paths: PathsResource) -> 
             "Install Debian's `chromium` (make browser) to get reports/screenshots/*.png."
         )
         return MaterializeResult(metadata={"skipped": "chromium not found"})
-    shots = take_screenshots(paths.reports_path, PAGE_NAMES, executable=executable)
+    shots = take_screenshots(
+        paths.reports_path, PAGE_NAMES, executable=executable, published_dir=paths.settings.reports_dir
+    )
     problems = {s.page: s.report.console_errors for s in shots if s.report.console_errors}
     problems |= {s.page: [f"charts: {s.report.charts_state}"] for s in shots if s.report.charts_state != "ok"}
     for page, errors in problems.items():
