@@ -34,6 +34,8 @@ class PageContext:
     built_at: datetime
     nav: list[NavEntry] = field(default_factory=list)
     page_name: str = ""
+    # the reports readers see now; a run writes into a staging folder (`reports_dir`) swapped in at publication
+    published_dir: Path | None = None
     _frames: dict[str, pl.DataFrame | None] = field(default_factory=dict)
 
     def _check(self, tables: set[str]) -> None:

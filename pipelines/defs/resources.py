@@ -6,6 +6,7 @@ and builds into the working copy; when the run ends without a failed build step 
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,12 @@ from pipelines.publish import connect_bounded, discard_working_copy, prepare_wor
 from pipelines.settings import DEFAULT_FETCH_BACKOFF_S, DEFAULT_FETCH_DEADLINE_S, Settings
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
 
-INGEST_STEP_PREFIX = "raw__"  # a source that fails keeps its last good table and does not stop publication
+INGEST_STEP_PREFIX = "raw__"
+PATH_FIELDS = (
+    "data_dir",
+    "warehouse_path",
+    "reports_dir",
+)  # `Path` in Settings, text in a Dagster resource  # a source that fails keeps its last good table and does not stop publication
 
 
 class PathsResource(ConfigurableResource):
@@ -33,27 +39,14 @@ class PathsResource(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PathsResource":
-        return cls(
-            data_dir=str(settings.data_dir),
-            warehouse_path=str(settings.warehouse_path),
-            reports_dir=str(settings.reports_dir),
-            sources_mirror=settings.sources_mirror,
-            fetch_deadline_s=settings.fetch_deadline_s,
-            fetch_backoff_s=settings.fetch_backoff_s,
-            lock_wait_s=settings.lock_wait_s,
-        )
+        values = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+        return cls(**{k: str(v) if k in PATH_FIELDS else v for k, v in values.items()})
 
     @property
     def settings(self) -> Settings:
-        return Settings(
-            data_dir=Path(self.data_dir),
-            warehouse_path=Path(self.warehouse_path),
-            reports_dir=Path(self.reports_dir),
-            sources_mirror=self.sources_mirror,
-            fetch_deadline_s=self.fetch_deadline_s,
-            fetch_backoff_s=self.fetch_backoff_s,
-            lock_wait_s=self.lock_wait_s,
-        )
+        """The settings this resource was made from, paths as `Path` again."""
+        values = {f.name: getattr(self, f.name) for f in fields(Settings)}
+        return Settings(**{k: Path(v) if k in PATH_FIELDS else v for k, v in values.items()})
 
     @property
     def raw_dir(self) -> Path:
