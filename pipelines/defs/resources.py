@@ -18,12 +18,8 @@ from pipelines.publish import connect_bounded, discard_working_copy, prepare_wor
 from pipelines.settings import DEFAULT_FETCH_BACKOFF_S, DEFAULT_FETCH_DEADLINE_S, Settings
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
 
-INGEST_STEP_PREFIX = "raw__"
-PATH_FIELDS = (
-    "data_dir",
-    "warehouse_path",
-    "reports_dir",
-)  # `Path` in Settings, text in a Dagster resource  # a source that fails keeps its last good table and does not stop publication
+INGEST_STEP_PREFIX = "raw__"  # a source that fails keeps its last good table and does not stop publication
+PATH_FIELDS = ("data_dir", "warehouse_path", "reports_dir")  # `Path` in Settings, text in a Dagster resource
 
 
 class PathsResource(ConfigurableResource):
