@@ -38,7 +38,7 @@ test: manifest browser
 	$(BIN)/python -m pytest
 
 dev: manifest
-	mkdir -p data/dagster && touch data/dagster/dagster.yaml
+	mkdir -p data/dagster && { [ -s data/dagster/dagster.yaml ] || cp pipelines/dagster.yaml data/dagster/dagster.yaml; }
 	DAGSTER_HOME=$(CURDIR)/data/dagster $(BIN)/dagster dev
 
 # Speed goals as ratios (full vs unchanged refresh, vectorised vs looped bootstrap); never a timed test.

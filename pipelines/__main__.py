@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -59,7 +60,9 @@ def dagster_instance(settings: Settings):
         os.environ["DAGSTER_HOME"] = str(settings.data_dir / "dagster")
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # an empty file: Dagster's default local storage, without a warning
+    config = home / "dagster.yaml"
+    if not config.exists() or config.stat().st_size == 0:  # default local storage, one run at a time
+        shutil.copyfile(Path(__file__).with_name("dagster.yaml"), config)
     return DagsterInstance.get()
 
 

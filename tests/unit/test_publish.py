@@ -204,3 +204,14 @@ def test_too_little_free_space_stops_before_the_copy(tmp_path: Path, monkeypatch
     with pytest.raises(WarehouseError, match="has 1 MB free"):
         prepare_working_copy(settings, CONNECTION_CONFIG)
     assert not settings.working_path.exists()
+
+
+def test_the_dagster_home_queues_runs_one_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """UI, schedule and sensor runs wait in Dagster's queue for each other rather than fail on the writer lock."""
+    from pipelines.__main__ import dagster_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    (tmp_path / "dagster" / "dagster.yaml").touch()  # what earlier versions left: replaced
+    with dagster_instance(settings_in(tmp_path)) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1  # what the daemon reads
