@@ -49,7 +49,6 @@ EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
-INGEST_STEP_PREFIX = "raw__"
 
 
 def dagster_instance(settings: Settings):
@@ -82,9 +81,12 @@ def root_cause(error) -> str:
     while error.cause is not None or error.context is not None:
         error = error.cause or error.context
     lines = (error.message or "").strip().splitlines()
-    text = lines[0] if lines else (error.cls_name or "error")
-    name = error.cls_name or ""
-    return text if not name or text.startswith(name) else f"{name}: {text}"
+    text = lines[0] if lines else ""
+    name = error.cls_name or "Error"
+    head, _, rest = text.partition(": ")
+    if head == name or head.endswith(f".{name}"):  # Dagster writes `module.Class: message`
+        text = rest
+    return f"{name}: {text}" if text else name
 
 
 def _failure_text(event) -> str:
@@ -138,10 +140,12 @@ def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
     """Failed sources, failed build steps, failed checks and materializations from a run's events."""
     from dagster import DagsterEventType
 
+    from pipelines.defs.resources import INGEST_STEP_PREFIX
+
     for event in events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             line = f"{event.step_key}: {_failure_text(event)}"
-            is_source = (event.step_key or "").startswith(INGEST_STEP_PREFIX)
+            is_source = (event.step_key or "").startswith(INGEST_STEP_PREFIX)  # a source failed, not the build
             (outcome.failed_sources if is_source else outcome.failed_steps).append(line)
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data

@@ -1,0 +1,38 @@
+"""The command line's FAILED lines name the innermost cause, not Dagster's wrapper text."""
+
+from __future__ import annotations
+
+import sys
+
+from dagster._utils.error import serializable_error_info_from_exc_info
+
+from pipelines.__main__ import root_cause
+
+
+class InsufficientData(ValueError):
+    pass
+
+
+def _wrapped_error():
+    try:
+        try:
+            raise InsufficientData("0 points")
+        except InsufficientData as inner:
+            raise RuntimeError('Error occurred while executing op "trends__fits":') from inner
+    except RuntimeError:
+        return serializable_error_info_from_exc_info(sys.exc_info())
+
+
+def test_the_innermost_exception_is_named_with_its_message() -> None:
+    assert root_cause(_wrapped_error()) == "InsufficientData: 0 points"
+
+
+def test_an_exception_raised_while_handling_another_is_followed_too() -> None:
+    try:
+        try:
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+        except TypeError:
+            raise RuntimeError("Error occurred while executing op") from None
+    except RuntimeError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+    assert root_cause(error) == "RuntimeError: Error occurred while executing op"  # `from None`: no cause to follow
