@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
 from pipelines.fits import MIN_POINTS, InsufficientData
-from pipelines.trends import benchmarks, capabilities, costs, efficiency, forecasts, inputs, thresholds
+from pipelines.trends import benchmarks, capabilities, costs, efficiency, forecasts, inputs, pooled, thresholds
 from pipelines.trends.checks import TableContract, table_problems
 from pipelines.warehouse import query_frame, read_table, replace_table
 
@@ -145,16 +145,22 @@ def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
 
 @asset(
     key=["trends", "per_dollar_vs_per_year"],
-    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"]],
+    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], ["trends", "model_costs"], SCORES, MODELS],
     group_name=GROUP,
     kinds=KINDS,
 )
 def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years, per benchmark."""
+    """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years; pooled and per
+    benchmark."""
     with warehouse_connection(warehouse) as con:
         scaling = read_table(con, "trends", "benchmark_scaling")
         progress = read_table(con, "trends", "benchmark_progress")
-        frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress)
+        models = inputs.load_models(con)
+        scores = benchmarks.load_scores(con)
+        best = benchmarks.best_by_model(scores, models, benchmarks.load_model_costs(con))
+        versions = benchmarks.best_by_version(scores, models)
+        pooled_row = pooled.pooled_row(best, versions, _cost_trend_or_none(models), benchmarks.PER_DOLLAR_COST_BASIS)
+        frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress, pooled_row)
         written = replace_table(con, "trends", "per_dollar_vs_per_year", frame)
     for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(

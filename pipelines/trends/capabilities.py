@@ -420,7 +420,7 @@ DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "snapshot": pl.String(),
 }
 
-MAX_SPAN_OOM = 3.0  # a multiplier whose CI spans more than this many orders of magnitude is not identified
+MAX_SPAN_OOM = benchmarks.MAX_SPAN_OOM
 
 
 def decompose(gain: np.ndarray, per_10x: np.ndarray, compute_oom: np.ndarray) -> dict[str, np.ndarray]:
