@@ -437,6 +437,13 @@ def identification_status(row: dict[str, object]) -> str | None:
     return "not identified: " + "; ".join(reasons) if reasons else None
 
 
+def _ran_without_a_number(source: dict[str, object], label: str) -> bool:
+    """A required fit that ran but gives no number (a flat cloud, a ceiling below the target, an unstable fit)
+    identifies nothing; that is not a lack of data."""
+    status = str(source.get("status") or "")
+    return label != "dollar multiplier" and bool(status) and not status.startswith("insufficient data")
+
+
 def per_dollar_vs_per_year_frame(
     scaling: pl.DataFrame, progress: pl.DataFrame, pooled: dict[str, object] | None = None
 ) -> pl.DataFrame:
@@ -473,7 +480,7 @@ def per_dollar_vs_per_year_frame(
             n_frontier_points=t.get("n_frontier_points", 0),
             ci_level=CI_LEVEL,
         )
-        missing = []
+        missing, unidentified = [], []
         for prefix, source, stem, label in (
             ("compute_multiplier_to_halve_error", c, "multiplier_to_halve_error", "compute multiplier"),
             ("dollar_multiplier_to_halve_error", d, "multiplier_to_halve_error", "dollar multiplier"),
@@ -486,12 +493,17 @@ def per_dollar_vs_per_year_frame(
             else:
                 reason = source.get("note") if source.get("status") == "ok" else source.get("status")
                 missing.append(f"{label}: {reason or 'no fit'}")
+                if _ran_without_a_number(source, label):
+                    unidentified.append(missing[-1])
         if row["compute_multiplier_to_halve_error"] is not None:
             row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
         required = row["compute_multiplier_to_halve_error"] is not None and row["years_to_halve_error"] is not None
-        row["status"] = "ok" if required else "insufficient data: " + "; ".join(missing)
         row["note"] = "; ".join(missing) if required and missing else None
         if required:
             row["status"] = identification_status(row) or "ok"
+        elif len(unidentified) == len([m for m in missing if not m.startswith("dollar")]):
+            row["status"] = "not identified: " + "; ".join(missing)
+        else:
+            row["status"] = "insufficient data: " + "; ".join(missing)
         rows.append(row)
     return pl.DataFrame(([pooled] if pooled else []) + rows, schema=PER_DOLLAR_SCHEMA)

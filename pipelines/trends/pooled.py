@@ -186,8 +186,7 @@ def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: st
         reason = benchmarks.identification_problem(*values)
         if reason:
             problems.append(f"{prefix.replace('_', ' ')}: {reason}")
-    k = len([n for n in notes if "multiplier" in n])
-    row["benchmark_name"] = f"Pooled ({k} fits with a shared slope)" if k else "Pooled"
+    row["benchmark_name"] = "Pooled (one shared slope)"
     if row["compute_multiplier_to_halve_error"] is not None:
         row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
     if missing:
