@@ -18,6 +18,7 @@ import altair as alt
 import duckdb
 import polars as pl
 
+from pipelines.charts.capabilities import capability_headline_rows
 from pipelines.charts.common import (
     as_date,
     ci,
@@ -317,6 +318,7 @@ def per_dollar_summary(table: pl.DataFrame) -> str:
     """One paragraph: the medians over benchmarks with a complete row, linking to the page."""
     ok = table.filter(
         (pl.col("status") == "ok")
+        & (pl.col("benchmark") != "pooled")
         & pl.col("compute_multiplier_to_halve_error").is_finite()
         & pl.col("years_to_halve_error").is_finite()
     )
@@ -391,7 +393,8 @@ def build_index(con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: dat
             page.raw_html(f'<p class="headline" id="headline-compute">{html.escape(headline_sentence(fit))}</p>')
         chosen = headline_rows(fits)
         page.heading("Growth per year", ident="headline")
-        page.table(HEADLINE_HEADER, headline_table_rows(chosen), ident="headline-table", numeric={3, 4, 5, 6, 7, 8})
+        rows = headline_table_rows(chosen) + capability_headline_rows(con)
+        page.table(HEADLINE_HEADER, rows, ident="headline-table", numeric={3, 4, 5, 6, 7, 8})
         missing = [r.label for r in HEADLINE_ROWS if not any(c["label"] == r.label for c in chosen)]
         if missing:
             page.missing("trends.fits rows", "no fit yet for: " + "; ".join(missing))

@@ -1,5 +1,6 @@
-"""`reports/per_dollar_vs_per_year.html`, the centre of the project: for each benchmark, how much more training
-compute, how many more dollars, or how many years of progress it took to halve the error rate (1 - score).
+"""`reports/per_dollar_vs_per_year.html`, the centre of the project: ECI and METR per year, per 10x compute and per
+10x dollars (`pipelines/charts/capabilities.py`), then for each benchmark, pooled and one by one, how much more
+training compute, how many more dollars, or how many years of progress it took to halve the error rate (1 - score).
 
 Reads `trends.per_dollar_vs_per_year`, `trends.benchmark_scaling`, `trends.benchmark_progress`, `trends.fits` and
 `trends.model_costs`, with the scores (`tidy.scores`) and models (`marts.models`) behind them.
@@ -7,9 +8,7 @@ Reads `trends.per_dollar_vs_per_year`, `trends.benchmark_scaling`, `trends.bench
 
 from __future__ import annotations
 
-import html
 import math
-import statistics
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,11 +17,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.charts.capabilities import capability_sections, grey, paradox_html, pooled_html, table_or_none
 from pipelines.charts.common import (
     USD_LABEL,
     chart_frame,
     decades,
-    factor,
     finite,
     has_table,
     load_snapshots,
@@ -420,109 +419,6 @@ def pick_fit(fits: pl.DataFrame | None, metric: str, subsets: tuple[str, ...]) -
     return None
 
 
-def explanation(table: pl.DataFrame, fits: pl.DataFrame | None) -> list[str]:
-    """Ord's scaling paradox in plain words, every number from the tables. Returns HTML paragraphs (escaped)."""
-    ok = table.filter(pl.col("status") == "ok")
-    usable = ok.filter(
-        pl.col("compute_multiplier_to_halve_error").is_finite() & pl.col("years_to_halve_error").is_finite()
-    )
-    if usable.is_empty():
-        return [
-            "<p>No benchmark has both a compute multiplier and a years-to-halve estimate yet, so the comparison "
-            "below cannot be made on this data.</p>"
-        ]
-    compute = usable["compute_multiplier_to_halve_error"].to_list()
-    year_values = usable["years_to_halve_error"].to_list()
-    dollars = [v for v in usable["dollar_multiplier_to_halve_error"].to_list() if finite(v)]
-    k = usable.height
-    med_c, med_y = statistics.median(compute), statistics.median(year_values)
-    example = usable.sort("n_models", descending=True).row(0, named=True)
-    esc = html.escape
-    paragraphs = []
-    first = (
-        f"<strong>Per year, progress looks fast.</strong> On the {k} benchmark{'s' if k != 1 else ''} with enough "
-        f'data, the best score\'s error rate halved in a median of <span data-value="{med_y!r}" '
-        f'id="median-years">{years(med_y)} years</span> (range {years(min(year_values))}–'
-        f"{years(max(year_values))})."
-    )
-    paragraphs.append(first)
-    second = (
-        f"<strong>Per unit of resources, it looks slow.</strong> Halving the error took a median of "
-        f'<span data-value="{med_c!r}" id="median-compute">×{sig(med_c)}</span> more training compute '
-        f"(range ×{sig(min(compute))} to ×{sig(max(compute))})"
-    )
-    if dollars:
-        med_d = statistics.median(dollars)
-        second += (
-            f' and <span data-value="{med_d!r}" id="median-dollars">×{sig(med_d)}</span> more training dollars: '
-            f"that is {math.log2(med_d):.1f} doublings of spending for one halving of the error"
-        )
-    paragraphs.append(second + ".")
-    c_low, c_high = (
-        example.get("compute_multiplier_to_halve_error_ci_low"),
-        example.get("compute_multiplier_to_halve_error_ci_high"),
-    )
-    y_low, y_high = example.get("years_to_halve_error_ci_low"), example.get("years_to_halve_error_ci_high")
-    example_text = (
-        f"For example, on {esc(str(example['benchmark_name']))} ({example['n_models']} models), halving the error "
-        f"took ×{sig(example['compute_multiplier_to_halve_error'])} compute"
-        + (f" (90% CI ×{sig(c_low)}–×{sig(c_high)})" if finite(c_low) and finite(c_high) else "")
-    )
-    if finite(example.get("dollar_multiplier_to_halve_error")):
-        example_text += f", ×{sig(example['dollar_multiplier_to_halve_error'])} dollars"
-    example_text += f", or {years(example['years_to_halve_error'])} years of progress at the frontier" + (
-        f" (90% CI {years(y_low)}–{years(y_high)})" if finite(y_low) and finite(y_high) else ""
-    )
-    paragraphs.append(example_text + ".")
-    compute_fit = pick_fit(fits, "training_compute", ("frontier_epoch", "frontier_top10", "notable"))
-    cost_fit = pick_fit(fits, "training_cost", ("frontier_epoch", "frontier_top10", "notable"))
-    if compute_fit is not None:
-        growth = compute_fit["growth_per_year"]
-        over = growth**med_y
-        text = (
-            f"<strong>Both are true because the resources grow so fast.</strong> Training compute of "
-            f"{esc(_subset_words(str(compute_fit['subset'])))} grew {factor(growth)} per year "
-            f"(90% CI {factor(compute_fit['growth_ci_low'])}–{factor(compute_fit['growth_ci_high'])}, "
-            f"n = {compute_fit['n']:,}), so {years(med_y)} years of progress came with about ×{sig(over)} more "
-            f"compute at the frontier, against ×{sig(med_c)} needed per halving on a fixed compute–score curve"
-        )
-        if cost_fit is not None:
-            text += (
-                f"; spending grew {factor(cost_fit['growth_per_year'])} per year "
-                f"(90% CI {factor(cost_fit['growth_ci_low'])}–{factor(cost_fit['growth_ci_high'])})"
-            )
-        # On a fixed curve, compute growth alone buys log(over)/log(med_c) of one halving in the time it took.
-        share = math.log(over) / math.log(med_c) if over > 0 and med_c > 1 else float("nan")
-        if finite(share) and share < 0.67:
-            text += (
-                f". Compute growth alone would have bought only about {share:.0%} of a halving in that time: the "
-                "rest of the progress per year came from elsewhere (better algorithms, data and post-training)"
-            )
-        elif finite(share) and share > 1.5:
-            text += (
-                f". Compute grew enough for about {share:.1f} halvings in that time: progress per year was slower "
-                "than the extra compute alone would predict"
-            )
-        elif finite(share):
-            text += ". The growth in compute roughly accounts for the progress per year"
-        paragraphs.append(text + ".")
-    paragraphs.append(
-        "This is Toby Ord's <em>scaling paradox</em>: AI progress as a function of time is impressive even though "
-        "progress as a function of resources is not, because the resources themselves have been multiplying "
-        "every year. The scaling laws are smooth and predictable, but they describe steeply diminishing returns; "
-        "what keeps them looking fast is exponential growth in spending."
-    )
-    return ['<div class="explain" id="paradox-text">' + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"]
-
-
-def _subset_words(subset: str) -> str:
-    return {
-        "frontier_epoch": "frontier models",
-        "frontier_top10": "the top-10 models by compute",
-        "notable": "notable models",
-    }.get(subset, subset)
-
-
 def interval(low: object, high: object, fmt, prefix: str = "") -> str:
     """'×16–×180'; an unbounded upper end (some resamples never halve the error) shows as '∞'."""
     if finite(low) and finite(high):
@@ -533,16 +429,19 @@ def interval(low: object, high: object, fmt, prefix: str = "") -> str:
 
 
 def status_cell(status: str, note: str | None) -> Cell:
-    """The status's first words ('ok', 'insufficient data', 'unstable'); the full reason on hover."""
+    """The status's first words ('ok', 'insufficient data', 'unstable'); the full reason on hover. A row that is
+    'not identified' shows its reason in full."""
     detail = "; ".join(part for part in (status, note) if part)
+    if status.startswith("not identified"):
+        return Cell(status, title=note)
     return Cell(status.split(":", 1)[0], title=detail if detail != status.split(":", 1)[0] else None)
 
 
 def table_rows(table: pl.DataFrame) -> list[list[object]]:
-    """Complete rows first (status 'ok'), then by number of models."""
-    ordered = table.with_columns((pl.col("status") != "ok").alias("_incomplete")).sort(
-        ["_incomplete", "n_models"], descending=[False, True]
-    )
+    """The pooled row, then complete rows (status 'ok'), then by number of models; rows 'not identified' greyed."""
+    ordered = table.with_columns(
+        (pl.col("benchmark") != "pooled").alias("_not_pooled"), (pl.col("status") != "ok").alias("_incomplete")
+    ).sort(["_not_pooled", "_incomplete", "n_models"], descending=[False, False, True])
     rows = []
     for r in ordered.iter_rows(named=True):
 
@@ -556,30 +455,29 @@ def table_rows(table: pl.DataFrame) -> list[list[object]]:
             r.get("dollar_multiplier_to_halve_error"),
             r.get("years_to_halve_error"),
         )
-        rows.append(
-            [
-                r["benchmark_name"],
-                r["n_models"],
-                value_cell("compute_multiplier_to_halve_error", f"×{sig(compute)}" if finite(compute) else "–"),
-                interval(
-                    r.get("compute_multiplier_to_halve_error_ci_low"),
-                    r.get("compute_multiplier_to_halve_error_ci_high"),
-                    sig,
-                    "×",
-                ),
-                value_cell("dollar_multiplier_to_halve_error", f"×{sig(dollars)}" if finite(dollars) else "–"),
-                interval(
-                    r.get("dollar_multiplier_to_halve_error_ci_low"),
-                    r.get("dollar_multiplier_to_halve_error_ci_high"),
-                    sig,
-                    "×",
-                ),
-                value_cell("years_to_halve_error", years(y)),
-                interval(r.get("years_to_halve_error_ci_low"), r.get("years_to_halve_error_ci_high"), years),
-                r.get("cost_basis") or "",
-                status_cell(str(r["status"]), r.get("note")),
-            ]
-        )
+        cells = [
+            r["benchmark_name"],
+            r["n_models"],
+            value_cell("compute_multiplier_to_halve_error", f"×{sig(compute)}" if finite(compute) else "–"),
+            interval(
+                r.get("compute_multiplier_to_halve_error_ci_low"),
+                r.get("compute_multiplier_to_halve_error_ci_high"),
+                sig,
+                "×",
+            ),
+            value_cell("dollar_multiplier_to_halve_error", f"×{sig(dollars)}" if finite(dollars) else "–"),
+            interval(
+                r.get("dollar_multiplier_to_halve_error_ci_low"),
+                r.get("dollar_multiplier_to_halve_error_ci_high"),
+                sig,
+                "×",
+            ),
+            value_cell("years_to_halve_error", years(y)),
+            interval(r.get("years_to_halve_error_ci_low"), r.get("years_to_halve_error_ci_high"), years),
+            r.get("cost_basis") or "",
+            status_cell(str(r["status"]), r.get("note")),
+        ]
+        rows.append(grey(cells) if str(r["status"]).startswith("not identified") else cells)
     return rows
 
 
@@ -605,11 +503,15 @@ def build_per_dollar_vs_per_year(
         name=NAME,
         title="Per dollar vs per year",
         intro=(
-            "For each benchmark with enough data: how much more training compute, how many more training dollars, "
-            "or how many years of progress at the frontier it took to halve the error rate (100% minus the score). "
-            "Numbers are read from trends.per_dollar_vs_per_year and the fits behind it."
+            "How fast AI capabilities grow per year, and per unit of training compute and dollars: first on the two "
+            "indices that do not saturate (Epoch's Capabilities Index and METR's time horizon), then on benchmark "
+            "scores, pooled and one by one: how much more compute, how many more dollars, or how many years of "
+            "progress at the frontier it took to halve the error rate (100% minus the score). Numbers are read from "
+            "trends.capability_trends, trends.capability_decomposition, trends.per_dollar_vs_per_year, "
+            "marts.scaling_laws and the fits behind them."
         ),
     )
+    capability_sections(page, con)
     table = read(con, "select * from trends.per_dollar_vs_per_year") if has_table(con, TABLES[0]) else None
     scaling = read(con, "select * from trends.benchmark_scaling") if has_table(con, TABLES[1]) else None
     progress = read(con, "select * from trends.benchmark_progress") if has_table(con, TABLES[2]) else None
@@ -618,12 +520,21 @@ def build_per_dollar_vs_per_year(
         names = read(con, "select benchmark, any_value(benchmark_name) as benchmark_name from tidy.scores group by 1")
         table = table.join(names, on="benchmark", how="left")
 
-    page.heading("The scaling paradox, in this data", ident="paradox")
+    page.heading("The pooled benchmark inversion", ident="pooled")
     if table is None:
         page.missing(TABLES[0])
     else:
-        for paragraph in explanation(table, fits):
-            page.raw_html(paragraph)
+        page.raw_html(pooled_html(table))
+        page.heading("The scaling paradox, in this data", ident="paradox")
+        compute_fit = pick_fit(fits, "training_compute", ("frontier_epoch", "frontier_top10", "notable"))
+        page.raw_html(
+            paradox_html(
+                table,
+                compute_fit,
+                table_or_none(con, "trends.capability_trends"),
+                table_or_none(con, "marts.scaling_laws"),
+            )
+        )
 
     points = score_points(con)
     versions = version_points(con)
@@ -632,7 +543,9 @@ def build_per_dollar_vs_per_year(
         pl.col("benchmark_name").first(), pl.len().alias("n"), pl.col("cost_usd").is_not_null().sum().alias("n_cost")
     )
     if table is not None:
-        choices = table.filter(pl.col("status") == "ok").select("benchmark", pl.col("n_models").alias("n"))
+        choices = table.filter((pl.col("status") == "ok") & (pl.col("benchmark") != "pooled")).select(
+            "benchmark", pl.col("n_models").alias("n")
+        )
         choices = choices.join(counts.drop("n"), on="benchmark", how="inner")
     elif scaling is not None:
         choices = scaling.filter(pl.col("status") == "ok").select("benchmark").unique().join(counts, on="benchmark")
@@ -671,7 +584,8 @@ def build_per_dollar_vs_per_year(
     if table is None:
         page.missing(TABLES[0])
     else:
-        complete = table.filter(pl.col("status") == "ok")
+        complete = table.filter((pl.col("status") == "ok") & (pl.col("benchmark") != "pooled"))
+        n_benchmarks = table.filter(pl.col("benchmark") != "pooled").height
         if complete.height:
             page.chart(
                 "halving_the_error",
@@ -682,9 +596,9 @@ def build_per_dollar_vs_per_year(
                 "the median model's score. Right: years the best score to date took to halve its error.",
             )
         page.paragraph(
-            f"{complete.height} of {table.height} benchmarks have both a compute multiplier and a years estimate "
-            "(status ok); the others say why not (hover over the status). A ∞ upper bound means some bootstrap "
-            "resamples never halve the error.",
+            f"{complete.height} of {n_benchmarks} benchmarks have both a compute multiplier and a years estimate "
+            "whose intervals identify them (status ok); rows 'not identified' are greyed with the reason and enter "
+            "no summary; the others say why not (hover over the status). The pooled row comes first.",
             css="meta",
         )
         page.table(TABLE_HEADER, table_rows(table), ident="halving-table", numeric={1, 2, 3, 4, 5, 6, 7})

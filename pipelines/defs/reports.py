@@ -35,7 +35,13 @@ PAGES: list[tuple[str, Builder, list[list[str]], str]] = [
     (
         "index",
         build_index,
-        [["trends", "fits"], ["trends", "per_dollar_vs_per_year"], ["trends", "forecasts"], ["marts", "models"]],
+        [
+            ["trends", "fits"],
+            ["trends", "per_dollar_vs_per_year"],
+            ["trends", "capability_trends"],
+            ["trends", "forecasts"],
+            ["marts", "models"],
+        ],
         "reports/index.html: headline growth table with 90% CIs, what changed since the previous build, links.",
     ),
     (
@@ -47,10 +53,14 @@ PAGES: list[tuple[str, Builder, list[list[str]], str]] = [
             ["trends", "benchmark_progress"],
             ["trends", "fits"],
             ["trends", "model_costs"],
+            ["trends", "capability_trends"],
+            ["trends", "capability_decomposition"],
+            ["marts", "scaling_laws"],
             ["tidy", "scores"],
             ["marts", "models"],
         ],
-        "reports/per_dollar_vs_per_year.html: ×compute, ×dollars or years to halve the error, per benchmark.",
+        "reports/per_dollar_vs_per_year.html: ECI and METR per year, per 10x compute and dollars; ×compute, ×dollars "
+        "or years to halve the error, pooled and per benchmark.",
     ),
     (
         "compute_trends",
