@@ -56,7 +56,7 @@ def value_cell(row: dict[str, object] | None, field: str, text: str, table: str 
     if row is None:
         return Cell("–")
     attrs = {"data-table": table, "data-index": str(row.get("index", "")), "data-field": field}
-    for key in ("measure", "subset", "cost_basis"):
+    for key in ("measure", "subset", "cost_basis", "window_start"):
         if row.get(key) is not None:
             attrs[f"data-{key.replace('_', '-')}"] = str(row[key])
     value = row.get(field)
