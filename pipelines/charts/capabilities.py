@@ -156,22 +156,8 @@ def _date_of(year: float) -> object:
     return date_from_decimal_year(year)
 
 
-def panels_chart(data: pl.DataFrame, index: capabilities.CapabilityIndex, trends: pl.DataFrame) -> alt.HConcatChart:
-    """Per year (records in colour, the frontier fit dashed, the fit with a break solid, the break as a rule), per
-    10x compute and per 10x dollars (log x, the slope at a fixed date dashed)."""
-    metr = index.unit == "doublings"
-    y_title = "50% time horizon (minutes, log scale)" if metr else "ECI (points)"
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log", base=2) if metr else alt.Scale(zero=False))
-    base = alt.Chart(chart_frame(data)).properties(width=255, height=240)
-    tooltip = ["model:N", "date:T", alt.Tooltip("value:Q", format=".3~g")]
-    color = alt.Color(
-        "kind:N",
-        title=None,
-        scale=alt.Scale(
-            domain=["model", "record", "frontier fit", "fit with break", "fit"],
-            range=["#bbb", "#d62728", "#222", "#4c78a8", "#222"],
-        ),
-    )
+def per_year_panel(base: alt.Chart, y: alt.Y, color: alt.Color, tooltip: list, break_date: object) -> alt.LayerChart:
+    """Versions by release date, the frontier fit dashed, the fit with a break solid and the break as a rule."""
     per_year = base.transform_filter("datum.panel == 'per year'")
     dots = (
         per_year.transform_filter("datum.layer == 'point'")
@@ -190,14 +176,31 @@ def panels_chart(data: pl.DataFrame, index: capabilities.CapabilityIndex, trends
         )
     )
     layers = [dots, lines]
+    if break_date is not None:
+        rule = alt.Chart(pl.DataFrame({"date": [str(break_date)]})).mark_rule(color="#4c78a8", strokeDash=[2, 2])
+        layers.append(rule.encode(x="date:T"))
+    return alt.layer(*layers).properties(title="Per year")
+
+
+def panels_chart(data: pl.DataFrame, index: capabilities.CapabilityIndex, trends: pl.DataFrame) -> alt.HConcatChart:
+    """Per year (records in colour, the frontier fit dashed, the fit with a break solid, the break as a rule), per
+    10x compute and per 10x dollars (log x, the slope at a fixed date dashed)."""
+    metr = index.unit == "doublings"
+    y_title = "50% time horizon (minutes, log scale)" if metr else "ECI (points)"
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log", base=2) if metr else alt.Scale(zero=False))
+    base = alt.Chart(chart_frame(data)).properties(width=255, height=240)
+    tooltip = ["model:N", "date:T", alt.Tooltip("value:Q", format=".3~g")]
+    color = alt.Color(
+        "kind:N",
+        title=None,
+        scale=alt.Scale(
+            domain=["model", "record", "frontier fit", "fit with break", "fit"],
+            range=["#bbb", "#d62728", "#222", "#4c78a8", "#222"],
+        ),
+    )
     before = trend_row(trends, index.name, "per_year_before_break")
-    if before and before["status"] == "ok":
-        layers.append(
-            alt.Chart(pl.DataFrame({"date": [str(before["break_date"])]}))
-            .mark_rule(color="#4c78a8", strokeDash=[2, 2])
-            .encode(x="date:T")
-        )
-    panels = [alt.layer(*layers).properties(title="Per year")]
+    break_date = before["break_date"] if before and before["status"] == "ok" else None
+    panels = [per_year_panel(base, y, color, tooltip, break_date)]
     for panel, title, axis in (
         ("per 10x compute", "Per 10x training compute", alt.Axis(title="Training compute (FLOP)", format="~e")),
         (
@@ -400,6 +403,10 @@ def literature_rows(
     decomposition: pl.DataFrame | None,
 ) -> list[list[object]]:
     """The literature's multipliers to halve the reducible loss, then the ones this warehouse measures."""
+    return _law_rows(laws) + _benchmark_rows(table) + _index_rows(trends, decomposition)
+
+
+def _law_rows(laws: pl.DataFrame | None) -> list[list[object]]:
     rows: list[list[object]] = []
     for r in laws.iter_rows(named=True) if laws is not None else []:
         m = r["multiplier_to_halve_reducible_loss"]
@@ -419,6 +426,12 @@ def literature_rows(
                 Cell(r["citation"], title=r["note"]),
             ]
         )
+    return rows
+
+
+def _benchmark_rows(table: pl.DataFrame | None) -> list[list[object]]:
+    """The pooled multipliers (compute, dollars) and the median over identified benchmarks."""
+    rows: list[list[object]] = []
     if table is not None and table.filter(pl.col("benchmark") == "pooled").height:
         p = table.filter(pl.col("benchmark") == "pooled").row(0, named=True)
         for stem, resource, n in (
@@ -456,6 +469,12 @@ def literature_rows(
                     "trends.per_dollar_vs_per_year",
                 ]
             )
+    return rows
+
+
+def _index_rows(trends: pl.DataFrame | None, decomposition: pl.DataFrame | None) -> list[list[object]]:
+    """METR: compute to double the horizon at a fixed date; ECI: compute one year of frontier progress equals."""
+    rows: list[list[object]] = []
     if trends is not None:
         r = trend_row(trends, "metr_time_horizon", "per_10x_compute", "all")
         if r and r["status"] == "ok":
@@ -501,7 +520,17 @@ def paradox_html(
     pooled = table.filter(pl.col("benchmark") == "pooled")
     p = pooled.row(0, named=True) if pooled.height else {}
     ok = identified(table)
-    paragraphs = []
+    paragraphs = [_fast_text(p, ok, trends), _slow_text(p, ok, laws)]
+    if compute_fit is not None:
+        paragraphs.append(_growth_text(p, compute_fit))
+    paragraphs.append(
+        "This is Toby Ord's <em>scaling paradox</em>: progress per year is impressive although progress per unit of "
+        "resources is not, because the resources themselves multiply every year."
+    )
+    return '<div class="explain" id="paradox-text">' + "".join(f"<p>{t}</p>" for t in paragraphs if t) + "</div>"
+
+
+def _fast_text(p: dict, ok: pl.DataFrame, trends: pl.DataFrame | None) -> str:
     fast = "<strong>Per year, progress looks fast.</strong>"
     if finite(p.get("years_to_halve_error")):
         fast += (
@@ -522,7 +551,10 @@ def paradox_html(
             f" and METR's time horizon doubled every "
             f"{span(metr, 'doubling_months', format(metr['doubling_months'], '.1f'))} months"
         )
-    paragraphs.append(fast + ".")
+    return fast + "."
+
+
+def _slow_text(p: dict, ok: pl.DataFrame, laws: pl.DataFrame | None) -> str:
     slow = "<strong>Per unit of resources, it looks slow.</strong>"
     if finite(p.get("compute_multiplier_to_halve_error")):
         m = p["compute_multiplier_to_halve_error"]
@@ -544,26 +576,23 @@ def paradox_html(
             f" ({kaplan['doublings_to_halve_reducible_loss']:.0f} doublings, Ord's 2^20) to halve the reducible "
             f"loss, Chinchilla's compute-optimal frontier ×{sig(chinchilla['multiplier_to_halve_reducible_loss'])}"
         )
-    paragraphs.append(slow + ".")
-    if (
-        compute_fit is not None
-        and finite(p.get("years_to_halve_error"))
-        and finite(p.get("compute_multiplier_to_halve_error"))
-    ):
-        grown = compute_fit["growth_per_year"] ** p["years_to_halve_error"]
-        halvings = math.log(grown) / math.log(p["compute_multiplier_to_halve_error"])
-        paragraphs.append(
-            f"<strong>Both are true because the resources grow so fast.</strong> Frontier training compute grew "
-            f"×{sig(compute_fit['growth_per_year'])} a year (trends.fits, 90% CI ×{sig(compute_fit['growth_ci_low'])}–"
-            f"×{sig(compute_fit['growth_ci_high'])}), so in the {p['years_to_halve_error']:.2f} years one halving took "
-            f"it grew ×{sig(grown)}: on the pooled compute–score curve that alone buys {halvings:.1f} halvings. The "
-            "decomposition above does the same sum on the Epoch Capabilities Index, which does not saturate."
-        )
-    paragraphs.append(
-        "This is Toby Ord's <em>scaling paradox</em>: progress per year is impressive although progress per unit of "
-        "resources is not, because the resources themselves multiply every year."
+    return slow + "."
+
+
+def _growth_text(p: dict, compute_fit: dict) -> str:
+    """Compute growth over the years one halving took, against the pooled multiplier a halving needs."""
+    years, multiplier = p.get("years_to_halve_error"), p.get("compute_multiplier_to_halve_error")
+    if not (finite(years) and finite(multiplier) and multiplier > 1):
+        return ""
+    grown = compute_fit["growth_per_year"] ** years
+    halvings = math.log(grown) / math.log(multiplier)
+    return (
+        f"<strong>Both are true because the resources grow so fast.</strong> Frontier training compute grew "
+        f"×{sig(compute_fit['growth_per_year'])} a year (trends.fits, 90% CI ×{sig(compute_fit['growth_ci_low'])}–"
+        f"×{sig(compute_fit['growth_ci_high'])}), so in the {years:.2f} years one halving took it grew "
+        f"×{sig(grown)}: on the pooled compute–score curve that alone buys {halvings:.1f} halvings. The "
+        "decomposition above does the same sum on the Epoch Capabilities Index, which does not saturate."
     )
-    return '<div class="explain" id="paradox-text">' + "".join(f"<p>{t}</p>" for t in paragraphs) + "</div>"
 
 
 # -- the hooks the pages call --------------------------------------------------------------------------------------
