@@ -22,9 +22,9 @@ import polars as pl
 from pipelines.fits import BOOTSTRAP_SEED, CI_LEVEL, InsufficientData, bootstrap_weights, decimal_year, percentile_ci
 from pipelines.trends import benchmarks
 
-POOLED_RESAMPLES = 500
+POOLED_RESAMPLES = 400
 SLOPE_GRID = np.geomspace(0.1, 20.0, 48)  # log-odds per 10x, the per-benchmark bounds of pipelines.fits
-MIDPOINT_STEPS = 41  # midpoints within one data span either side of each benchmark's x range
+MIDPOINT_STEPS = 31  # midpoints within one data span either side of each benchmark's x range
 # the curve must span the bulk of the scores (floor at or below the 10th percentile, ceiling at or above the 90th):
 # free, a step to a plateau fits noisy clouds best; bounded by the extremes, noise alone flattens the slope
 SPAN_QUANTILE = 0.1
@@ -67,7 +67,20 @@ def _benchmark_ssr(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndar
         floor = np.clip((uy - ceiling * uv) / uu, 0.0, floor_max)
     ssr = yy[:, None] - 2 * (floor * uy + ceiling * vy) + floor**2 * uu + 2 * floor * ceiling * uv + ceiling**2 * vv
     ssr = np.where(solvable & np.isfinite(ssr), np.maximum(ssr, 0.0), np.inf)
-    return ssr.reshape(weights.shape[0], SLOPE_GRID.size, MIDPOINT_STEPS).min(axis=2)
+    return _parabola_minimum(ssr.reshape(weights.shape[0], SLOPE_GRID.size, MIDPOINT_STEPS))
+
+
+def _parabola_minimum(values: np.ndarray) -> np.ndarray:
+    """The least value along the last axis, refined by a parabola through the grid minimum and its neighbours: a
+    coarse midpoint grid would otherwise penalise steep curves (their SSR is sharp in the midpoint)."""
+    best = np.argmin(values, axis=-1)
+    inner = np.clip(best, 1, values.shape[-1] - 2)[..., None]
+    left, mid, right = (np.take_along_axis(values, inner + k, axis=-1)[..., 0] for k in (-1, 0, 1))
+    curvature = left - 2 * mid + right
+    with np.errstate(invalid="ignore", divide="ignore"):
+        refined = mid - (left - right) ** 2 / (8 * curvature)
+    usable = (best == inner[..., 0]) & np.isfinite(refined) & (curvature > 0)
+    return np.where(usable, np.clip(refined, 0.0, mid), np.min(values, axis=-1))
 
 
 def _refined_slope(total: np.ndarray) -> np.ndarray:
