@@ -216,7 +216,7 @@ POINT_TIPS = [("model:N", "Model", None), ("date:T", "Released", None), ("value:
 def per_year_panel(base: alt.Chart, y: alt.Y, colour: alt.Color, break_date: object) -> alt.LayerChart:
     """Versions by release date, the frontier fit dashed, the fit with a break solid and the break as a rule."""
     per_year = base.transform_filter("datum.panel == 'per year'")
-    x = alt.X("date:T", title="Release date")
+    x = alt.X("date:T", title="Release date", axis=alt.Axis(format="%b %Y", labelOverlap="greedy"))
     dots = per_year.transform_filter("datum.layer == 'point'").mark_circle(size=30, opacity=0.8)
     lines = per_year.transform_filter("datum.layer == 'line'").mark_line(strokeWidth=2)
     dash = alt.condition("datum.kind == 'frontier fit'", alt.value([6, 3]), alt.value([1, 0]))
