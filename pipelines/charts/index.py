@@ -245,7 +245,7 @@ def changes_section(ctx: PageContext, page: Page) -> None:
     snapshots = {s.source: s.sha256 for s in load_snapshots(ctx.con)}
     models = ctx.read("select model_key, model_name from marts.models order by model_key")
     state = build_state(ctx.built_at, snapshots, models, headline_rows(ctx.table("trends.fits")))
-    page.fragment("index_changes.html.j2", changes=changes(read_previous(ctx.reports_dir / STATE_FILE), state))
+    page.fragment("index_changes.html.j2", changes=changes(read_previous(ctx.previous_dir / STATE_FILE), state))
     page.after_files[STATE_FILE] = json.dumps(state, indent=1, default=str)
     page.heading("Pages")
     page.fragment("index_pages.html.j2", pages=[entry for entry in ctx.nav if entry.name != "index"])

@@ -139,14 +139,25 @@ PAGE_NAMES = [spec.name for spec in PAGES]
 NAV = [spec.nav for spec in PAGES]
 
 
-def context(spec: PageSpec, con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime) -> PageContext:
+def context(
+    spec: PageSpec,
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    built_at: datetime,
+    published_dir: Path | None = None,
+) -> PageContext:
     """The reader a page's build function gets: its declared tables only."""
-    return PageContext(con, frozenset(spec.tables), reports_dir, built_at, NAV, spec.name)
+    return PageContext(con, frozenset(spec.tables), reports_dir, built_at, NAV, spec.name, published_dir)
 
 
 def build_page(
-    spec: PageSpec, con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime
+    spec: PageSpec,
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    built_at: datetime,
+    published_dir: Path | None = None,
 ) -> tuple[Path, Page]:
-    """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`."""
-    page = spec.build(context(spec, con, reports_dir, built_at), spec.title)
+    """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`; the previous
+    build's files are read from `published_dir` when the run writes into a staging folder."""
+    page = spec.build(context(spec, con, reports_dir, built_at, published_dir), spec.title)
     return publish(page, reports_dir, built_at=built_at, snapshots=load_snapshots(con), nav=NAV), page
