@@ -34,7 +34,8 @@ class PageContext:
     built_at: datetime
     nav: list[NavEntry] = field(default_factory=list)
     page_name: str = ""
-    # the reports readers see now; a run writes into a staging folder (`reports_dir`) swapped in at publication
+    # The folder readers see (a run writes into a staging folder, `reports_dir`, published when the run succeeds):
+    # where a page finds what the previous build left, e.g. the index's `previous_build.json`.
     published_dir: Path | None = None
     _frames: dict[str, pl.DataFrame | None] = field(default_factory=dict)
 
@@ -45,6 +46,11 @@ class PageContext:
                 f"{self.page_name} reads {', '.join(undeclared)}, which its PageSpec in pipelines/charts/registry.py "
                 f"does not declare (declared: {', '.join(sorted(self.declared))}): add it, so the asset waits for it?"
             )
+
+    @property
+    def previous_dir(self) -> Path:
+        """The folder holding the previous build's files: the published one, else the one being written."""
+        return self.published_dir or self.reports_dir
 
     def has(self, table: str) -> bool:
         """Whether a declared table exists yet (pages show a note instead of a section while it does not)."""

@@ -1,5 +1,6 @@
-"""`reports/index.html`, "AI scaling at a glance": the headline growth table from `trends.fits`, what changed since
-the previous build, training compute over time, and links to every page.
+"""`reports/index.html`, "AI scaling at a glance": the headline growth table from `trends.fits` (with the ECI and
+METR rows of `trends.capability_trends`), what changed since the previous build, training compute over time, and
+links to every page.
 
 The previous build's headline numbers, source hashes and model list are kept in `reports/index/previous_build.json`
 so the next build can say what changed.
@@ -16,6 +17,7 @@ import altair as alt
 import polars as pl
 
 from pipelines.charts.builders import LEGEND, finite, log_axis, log_scatter, with_fit
+from pipelines.charts.capabilities import capability_headline_rows
 from pipelines.charts.common import as_date, ci, factor, fit_rows, load_snapshots, months, pick_fit, sig, window_label
 from pipelines.charts.context import PageContext, compose
 from pipelines.charts.page import Cell, Page, environment
@@ -202,7 +204,8 @@ def headline_section(ctx: PageContext, page: Page) -> None:
         page.paragraph(headline_sentence(rows.row(0, named=True)), css="headline", ident="headline-compute")
     chosen = headline_rows(fits)
     page.heading("Growth per year", ident="headline")
-    page.table(HEADLINE_HEADER, headline_table_rows(chosen), ident="headline-table", numeric={3, 4, 5, 6, 7, 8})
+    rows = headline_table_rows(chosen) + capability_headline_rows(ctx)
+    page.table(HEADLINE_HEADER, rows, ident="headline-table", numeric={3, 4, 5, 6, 7, 8})
     missing = [r.label for r in HEADLINE_ROWS if not any(c["label"] == r.label for c in chosen)]
     if missing:
         page.missing("trends.fits rows", "no fit yet for: " + "; ".join(missing))
@@ -222,6 +225,7 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
         return
     ok = table.filter(
         (pl.col("status") == "ok")
+        & (pl.col("benchmark") != "pooled")
         & pl.col("compute_multiplier_to_halve_error").is_finite()
         & pl.col("years_to_halve_error").is_finite()
     )
@@ -241,8 +245,7 @@ def changes_section(ctx: PageContext, page: Page) -> None:
     snapshots = {s.source: s.sha256 for s in load_snapshots(ctx.con)}
     models = ctx.read("select model_key, model_name from marts.models order by model_key")
     state = build_state(ctx.built_at, snapshots, models, headline_rows(ctx.table("trends.fits")))
-    previous = read_previous((ctx.published_dir or ctx.reports_dir) / STATE_FILE)
-    page.fragment("index_changes.html.j2", changes=changes(previous, state))
+    page.fragment("index_changes.html.j2", changes=changes(read_previous(ctx.previous_dir / STATE_FILE), state))
     page.after_files[STATE_FILE] = json.dumps(state, indent=1, default=str)
     page.heading("Pages")
     page.fragment("index_pages.html.j2", pages=[entry for entry in ctx.nav if entry.name != "index"])

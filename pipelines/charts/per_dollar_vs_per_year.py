@@ -1,5 +1,7 @@
-"""`reports/per_dollar_vs_per_year.html`, the centre of the project: for each benchmark, how much more training
-compute, how many more dollars, or how many years of progress it took to halve the error rate (1 - score).
+"""`reports/per_dollar_vs_per_year.html`, the centre of the project: ECI and METR per year, per 10x compute and per
+10x dollars, the decomposition, the literature's scaling laws, the pooled inversion and Ord's paradox (sections in
+`pipelines/charts/capabilities.py`), then for each benchmark how much more training compute, how many more dollars,
+or how many years of progress it took to halve the error rate (1 - score).
 
 The page is `SECTIONS`, in order; a new panel is one more section function.
 """
@@ -7,7 +9,6 @@ The page is `SECTIONS`, in order; a new panel is one more section function.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable
 from datetime import date
 
@@ -15,17 +16,22 @@ import altair as alt
 import numpy as np
 import polars as pl
 
+from pipelines.charts import capabilities
 from pipelines.charts.builders import decades, finite, log_axis, step_frontier, tooltips
-from pipelines.charts.common import factor, pick_fit, sig, years
+from pipelines.charts.capabilities import grey
+from pipelines.charts.common import sig, years
 from pipelines.charts.context import PageContext, compose
-from pipelines.charts.page import Cell, Page, environment
+from pipelines.charts.page import Cell, Page
 from pipelines.fits import decimal_year
 
 OBSERVED, IMPUTED = "observed (Epoch)", "imputed (compute × cost-per-FLOP trend)"  # as in BEST_SCORES
 INTRO = (
-    "For each benchmark with enough data: how much more training compute, how many more training dollars, "
-    "or how many years of progress at the frontier it took to halve the error rate (100% minus the score). "
-    "Numbers are read from trends.per_dollar_vs_per_year and the fits behind it."
+    "How fast AI capabilities grow per year, and per unit of training compute and dollars: first on the two "
+    "indices that do not saturate (Epoch's Capabilities Index and METR's time horizon), then on benchmark "
+    "scores, pooled and one by one: how much more compute, how many more dollars, or how many years of "
+    "progress at the frontier it took to halve the error rate (100% minus the score). Numbers are read from "
+    "trends.capability_trends, trends.capability_decomposition, trends.per_dollar_vs_per_year, "
+    "marts.scaling_laws and the fits behind them."
 )
 
 
@@ -350,100 +356,6 @@ def halving_chart(table: pl.DataFrame) -> alt.HConcatChart:
     )
 
 
-# -- the explanation ----------------------------------------------------------------------------------------------
-
-SUBSET_WORDS = {
-    "frontier_epoch": "frontier models",
-    "frontier_top10": "the top-10 models by compute",
-    "notable": "notable models",
-}
-FIT_SUBSETS = ("frontier_epoch", "frontier_top10", "notable")
-
-
-def explanation_values(table: pl.DataFrame, fits: pl.DataFrame | None) -> dict[str, object] | None:
-    """Every number Ord's scaling paradox is told with, from the tables; None when no benchmark has both a
-    compute multiplier and a years estimate."""
-    usable = table.filter(
-        (pl.col("status") == "ok")
-        & pl.col("compute_multiplier_to_halve_error").is_finite()
-        & pl.col("years_to_halve_error").is_finite()
-    )
-    if usable.is_empty():
-        return None
-    compute = usable["compute_multiplier_to_halve_error"].to_list()
-    year_values = usable["years_to_halve_error"].to_list()
-    dollars = [v for v in usable["dollar_multiplier_to_halve_error"].to_list() if finite(v)]
-    med_c, med_y = statistics.median(compute), statistics.median(year_values)
-    med_d = statistics.median(dollars) if dollars else None
-    return {
-        "k": usable.height,
-        "med_y": repr(med_y),
-        "med_y_text": years(med_y),
-        "years_range": (years(min(year_values)), years(max(year_values))),
-        "med_c": repr(med_c),
-        "med_c_text": sig(med_c),
-        "compute_range": (sig(min(compute)), sig(max(compute))),
-        "med_d": repr(med_d),
-        "med_d_text": sig(med_d),
-        "doublings": f"{math.log2(med_d):.1f}" if med_d else None,
-        "example": example_values(usable.sort("n_models", descending=True).row(0, named=True)),
-        "growth": growth_values(fits, med_y, med_c),
-    }
-
-
-def example_values(row: dict[str, object]) -> dict[str, object]:
-    """The benchmark with the most models, as the worked example: its numbers and their intervals as text."""
-
-    def pair(stem: str, fmt) -> tuple[str, str] | None:
-        low, high = row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high")
-        return (fmt(low), fmt(high)) if finite(low) and finite(high) else None
-
-    dollars = row.get("dollar_multiplier_to_halve_error")
-    return {
-        "name": str(row["benchmark_name"]),
-        "n": row["n_models"],
-        "compute": sig(row["compute_multiplier_to_halve_error"]),
-        "compute_ci": pair("compute_multiplier_to_halve_error", sig),
-        "dollars": sig(dollars) if finite(dollars) else None,
-        "years": years(row["years_to_halve_error"]),
-        "years_ci": pair("years_to_halve_error", years),
-    }
-
-
-def growth_values(fits: pl.DataFrame | None, med_y: float, med_c: float) -> dict[str, object] | None:
-    """How much compute (and spending) grew over the median years to halve the error, and what share of a halving
-    that compute growth alone would buy on a fixed compute–score curve: log(growth^years) / log(×compute)."""
-    compute_fit = pick_fit(fits, "training_compute", FIT_SUBSETS, ("full",), ok_only=True)
-    if compute_fit is None:
-        return None
-    cost_fit = pick_fit(fits, "training_cost", FIT_SUBSETS, ("full",), ok_only=True)
-    over = compute_fit["growth_per_year"] ** med_y
-    share = math.log(over) / math.log(med_c) if over > 0 and med_c > 1 else float("nan")
-    verdict = None if not finite(share) else "little" if share < 0.67 else "more" if share > 1.5 else "about"
-    return {
-        "subset": SUBSET_WORDS.get(str(compute_fit["subset"]), str(compute_fit["subset"])),
-        "growth": factor(compute_fit["growth_per_year"]),
-        "ci": (factor(compute_fit["growth_ci_low"]), factor(compute_fit["growth_ci_high"])),
-        "n": f"{compute_fit['n']:,}",
-        "over": sig(over),
-        "cost": None
-        if cost_fit is None
-        else (
-            factor(cost_fit["growth_per_year"]),
-            factor(cost_fit["growth_ci_low"]),
-            factor(cost_fit["growth_ci_high"]),
-        ),
-        "share": f"{share:.0%}" if verdict == "little" else f"{share:.1f}" if verdict == "more" else None,
-        "verdict": verdict,
-    }
-
-
-def explanation(table: pl.DataFrame, fits: pl.DataFrame | None) -> list[str]:
-    """The explanation rendered on its own (for tests and reuse): one HTML string."""
-    template = environment().get_template("per_dollar_explanation.html.j2")
-    return [template.render(values={"e": explanation_values(table, fits)})]
-
-
 # -- the table ----------------------------------------------------------------------------------------------------
 
 
@@ -457,8 +369,11 @@ def interval(low: object, high: object, fmt, prefix: str = "") -> str:
 
 
 def status_cell(status: str, note: str | None) -> Cell:
-    """The status's first words ('ok', 'insufficient data', 'unstable'); the full reason on hover."""
+    """The status's first words ('ok', 'insufficient data', 'unstable'); the full reason on hover. A row that is
+    'not identified' shows its reason in full."""
     detail = "; ".join(part for part in (status, note) if part)
+    if status.startswith("not identified"):
+        return Cell(status, title=note)
     return Cell(status.split(":", 1)[0], title=detail if detail != status.split(":", 1)[0] else None)
 
 
@@ -467,10 +382,11 @@ TABLE_HEADER.append("Status")
 
 
 def table_rows(table: pl.DataFrame) -> list[list[object]]:
-    """Complete rows first (status 'ok'), then by number of models; each estimate carries its exact value."""
-    ordered = table.with_columns((pl.col("status") != "ok").alias("_incomplete")).sort(
-        ["_incomplete", "n_models"], descending=[False, True]
-    )
+    """The pooled row, then complete rows (status 'ok'), then by number of models; each estimate carries its exact
+    value; rows 'not identified' are greyed."""
+    ordered = table.with_columns(
+        (pl.col("benchmark") != "pooled").alias("_not_pooled"), (pl.col("status") != "ok").alias("_incomplete")
+    ).sort(["_not_pooled", "_incomplete", "n_models"], descending=[False, False, True])
     rows = []
     for r in ordered.iter_rows(named=True):
         row: list[object] = [r["benchmark_name"], r["n_models"]]
@@ -484,7 +400,8 @@ def table_rows(table: pl.DataFrame) -> list[list[object]]:
             attrs |= {"data-value": repr(float(value))} if finite(value) else {}
             row.append(Cell(f"{prefix}{fmt(value)}" if finite(value) else "–", attrs))
             row.append(interval(r.get(f"{stem}_ci_low"), r.get(f"{stem}_ci_high"), fmt, prefix))
-        rows.append([*row, r.get("cost_basis") or "", status_cell(str(r["status"]), r.get("note"))])
+        cells = [*row, r.get("cost_basis") or "", status_cell(str(r["status"]), r.get("note"))]
+        rows.append(grey(cells) if str(r["status"]).startswith("not identified") else cells)
     return rows
 
 
@@ -497,15 +414,6 @@ def halving_table(ctx: PageContext) -> pl.DataFrame | None:
     return None if table is None else ctx.benchmark_names(table)
 
 
-def paradox_section(ctx: PageContext, page: Page) -> None:
-    """The scaling paradox in words, every number from the tables."""
-    page.heading("The scaling paradox, in this data", ident="paradox")
-    if not ctx.has("trends.per_dollar_vs_per_year"):
-        page.missing("trends.per_dollar_vs_per_year")
-        return
-    page.fragment("per_dollar_explanation.html.j2", e=explanation_values(halving_table(ctx), ctx.table("trends.fits")))
-
-
 def panel_choices(ctx: PageContext, points: pl.DataFrame) -> pl.DataFrame:
     """The benchmarks the drop-down offers: complete rows of the table, else ok scaling fits, else any benchmark
     with 8 costed models; only those with a costed model, most models first."""
@@ -514,7 +422,8 @@ def panel_choices(ctx: PageContext, points: pl.DataFrame) -> pl.DataFrame:
     )
     table, scaling = halving_table(ctx), ctx.table("trends.benchmark_scaling")
     if table is not None:
-        choices = table.filter(pl.col("status") == "ok").select("benchmark", pl.col("n_models").alias("n"))
+        choices = table.filter((pl.col("status") == "ok") & (pl.col("benchmark") != "pooled"))
+        choices = choices.select("benchmark", pl.col("n_models").alias("n"))
         choices = choices.join(counts.drop("n"), on="benchmark")
     elif scaling is not None:
         choices = scaling.filter(pl.col("status") == "ok").select("benchmark").unique().join(counts, on="benchmark")
@@ -557,7 +466,8 @@ def halving_section(ctx: PageContext, page: Page) -> None:
     if ctx.optional(page, "trends.per_dollar_vs_per_year") is None:
         return
     table = halving_table(ctx)
-    complete = table.filter(pl.col("status") == "ok")
+    complete = table.filter((pl.col("status") == "ok") & (pl.col("benchmark") != "pooled"))
+    n_benchmarks = table.filter(pl.col("benchmark") != "pooled").height
     if complete.height:
         page.chart(
             "halving_the_error",
@@ -568,9 +478,10 @@ def halving_section(ctx: PageContext, page: Page) -> None:
             "the median model's score. Right: years the best score to date took to halve its error.",
         )
     page.paragraph(
-        f"{complete.height} of {table.height} benchmarks have both a compute multiplier and a years estimate "
-        "(status ok); the others say why not (hover over the status). A ∞ upper bound means some bootstrap "
-        "resamples never halve the error.",
+        f"{complete.height} of {n_benchmarks} benchmarks have both a compute multiplier and a years estimate "
+        "whose intervals identify them (status ok); rows 'not identified' are greyed with the reason and enter "
+        "no summary; the others say why not (hover over the status). The pooled row comes first. A ∞ upper bound "
+        "means some bootstrap resamples never halve the error.",
         css="meta",
     )
     page.table(TABLE_HEADER, table_rows(table), ident="halving-table", numeric={1, 2, 3, 4, 5, 6, 7})
@@ -583,9 +494,10 @@ def method_section(ctx: PageContext, page: Page) -> None:
     page.fragment("per_dollar_method.html.j2")
 
 
-SECTIONS = [paradox_section, panels_section, halving_section, method_section]
+SECTIONS = [*capabilities.SECTIONS, panels_section, halving_section, method_section]
 
 
 def build(ctx: PageContext, title: str) -> Page:
-    """The per-dollar-vs-per-year page: the paradox in words, the two panels, the halving table, the method."""
+    """The per-dollar-vs-per-year page: ECI and METR, the decomposition, the literature, the pooled inversion, the
+    paradox in words, the two panels, the halving table, the method."""
     return compose(ctx, title, INTRO, SECTIONS)

@@ -55,21 +55,33 @@ PAGES: list[PageSpec] = [
         "At a glance",
         "AI scaling at a glance",
         "Headline growth rates with 90% intervals, and what changed since the previous build.",
-        ("trends.fits", "trends.per_dollar_vs_per_year", "trends.forecasts", "marts.models"),
+        (
+            "trends.fits",
+            "trends.per_dollar_vs_per_year",
+            "trends.capability_trends",
+            "trends.forecasts",
+            "marts.models",
+        ),
         index.build,
     ),
     PageSpec(
         "per_dollar_vs_per_year",
         "Per dollar vs per year",
         "Per dollar vs per year",
-        "How much compute, how many dollars, or how many years it took to halve the error on each benchmark.",
+        "ECI and METR per year, per 10x compute and per 10x dollars; how much compute, how many dollars, or how "
+        "many years it took to halve the error, pooled and on each benchmark.",
         (
+            "trends.capability_trends",
+            "trends.capability_decomposition",
+            "marts.scaling_laws",
             "trends.per_dollar_vs_per_year",
             "trends.benchmark_scaling",
             "trends.benchmark_progress",
             "trends.fits",
             "trends.model_costs",
             "tidy.scores",
+            "tidy.models",
+            "raw.benchmark_data",
             "marts.models",
         ),
         per_dollar_vs_per_year.build,
@@ -128,7 +140,11 @@ NAV = [spec.nav for spec in PAGES]
 
 
 def context(
-    spec: PageSpec, con: duckdb.DuckDBPyConnection, reports_dir: Path, built_at: datetime, published_dir: Path | None
+    spec: PageSpec,
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    built_at: datetime,
+    published_dir: Path | None = None,
 ) -> PageContext:
     """The reader a page's build function gets: its declared tables only."""
     return PageContext(con, frozenset(spec.tables), reports_dir, built_at, NAV, spec.name, published_dir)
@@ -141,7 +157,7 @@ def build_page(
     built_at: datetime,
     published_dir: Path | None = None,
 ) -> tuple[Path, Page]:
-    """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`
-    (the published pages, for what a page compares with, are in `published_dir`, by default the same folder)."""
+    """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`; the previous
+    build's files are read from `published_dir` when the run writes into a staging folder."""
     page = spec.build(context(spec, con, reports_dir, built_at, published_dir), spec.title)
     return publish(page, reports_dir, built_at=built_at, snapshots=load_snapshots(con), nav=NAV), page

@@ -39,9 +39,8 @@ def page_asset(spec: PageSpec) -> AssetsDefinition:
     )
     def _page(context: AssetExecutionContext, warehouse: DuckDBResource, paths: PathsResource) -> MaterializeResult:
         with warehouse_connection(warehouse) as con:
-            path, page = build_page(
-                spec, con, paths.reports_path, datetime.now(UTC), published_dir=paths.settings.reports_dir
-            )
+            published = paths.settings.reports_dir  # the previous build's files (the run writes to a staging folder)
+            path, page = build_page(spec, con, paths.reports_path, datetime.now(UTC), published)
         missing = sorted({block.data["table"] for block in page.blocks if block.kind == "missing"})
         if missing:
             context.log.warning(f"{path.name}: sections waiting for tables that are missing: {', '.join(missing)}")

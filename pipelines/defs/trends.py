@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
 from pipelines.fits import MIN_POINTS, InsufficientData
-from pipelines.trends import benchmarks, costs, efficiency, forecasts, inputs, thresholds
+from pipelines.trends import benchmarks, capabilities, costs, efficiency, forecasts, inputs, pooled, thresholds
 from pipelines.trends.checks import TableContract, table_problems
 from pipelines.warehouse import query_frame, read_table, replace_table
 
@@ -28,6 +28,7 @@ MODELS = ["marts", "models"]
 TIDY_MODELS = ["tidy", "models"]
 HARDWARE = ["tidy", "hardware"]
 SCORES = ["tidy", "scores"]
+BENCHMARK_FILE = ["raw", "benchmark_data"]  # its compute column: tidy.scores does not carry it
 GROUP = "trends"
 KINDS = {"python", "duckdb"}
 
@@ -144,21 +145,72 @@ def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
 
 @asset(
     key=["trends", "per_dollar_vs_per_year"],
-    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"]],
+    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], ["trends", "model_costs"], SCORES, MODELS],
     group_name=GROUP,
     kinds=KINDS,
 )
 def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years, per benchmark."""
+    """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years; pooled and per
+    benchmark."""
     with warehouse_connection(warehouse) as con:
         scaling = read_table(con, "trends", "benchmark_scaling")
         progress = read_table(con, "trends", "benchmark_progress")
-        frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress)
+        models = inputs.load_models(con)
+        scores = benchmarks.load_scores(con)
+        best = benchmarks.best_by_model(scores, models, benchmarks.load_model_costs(con))
+        versions = benchmarks.best_by_version(scores, models)
+        pooled_row = pooled.pooled_row(best, versions, _cost_trend_or_none(models), benchmarks.PER_DOLLAR_COST_BASIS)
+        frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress, pooled_row)
         written = replace_table(con, "trends", "per_dollar_vs_per_year", frame)
     for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(
             f"{row['benchmark_name']}: ×{row['compute_multiplier_to_halve_error']:.3g} compute or "
             f"{row['years_to_halve_error']:.2f} years to halve the error (n={row['n_models']})"
+        )
+    return _result(frame, written)
+
+
+CAPABILITY_DEPS = [SCORES, BENCHMARK_FILE, MODELS, TIDY_MODELS, ["trends", "model_costs"]]
+
+
+def _capability_tables(warehouse: DuckDBResource) -> tuple[pl.DataFrame, pl.DataFrame]:
+    with warehouse_connection(warehouse) as con:
+        models = inputs.load_models(con)
+        scores = capabilities.load_index_scores(con)
+        model_costs = benchmarks.load_model_costs(con)
+    return capabilities.capability_tables(scores, models, model_costs, _cost_trend_or_none(models))
+
+
+@asset(key=["trends", "capability_trends"], deps=CAPABILITY_DEPS, group_name=GROUP, kinds=KINDS)
+def capability_trends(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.capability_trends: ECI and METR time horizon per year, per 10x compute and dollars, with a breakpoint."""
+    frame, _ = _capability_tables(warehouse)
+    with warehouse_connection(warehouse) as con:
+        written = replace_table(con, "trends", "capability_trends", frame)
+    headline = frame.filter((pl.col("measure") == "per_year") & (pl.col("subset") == "frontier"))
+    for row in headline.filter(pl.col("status") == "ok").iter_rows(named=True):
+        context.log.info(
+            f"{row['index']}: {row['estimate']:.3g} {row['unit']} per year on the frontier "
+            f"(90% CI {row['ci_low']:.3g}-{row['ci_high']:.3g}), n={row['n']}"
+        )
+    return _result(frame, written)
+
+
+@asset(
+    key=["trends", "capability_decomposition"],
+    deps=[*CAPABILITY_DEPS, ["trends", "fits"]],
+    group_name=GROUP,
+    kinds=KINDS,
+)
+def capability_decomposition(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.capability_decomposition: one year of frontier progress as a compute multiplier, and compute's share."""
+    _, frame = _capability_tables(warehouse)
+    with warehouse_connection(warehouse) as con:
+        written = replace_table(con, "trends", "capability_decomposition", frame)
+    for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
+        context.log.info(
+            f"{row['index']}: a year of frontier progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
+            f"compute; compute growth explains {row['share_explained_by_compute']:.0%}"
         )
     return _result(frame, written)
 
@@ -281,6 +333,34 @@ CONTRACTS: dict[str, TableContract] = {
             ("n_frontier_points", benchmarks.MIN_FRONTIER_POINTS),
         ),
     ),
+    "capability_trends": TableContract(
+        "capability_trends",
+        required=("estimate", "ci_low", "ci_high", "unit"),
+        intervals=(
+            ("estimate", "ci_low", "ci_high"),
+            ("doubling_months", "doubling_months_ci_low", "doubling_months_ci_high"),
+            ("break_date", "break_date_ci_low", "break_date_ci_high"),
+        ),
+        minimums=(("n", capabilities.MIN_CAPABILITY_POINTS),),
+    ),
+    "capability_decomposition": TableContract(
+        "capability_decomposition",
+        required=("compute_equivalent_multiplier_per_year", "ci_low", "ci_high", "share_explained_by_compute"),
+        intervals=(
+            ("compute_equivalent_multiplier_per_year", "ci_low", "ci_high"),
+            ("share_explained_by_compute", "share_ci_low", "share_ci_high"),
+            ("residual_multiplier_per_year", "residual_ci_low", "residual_ci_high"),
+            (
+                "frontier_compute_growth_per_year",
+                "frontier_compute_growth_ci_low",
+                "frontier_compute_growth_ci_high",
+            ),
+        ),
+        minimums=(
+            ("n_frontier", capabilities.MIN_CAPABILITY_POINTS),
+            ("n_compute", capabilities.MIN_CAPABILITY_POINTS),
+        ),
+    ),
     "compute_to_threshold_points": TableContract(
         "compute_to_threshold_points", required=("least_compute_flop", "date", "threshold"), status_column=None
     ),
@@ -330,6 +410,8 @@ TREND_ASSETS = [
     benchmark_scaling,
     benchmark_progress,
     per_dollar_vs_per_year,
+    capability_trends,
+    capability_decomposition,
     compute_to_threshold_points,
     compute_to_threshold,
     trends_forecasts,
@@ -343,6 +425,8 @@ TREND_CHECKS = [
     table_check(benchmark_scaling, "benchmark_scaling"),
     table_check(benchmark_progress, "benchmark_progress"),
     table_check(per_dollar_vs_per_year, "per_dollar_vs_per_year"),
+    table_check(capability_trends, "capability_trends"),
+    table_check(capability_decomposition, "capability_decomposition"),
     table_check(compute_to_threshold_points, "compute_to_threshold_points"),
     table_check(compute_to_threshold, "compute_to_threshold"),
     table_check(trends_forecasts, "forecasts"),

@@ -410,13 +410,50 @@ PER_DOLLAR_SCHEMA: dict[str, pl.DataType] = {
 }
 
 PER_DOLLAR_COST_BASIS = "imputed"
+MAX_SPAN_OOM = 3.0  # an interval wider than this many orders of magnitude does not identify a number
+IDENTIFIED = ("compute_multiplier_to_halve_error", "dollar_multiplier_to_halve_error", "years_to_halve_error")
 
 
-def per_dollar_vs_per_year_frame(scaling: pl.DataFrame, progress: pl.DataFrame) -> pl.DataFrame:
-    """One row per benchmark: halving the error took ×N compute, ×M dollars (imputed basis), or Y years.
+def identification_problem(point: object, low: object, high: object) -> str | None:
+    """Why an estimate with this interval is not identified (unbounded, or spanning > MAX_SPAN_OOM OOM), or None."""
+    if point is None:
+        return None
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)) or low <= 0:
+        side = "lower" if low is None or not math.isfinite(low) or low <= 0 else "upper"
+        return f"the {CI_LEVEL:.0%} CI is unbounded on the {side} side"
+    span = math.log10(high / low)
+    if span > MAX_SPAN_OOM:
+        return f"the {CI_LEVEL:.0%} CI spans {span:.1f} orders of magnitude (more than {MAX_SPAN_OOM:.0f})"
+    return None
+
+
+def identification_status(row: dict[str, object]) -> str | None:
+    """'not identified: <reasons>' when any estimate of a per-dollar row has an interval that identifies nothing."""
+    reasons = []
+    for stem in IDENTIFIED:
+        reason = identification_problem(row.get(stem), row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high"))
+        if reason:
+            reasons.append(f"{stem.replace('_', ' ')}: {reason}")
+    return "not identified: " + "; ".join(reasons) if reasons else None
+
+
+def _ran_without_a_number(source: dict[str, object], label: str) -> bool:
+    """A required fit that ran but gives no number (a flat cloud, a ceiling below the target, an unstable fit)
+    identifies nothing; that is not a lack of data."""
+    status = str(source.get("status") or "")
+    return label != "dollar multiplier" and bool(status) and not status.startswith("insufficient data")
+
+
+def per_dollar_vs_per_year_frame(
+    scaling: pl.DataFrame, progress: pl.DataFrame, pooled: dict[str, object] | None = None
+) -> pl.DataFrame:
+    """One row per benchmark: halving the error took ×N compute, ×M dollars (imputed basis), or Y years; the
+    `pooled` row (one shared slope over the benchmarks), when given, first.
 
     Status 'ok' when the compute multiplier and the years both come from 'ok' fits with an estimate; the dollar
     multiplier may still be missing (too few costed models, or a ceiling below the target), and the note says so.
+    A row whose interval (of any of the three) is unbounded or spans more than MAX_SPAN_OOM orders of magnitude
+    is 'not identified' with the reason: visible, and left out of every summary.
     """
     benchmarks = sorted(set(scaling["benchmark"].to_list()) | set(progress["benchmark"].to_list()))
     rows = []
@@ -443,7 +480,7 @@ def per_dollar_vs_per_year_frame(scaling: pl.DataFrame, progress: pl.DataFrame) 
             n_frontier_points=t.get("n_frontier_points", 0),
             ci_level=CI_LEVEL,
         )
-        missing = []
+        missing, unidentified = [], []
         for prefix, source, stem, label in (
             ("compute_multiplier_to_halve_error", c, "multiplier_to_halve_error", "compute multiplier"),
             ("dollar_multiplier_to_halve_error", d, "multiplier_to_halve_error", "dollar multiplier"),
@@ -456,10 +493,17 @@ def per_dollar_vs_per_year_frame(scaling: pl.DataFrame, progress: pl.DataFrame) 
             else:
                 reason = source.get("note") if source.get("status") == "ok" else source.get("status")
                 missing.append(f"{label}: {reason or 'no fit'}")
+                if _ran_without_a_number(source, label):
+                    unidentified.append(missing[-1])
         if row["compute_multiplier_to_halve_error"] is not None:
             row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
         required = row["compute_multiplier_to_halve_error"] is not None and row["years_to_halve_error"] is not None
-        row["status"] = "ok" if required else "insufficient data: " + "; ".join(missing)
         row["note"] = "; ".join(missing) if required and missing else None
+        if required:
+            row["status"] = identification_status(row) or "ok"
+        elif len(unidentified) == len([m for m in missing if not m.startswith("dollar")]):
+            row["status"] = "not identified: " + "; ".join(missing)
+        else:
+            row["status"] = "insufficient data: " + "; ".join(missing)
         rows.append(row)
-    return pl.DataFrame(rows, schema=PER_DOLLAR_SCHEMA)
+    return pl.DataFrame(([pooled] if pooled else []) + rows, schema=PER_DOLLAR_SCHEMA)

@@ -1,6 +1,9 @@
 -- trends.per_dollar_vs_per_year: the headline table. Halving the error rate on a benchmark took ×N training compute,
 -- ×M training dollars (imputed cost basis), or Y years of progress at the frontier; 90% CIs (a null upper bound is
 -- unbounded). compute_doublings_to_halve_error is log2 of the compute multiplier (Ord's "doubled 20 times").
+-- The `pooled` row comes first: one logistic slope shared by every benchmark (its multipliers halve the error left
+-- below each benchmark's ceiling). Rows 'not identified' (an interval unbounded or wider than three orders of
+-- magnitude) are listed with their reason and belong in no summary.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_per_dollar_vs_per_year.sql
 select
     benchmark_name,
@@ -14,7 +17,8 @@ select
     round(years_to_halve_error, 2) as years,
     round(years_to_halve_error_ci_low, 2) as years_ci_low,
     round(years_to_halve_error_ci_high, 2) as years_ci_high,
-    cost_basis
+    cost_basis,
+    status
 from trends.per_dollar_vs_per_year
-where status = 'ok'
-order by n_models desc;
+where status = 'ok' or status like 'not identified%'
+order by benchmark <> 'pooled', status <> 'ok', n_models desc;

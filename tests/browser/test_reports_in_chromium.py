@@ -158,6 +158,7 @@ def test_per_dollar_numbers_equal_the_warehouse(pages: dict[str, Opened], con) -
         assert float(cell["value"]) == pytest.approx(expected, rel=1e-12), cell
     usable = table.filter(
         (pl.col("status") == "ok")
+        & (pl.col("benchmark") != "pooled")
         & pl.col("compute_multiplier_to_halve_error").is_finite()
         & pl.col("years_to_halve_error").is_finite()
     )
@@ -167,6 +168,40 @@ def test_per_dollar_numbers_equal_the_warehouse(pages: dict[str, Opened], con) -
         median_compute = statistics.median(usable["compute_multiplier_to_halve_error"].to_list())
         assert float(medians["median-years"]["value"]) == pytest.approx(median_years)
         assert medians["median-compute"]["text"] == f"×{sig(median_compute)}"
+
+
+CAPABILITY_JS = """
+Array.from(document.querySelectorAll('[data-table^="capability_"]')).map(e => ({
+  table: e.dataset.table, index: e.dataset.index, measure: e.dataset.measure || null, subset: e.dataset.subset || null,
+  costBasis: e.dataset.costBasis || null, windowStart: e.dataset.windowStart || null, field: e.dataset.field,
+  value: e.dataset.value || null, text: e.textContent.trim(),
+}))
+"""
+
+
+def test_capability_panels_render_with_the_warehouse_numbers(browser: Any, reports_dir: Path, con) -> None:
+    tables = {
+        name: con.sql(f"select * from trends.{name}").pl() for name in ("capability_trends", "capability_decomposition")
+    }
+    for page in ("per_dollar_vs_per_year", "index"):
+        with opened(browser, reports_dir / f"{page}.html") as (tab, report):
+            cells = tab.evaluate(CAPABILITY_JS)
+        assert report.console_errors == [] and report.charts_state == "ok", page
+        if page == "per_dollar_vs_per_year":
+            drawn = {c["id"]: c["marks"] for c in report.charts}
+            assert drawn["chart-eci_panels"] > 0 and drawn["chart-metr_time_horizon_panels"] > 0
+        assert {c["index"] for c in cells if c["value"]} == {"eci", "metr_time_horizon"}, page
+        for cell in (c for c in cells if c["value"]):
+            rows = tables[cell["table"]].filter(pl.col("index") == cell["index"])
+            for key, column in (("measure", "measure"), ("subset", "subset"), ("costBasis", "cost_basis")):
+                if cell[key] is not None:
+                    rows = rows.filter(pl.col(column) == cell[key])
+            if cell["table"] == "capability_trends":
+                rows = rows.filter(pl.col("window_start").cast(pl.String) == cell["windowStart"])
+                if cell["costBasis"] is None:
+                    rows = rows.filter(pl.col("cost_basis").is_null())
+            assert rows.height == 1, cell
+            assert float(cell["value"]) == pytest.approx(rows[cell["field"]][0], rel=1e-12), cell
 
 
 def test_no_section_waits_for_a_table_once_the_pipeline_has_run(pages: dict[str, Opened]) -> None:

@@ -11,8 +11,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from pipelines.charts.capabilities import GREYED, paradox_html, pooled_html
+from pipelines.charts.page import TEMPLATES, Cell
 from pipelines.charts.per_dollar_vs_per_year import (
-    explanation,
     fit_curves,
     logistic,
     progress_lines,
@@ -20,6 +21,7 @@ from pipelines.charts.per_dollar_vs_per_year import (
     table_rows,
 )
 
+STYLESHEET = TEMPLATES / "style.css"
 TABLE = pl.DataFrame(
     {
         "benchmark": ["mmlu", "gpqa", "gsm8k"],
@@ -56,30 +58,74 @@ def text_of(paragraphs: list[str]) -> str:
     return re.sub(r"<[^>]+>", "", " ".join(paragraphs))
 
 
-def test_explanation_fills_in_medians_of_the_ok_rows_only() -> None:
-    text = text_of(explanation(TABLE, FITS))
-    # medians over MMLU and GPQA (GSM8K has no compute multiplier): years 1.5, compute ×65, dollars ×225
-    assert "median of 1.5 years" in text
-    assert "×65 more training compute (range ×30 to ×100)" in text
-    assert "×220 more training dollars" in text  # 225 to two significant figures
-    assert f"{math.log2(225):.1f} doublings of spending" in text
-    assert "on MMLU (120 models)" in text and "(90% CI ×15–×70)" in text
+POOLED = {
+    "benchmark": "pooled",
+    "benchmark_name": "Pooled (one shared slope)",
+    "n_models": 270,
+    "n_models_cost": 270,
+    "n_frontier_points": 40,
+    "compute_multiplier_to_halve_error": 4.0,
+    "compute_multiplier_to_halve_error_ci_low": 3.0,
+    "compute_multiplier_to_halve_error_ci_high": 5.8,
+    "dollar_multiplier_to_halve_error": 6.0,
+    "dollar_multiplier_to_halve_error_ci_low": 4.0,
+    "dollar_multiplier_to_halve_error_ci_high": 9.0,
+    "years_to_halve_error": 1.2,
+    "years_to_halve_error_ci_low": 1.0,
+    "years_to_halve_error_ci_high": 1.3,
+    "cost_basis": "imputed",
+    "status": "ok",
+}
+WITH_POOLED = pl.concat(
+    [
+        pl.DataFrame([POOLED]),
+        TABLE.with_columns(pl.lit(0).alias("n_models_cost"), pl.lit(0).alias("n_frontier_points")),
+        pl.DataFrame(
+            [
+                {
+                    **POOLED,
+                    "benchmark": "triviaqa",
+                    "benchmark_name": "TriviaQA",
+                    "compute_multiplier_to_halve_error": 1.4e6,
+                    "compute_multiplier_to_halve_error_ci_high": None,
+                    "status": "not identified: compute multiplier to halve error: the 90% CI is unbounded above",
+                }
+            ]
+        ),
+    ],
+    how="diagonal_relaxed",
+)
+FRONTIER_FIT = {"growth_per_year": 4.5, "growth_ci_low": 4.0, "growth_ci_high": 5.0}
 
 
-def test_explanation_sets_the_halving_against_compute_growth_over_the_same_years() -> None:
-    text = text_of(explanation(TABLE, FITS))
-    assert "grew 4.5× per year (90% CI 4.0×–5.0×, n = 80)" in text
-    # 4.5 ** 1.5 = 9.5: compute growth buys log(9.5)/log(65) = 54% of a halving in that time
-    assert f"about ×{4.5**1.5:.1f} more compute" in text
-    assert f"about {math.log(4.5**1.5) / math.log(65):.0%} of a halving" in text
-    assert "spending grew 2.6× per year" in text
+def test_the_paradox_leads_with_the_pooled_row_and_medians_leave_out_pooled_and_unidentified_rows() -> None:
+    text = text_of([paradox_html(WITH_POOLED, FRONTIER_FIT, None, None)])
+    assert "error rate halved every 1.20 years" in text and "took ×4.0 more training compute (pooled)" in text
+    # medians over MMLU and GPQA only: TriviaQA is not identified, GSM8K incomplete, the pooled row is no benchmark
+    assert "median over the 2 identified benchmarks: 1.5 years" in text and "a median of ×65" in text
+    # 4.5 ** 1.2 = 6.1 more compute in the years one halving took; log(6.1)/log(4) = 1.3 halvings
+    assert f"it grew ×{4.5**1.2:.1f}" in text and f"{math.log(4.5**1.2) / math.log(4.0):.1f} halvings" in text
     assert "scaling paradox" in text
 
 
-def test_explanation_without_usable_rows_says_so_instead_of_inventing_numbers() -> None:
-    text = text_of(explanation(TABLE.filter(pl.col("benchmark") == "gsm8k"), FITS))
-    assert "No benchmark has both" in text
+def test_the_pooled_summary_gives_its_intervals_and_counts_the_unidentified() -> None:
+    text = text_of([pooled_html(WITH_POOLED)])
+    assert "×4.0 (90% CI ×3.0–×5.8) training compute" in text and "1.20 (90% CI 1.00–1.30) years" in text
+    assert "1 benchmarks are not identified" in text
+
+
+def test_without_a_pooled_row_or_usable_rows_the_text_invents_no_numbers() -> None:
+    text = text_of([paradox_html(TABLE.filter(pl.col("benchmark") == "gsm8k"), FRONTIER_FIT, None, None)])
     assert not re.search(r"×\d", text)
+
+
+def test_a_not_identified_row_is_greyed_and_shows_its_reason() -> None:
+    rows = table_rows(WITH_POOLED)
+    assert rows[0][0] == "Pooled (one shared slope)"
+    trivia = next(r for r in rows if isinstance(r[0], Cell) and r[0].text == "TriviaQA")
+    assert all(c.attrs.get("class") == GREYED for c in trivia)
+    assert re.search(rf"td\.{GREYED}\b[^{{]*\{{\s*color: #999", STYLESHEET.read_text(encoding="utf-8"))
+    assert trivia[-1].text.startswith("not identified: compute multiplier") and "unbounded" in trivia[-1].text
 
 
 def test_table_rows_keep_exact_values_for_the_browser_test() -> None:

@@ -1,0 +1,210 @@
+"""The pooled benchmark inversion: every fraction benchmark fitted at once, with one shared slope.
+
+Per benchmark, a logistic in log10 compute (or cost) with its own floor, ceiling and midpoint; the slope (log-odds
+per 10x) is shared. Far up the curve the error left below the ceiling falls as exp(-slope·Δx), so the multiplier
+that halves it is 10^(ln 2 / slope) whatever the benchmark: the one pooled "×N to halve the error" a single noisy
+benchmark cannot give. The fit is a profile over grids: for a slope and a midpoint, floor and ceiling are a linear
+least-squares problem with closed-form sums, so every (resample, slope, midpoint) is one matrix product per
+benchmark and the bootstrap (models resampled within each benchmark) re-runs the whole search.
+
+Per year, the same pooling: log10 of the frontier error rate (record-setting versions) on date, with a level per
+benchmark and one shared slope, gives the pooled years to halve the error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from pipelines.fits import BOOTSTRAP_SEED, CI_LEVEL, InsufficientData, bootstrap_weights, decimal_year, percentile_ci
+from pipelines.trends import benchmarks
+
+POOLED_RESAMPLES = 400
+SLOPE_GRID = np.geomspace(0.1, 20.0, 48)  # log-odds per 10x, the per-benchmark bounds of pipelines.fits
+MIDPOINT_STEPS = 31  # midpoints within one data span either side of each benchmark's x range
+# the curve must span the bulk of the scores (floor at or below the 10th percentile, ceiling at or above the 90th):
+# free, a step to a plateau fits noisy clouds best; bounded by the extremes, noise alone flattens the slope
+SPAN_QUANTILE = 0.1
+MIN_BENCHMARKS = 3
+POOLED_SEED = BOOTSTRAP_SEED + 7
+
+
+@dataclass(frozen=True)
+class PooledFit:
+    """A shared slope (point and bootstrap draws) over `n_benchmarks` benchmarks and `n` points."""
+
+    slope: float
+    draws: np.ndarray = field(repr=False, compare=False)
+    n: int
+    n_benchmarks: int
+
+    def halving(self, values: np.ndarray | float) -> np.ndarray:
+        """OOM to halve the reducible error (log10 of the multiplier): ln 2 / slope."""
+        return math.log(2) / np.asarray(values, dtype=float)
+
+
+def _benchmark_ssr(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Least SSR over midpoints for every (weight row, slope): floor and ceiling solved in closed form for each
+    (slope, midpoint), bounded so the curve spans the bulk of the scores (see SPAN_QUANTILE)."""
+    span = max(float(np.ptp(x)), 1.0)
+    floor_max, ceiling_min = np.quantile(y, [SPAN_QUANTILE, 1 - SPAN_QUANTILE])
+    midpoints = np.linspace(x.min() - span, x.max() + span, MIDPOINT_STEPS)
+    sigma = 1 / (1 + np.exp(-SLOPE_GRID[None, :, None] * (x[:, None, None] - midpoints[None, None, :])))
+    sigma = sigma.reshape(x.size, -1)  # (n, slopes × midpoints)
+    s0 = weights.sum(1, keepdims=True)
+    s1, s2 = weights @ sigma, weights @ sigma**2
+    y0, yy = weights @ y, weights @ (y * y)
+    y1 = (weights * y) @ sigma
+    uu, uv, vv, uy, vy = s0 - 2 * s1 + s2, s1 - s2, s2, y0[:, None] - y1, y1
+    det = uu * vv - uv * uv
+    solvable = det > 1e-9 * s0 * s0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        floor = np.clip(np.where(solvable, (uy * vv - vy * uv) / det, 0.0), 0.0, floor_max)
+        ceiling = np.clip((vy - floor * uv) / vv, ceiling_min, 1.0)
+        floor = np.clip((uy - ceiling * uv) / uu, 0.0, floor_max)
+    ssr = yy[:, None] - 2 * (floor * uy + ceiling * vy) + floor**2 * uu + 2 * floor * ceiling * uv + ceiling**2 * vv
+    ssr = np.where(solvable & np.isfinite(ssr), np.maximum(ssr, 0.0), np.inf)
+    return _parabola_minimum(ssr.reshape(weights.shape[0], SLOPE_GRID.size, MIDPOINT_STEPS))
+
+
+def _parabola_minimum(values: np.ndarray) -> np.ndarray:
+    """The least value along the last axis, refined by a parabola through the grid minimum and its neighbours: a
+    coarse midpoint grid would otherwise penalise steep curves (their SSR is sharp in the midpoint)."""
+    best = np.argmin(values, axis=-1)
+    inner = np.clip(best, 1, values.shape[-1] - 2)[..., None]
+    left, mid, right = (np.take_along_axis(values, inner + k, axis=-1)[..., 0] for k in (-1, 0, 1))
+    curvature = left - 2 * mid + right
+    with np.errstate(invalid="ignore", divide="ignore"):
+        refined = mid - (left - right) ** 2 / (8 * curvature)
+    usable = (best == inner[..., 0]) & np.isfinite(refined) & (curvature > 0)
+    return np.where(usable, np.clip(refined, 0.0, mid), np.min(values, axis=-1))
+
+
+def _refined_slope(total: np.ndarray) -> np.ndarray:
+    """Grid minimum of each row, refined by a parabola through it and its neighbours in log slope."""
+    best = np.clip(np.argmin(total, axis=1), 1, SLOPE_GRID.size - 2)
+    rows = np.arange(total.shape[0])
+    left, mid, right = total[rows, best - 1], total[rows, best], total[rows, best + 1]
+    curvature = left - 2 * mid + right
+    with np.errstate(invalid="ignore", divide="ignore"):
+        offset = np.where(curvature > 0, 0.5 * (left - right) / curvature, 0.0)
+    offset = np.clip(np.nan_to_num(offset), -0.5, 0.5)
+    log_grid = np.log(SLOPE_GRID)
+    step = log_grid[1] - log_grid[0]
+    edge = np.argmin(total, axis=1)
+    refined = np.exp(log_grid[best] + offset * step)
+    return np.where((edge == 0) | (edge == SLOPE_GRID.size - 1), SLOPE_GRID[edge], refined)
+
+
+def fit_shared_slope(
+    groups: list[tuple[np.ndarray, np.ndarray]], *, resamples: int = POOLED_RESAMPLES, seed: int = POOLED_SEED
+) -> PooledFit:
+    """Logistic curves of y on x, one per group with its own floor, ceiling and midpoint, and one shared slope."""
+    if len(groups) < MIN_BENCHMARKS:
+        raise InsufficientData(f"{len(groups)} benchmarks with enough models; pooling needs {MIN_BENCHMARKS}")
+    total = np.zeros((resamples + 1, SLOPE_GRID.size))
+    for j, (x, y) in enumerate(groups):
+        weights = np.vstack([np.ones((1, x.size)), bootstrap_weights(x.size, resamples, seed + j)])
+        total += _benchmark_ssr(x, y, weights)
+    slopes = _refined_slope(total)
+    return PooledFit(slopes[0], slopes[1:], sum(x.size for x, _ in groups), len(groups))
+
+
+def scaling_groups(best: pl.DataFrame, x: str, cost_basis: str, trend) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(log10 x, score) per benchmark with enough models; imputed costs at their point values."""
+    groups = []
+    for benchmark in best["benchmark"].unique().sort().to_list():
+        rows, log_x, _ = benchmarks.scaling_points(best.filter(pl.col("benchmark") == benchmark), x, cost_basis, trend)
+        keep = np.isfinite(log_x)
+        if keep.sum() >= benchmarks.MIN_BENCHMARK_MODELS and np.ptp(log_x[keep]) > 0:
+            groups.append((log_x[keep], rows["score"].to_numpy()[keep]))
+    return groups
+
+
+def frontier_groups(versions: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(decimal year, log10 error rate) of each benchmark's record-setting versions below a perfect score."""
+    groups = []
+    for benchmark in versions["benchmark"].unique().sort().to_list():
+        records = benchmarks.frontier_points(versions.filter(pl.col("benchmark") == benchmark))
+        records = records.filter(pl.col("score") < 1)
+        if records.height >= benchmarks.MIN_FRONTIER_POINTS:
+            years = records.select(decimal_year(pl.col("date")))["date"].to_numpy()
+            groups.append((years, np.log10(1 - records["score"].to_numpy())))
+    return groups
+
+
+def fit_shared_trend(
+    groups: list[tuple[np.ndarray, np.ndarray]], *, resamples: int = POOLED_RESAMPLES, seed: int = POOLED_SEED
+) -> PooledFit:
+    """One slope of y on x across groups, each with its own level (within-group OLS), points resampled per group."""
+    if len(groups) < MIN_BENCHMARKS:
+        raise InsufficientData(f"{len(groups)} benchmarks with enough frontier points; pooling needs {MIN_BENCHMARKS}")
+    sxy = np.zeros(resamples + 1)
+    sxx = np.zeros(resamples + 1)
+    for j, (x, y) in enumerate(groups):
+        w = np.vstack([np.ones((1, x.size)), bootstrap_weights(x.size, resamples, seed + j)])
+        sw = w.sum(1, keepdims=True)
+        xc = x[None, :] - (w @ x)[:, None] / sw
+        yc = y[None, :] - (w @ y)[:, None] / sw
+        sxy += (w * xc * yc).sum(1)
+        sxx += (w * xc * xc).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = sxy / sxx
+    return PooledFit(float(slopes[0]), slopes[1:], sum(x.size for x, _ in groups), len(groups))
+
+
+def _multiplier(fit: PooledFit) -> tuple[float, float, float]:
+    """×N to halve the reducible error, with its CI (a steeper slope halves it sooner: the bounds swap)."""
+    low, high = np.quantile(fit.draws[np.isfinite(fit.draws)], [(1 - CI_LEVEL) / 2, (1 + CI_LEVEL) / 2])
+    return tuple(float(10 ** fit.halving(s)) for s in (fit.slope, high, low))
+
+
+def _years(fit: PooledFit) -> tuple[float, float, float]:
+    """Years to halve the frontier error, with its CI; infinite where the error does not fall."""
+    values = np.where(np.r_[fit.slope, fit.draws] < 0, math.log10(2) / -np.r_[fit.slope, fit.draws], np.inf)
+    low, high = percentile_ci(values[1:])
+    return float(values[0]), low, high
+
+
+def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: str) -> dict[str, object]:
+    """The `benchmark = 'pooled'` row of trends.per_dollar_vs_per_year (status 'not identified' with a reason when
+    an interval is unbounded or spans more than MAX_SPAN_OOM orders of magnitude)."""
+    row: dict[str, object] = dict.fromkeys(benchmarks.PER_DOLLAR_SCHEMA)
+    row.update(benchmark="pooled", cost_basis=cost_basis, ci_level=CI_LEVEL, n_models=0, n_models_cost=0)
+    notes, problems, missing = [], [], []
+    for prefix, fit_of, count in (
+        (
+            "compute_multiplier_to_halve_error",
+            lambda: fit_shared_slope(scaling_groups(best, "compute", "n/a", trend)),
+            "n_models",
+        ),
+        (
+            "dollar_multiplier_to_halve_error",
+            lambda: fit_shared_slope(scaling_groups(best, "cost", cost_basis, trend)),
+            "n_models_cost",
+        ),
+        ("years_to_halve_error", lambda: fit_shared_trend(frontier_groups(versions)), "n_frontier_points"),
+    ):
+        try:
+            fit = fit_of()
+        except InsufficientData as exc:
+            missing.append(f"{prefix.replace('_', ' ')}: {exc}")
+            continue
+        values = _years(fit) if prefix.startswith("years") else _multiplier(fit)
+        row.update({prefix: values[0], f"{prefix}_ci_low": values[1], f"{prefix}_ci_high": values[2], count: fit.n})
+        notes.append(f"{prefix.replace('_', ' ')}: shared slope over {fit.n_benchmarks} benchmarks, {fit.n} points")
+        reason = benchmarks.identification_problem(*values)
+        if reason:
+            problems.append(f"{prefix.replace('_', ' ')}: {reason}")
+    row["benchmark_name"] = "Pooled (one shared slope)"
+    if row["compute_multiplier_to_halve_error"] is not None:
+        row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
+    if missing:
+        row["status"] = "insufficient data: " + "; ".join(missing)
+    else:
+        row["status"] = "not identified: " + "; ".join(problems) if problems else "ok"
+    row["note"] = "; ".join(notes) + "; multipliers halve the error left below each benchmark's ceiling"
+    return row

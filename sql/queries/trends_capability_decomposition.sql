@@ -1,0 +1,24 @@
+-- trends.capability_decomposition: what one year of frontier progress is worth. The frontier's yearly gain on the
+-- index divided by its gain per 10x compute (at a fixed date) is the compute multiplier one year of progress equals;
+-- against the frontier's actual compute growth (trends.fits) the share explained by compute, and the residual factor
+-- per year (algorithms, data, post-training). 90% CIs from the same bootstrap draws. Compare the residual with
+-- Ho, Denain et al. 2025 (about 5.8x a year) and the share with the primer's ~65% from scale.
+-- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_capability_decomposition.sql
+select
+    "index",
+    years_of_progress,
+    round(compute_equivalent_multiplier_per_year, 1) as compute_x_per_year,
+    round(ci_low, 1) as ci_low,
+    round(ci_high, 1) as ci_high,
+    round(frontier_compute_growth_per_year, 2) as frontier_compute_growth_per_year,
+    round(share_explained_by_compute, 2) as share_explained_by_compute,
+    round(share_ci_low, 2) as share_ci_low,
+    round(share_ci_high, 2) as share_ci_high,
+    round(residual_multiplier_per_year, 1) as residual_x_per_year,
+    round(residual_ci_low, 1) as residual_ci_low,
+    round(residual_ci_high, 1) as residual_ci_high,
+    n_frontier,
+    n_compute,
+    status
+from trends.capability_decomposition
+order by "index";
