@@ -201,18 +201,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _refresh_phases(settings: Settings, instance, defs) -> list[PhaseOutcome]:
-    """Phase 1 pulls every source; phase 2 rebuilds only the downstream assets a new file or new code made stale."""
+    """Phase 1 pulls every source; phase 2 rebuilds what Dagster then reports stale or missing, with descendants."""
     from pipelines.defs.automation import INGEST_JOB_NAME, REBUILD_JOB_NAME
-    from pipelines.freshness import stale_keys
-    from pipelines.warehouse import ensure_schemas
+    from pipelines.freshness import rebuild_keys
 
     ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance)
-    con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
-    try:
-        ensure_schemas(con)
-        stale = stale_keys(instance, defs.resolve_asset_graph(), con)
-    finally:
-        con.close()
+    stale = rebuild_keys(instance, defs.resolve_asset_graph(), reports_dir=settings.reports_dir)
     if not stale:
         console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
         return [ingest]

@@ -3,12 +3,17 @@
 Every HTTP attempt becomes one `FetchAttempt` row for the warehouse table `ops.fetch_log`, so a flaky or broken
 upstream is visible after the fact. A file is stored only once it has been fully received and validated, under
 `<raw_dir>/<source>/<sha256>.<ext>`: the same bytes always land on the same path and are never rewritten.
+
+Retries are whole attempts, written once with tenacity: a connection error, a timeout, a 429/5xx answer and a body
+that broke off are all retried the same way, each attempt is one request and one row, and the session itself never
+retries (urllib3's own retries happen inside one request, out of sight of the attempt rows).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import email.utils
 import hashlib
 import io
@@ -19,19 +24,20 @@ import os
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import requests
+import tenacity
 import urllib3
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import RequestHistory, Retry
 
 from pipelines.aliases import missing_columns
 from pipelines.sources import Source
@@ -44,8 +50,10 @@ MIRROR_SETTING = "SCALING_SOURCES_MIRROR"
 STATUS_FORCELIST = (429, 500, 502, 503, 504)
 DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF = 0.5
+BACKOFF_MAX = 8.0  # seconds; a Retry-After of minutes would outlive the download deadline, so it is not honoured
+T = TypeVar("T")
 
-OUTCOMES = ("retried", "downloaded", "unchanged", "not_modified", "missing_optional", "failed")
+OUTCOMES = ("retried", "downloaded", "unchanged", "not_modified", "missing_optional", "failed", "changed")
 
 # Errors while reading a body after a 200: the connection broke, the body was short or it stalled.
 _BODY_ERRORS = (
@@ -72,18 +80,6 @@ def mirrored_url(url: str, mirror: str | None) -> str:
         return f"{mirror.rstrip('/')}/{tail}"
     root = Path(mirror).expanduser().resolve()
     return (root / tail.lstrip("/")).as_uri()
-
-
-class _RecordingRetry(Retry):
-    """A urllib3 `Retry` that keeps its history on the `MaxRetryError` it raises, so failed attempts get rows."""
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
-        try:
-            return super().increment(method, url, response, error, _pool, _stacktrace)
-        except MaxRetryError as exc:
-            status = response.status if response is not None else None
-            exc.retry_history = (*self.history, RequestHistory(method, url, error, status, None))  # type: ignore[attr-defined]
-            raise
 
 
 class FileAdapter(BaseAdapter):
@@ -143,28 +139,24 @@ def _not_modified(headers: Any, etag: str, mtime: float) -> bool:
     return False
 
 
-def build_session(retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF) -> requests.Session:
-    """A session that retries connection errors and 429/5xx answers with backoff, sends our User-Agent and
-    reads `file://` URLs (directory mirrors)."""
-    retry = _RecordingRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff,
-        status_forcelist=STATUS_FORCELIST,
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        respect_retry_after_header=False,  # a Retry-After of minutes would outlive the download deadline
-        backoff_max=8.0,
-        raise_on_status=False,
-    )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.mount("file://", FileAdapter())
-    session.headers["User-Agent"] = USER_AGENT
-    return session
+class FetchSession(requests.Session):
+    """A session that sends our User-Agent, reads `file://` URLs (directory mirrors) and carries the retry policy
+    the `Fetcher` applies to whole attempts; its adapters never retry on their own."""
+
+    def __init__(self, retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF) -> None:
+        super().__init__()
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        adapter = HTTPAdapter(max_retries=0)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.mount("file://", FileAdapter())
+        self.headers["User-Agent"] = USER_AGENT
+
+
+def build_session(retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF) -> FetchSession:
+    """A session whose fetcher retries connection errors, timeouts, 429/5xx and broken bodies `retries` times."""
+    return FetchSession(retries, backoff)
 
 
 @dataclass(frozen=True)
@@ -225,6 +217,10 @@ class FetchError(RuntimeError):
         super().__init__(message)
         self.url = url
         self.attempts: list[FetchAttempt] = list(attempts or [])
+
+
+class _Retryable(Exception):
+    """An attempt that may succeed if repeated: a connection error, a timeout, a 429/5xx, a broken body."""
 
 
 class _Invalid(Exception):
@@ -288,108 +284,122 @@ class Fetcher:
         self.raw_dir = Path(raw_dir)
         self.deadline = float(deadline)  # seconds one source's download may take, retries included
         self.mirror = mirror or None
-        self.session = session or build_session(
-            DEFAULT_RETRIES if retries is None else retries, DEFAULT_BACKOFF if backoff is None else backoff
-        )
+        self.session = session or build_session()
         if self.mirror and "://" not in self.mirror:
             try:
                 self.session.get_adapter("file:///")
             except requests.exceptions.InvalidSchema:
                 self.session.mount("file://", FileAdapter())
         self.timeout = (connect_timeout, read_timeout)
-        # Body errors (short reads, stalls) happen after urllib3 has returned, so they get their own retry loop
-        # sized like the session's Retry.
-        session_retry = getattr(self.session.adapters.get("https://"), "max_retries", None)
-        if retries is None:
-            total = getattr(session_retry, "total", None)
-            retries = total if isinstance(total, int) else DEFAULT_RETRIES
-        if backoff is None:
-            backoff = getattr(session_retry, "backoff_factor", DEFAULT_BACKOFF)
-        self.body_retries = max(0, int(retries))
-        self.backoff = float(backoff)
+        # the policy travels with the session (tests pass one), unless given here
+        self.retries = getattr(self.session, "retries", DEFAULT_RETRIES) if retries is None else max(0, int(retries))
+        self.backoff = getattr(self.session, "backoff", DEFAULT_BACKOFF) if backoff is None else float(backoff)
 
     # -- public -----------------------------------------------------------------------------------------------
 
     def fetch(self, source: Source, previous: PreviousFetch | None = None) -> FetchResult:
         """Download, validate and store one source; raise `FetchError` unless an optional source is just absent."""
-        target = _Target(
-            name=source.name,
-            url=source.url,
-            requested_url=mirrored_url(source.url, self.mirror),
-            kind=source.format,
-            optional=source.optional,
-            source=source,
-        )
+        target = self._target(source, source.url, source.format, source.optional)
         return self._fetch(target, previous, self.raw_dir / source.name, source.extension)
 
     def fetch_metadata(self, source: Source) -> FetchResult | None:
         """Download OWID's `.metadata.json` for a source, if it has one; 404 is 'missing_optional'."""
         if source.metadata_url is None:
             return None
-        target = _Target(
-            name=source.name,
-            url=source.metadata_url,
-            requested_url=mirrored_url(source.metadata_url, self.mirror),
-            kind="json",
-            optional=True,
-            source=source,
-        )
+        target = self._target(source, source.metadata_url, "json", optional=True)
         return self._fetch(target, None, self.raw_dir / source.name / "metadata", "json")
+
+    def changed(self, source: Source, previous: PreviousFetch) -> bool:
+        """Whether a conditional GET with `previous`'s validators answers anything but 304 Not Modified; the body
+        is never read. Retried like a download; raises `FetchError` when every attempt failed."""
+        headers = _validators(previous)
+        if not headers:
+            return True
+        target = self._target(source, source.url, source.format, source.optional)
+
+        def attempt(attempts: list[FetchAttempt], deadline: float) -> bool:
+            with self._request(target, attempts, headers, deadline) as response:
+                unchanged = response.status_code == 304
+                self._append(target, attempts, "not_modified" if unchanged else "changed", _Answer.of(response))
+                return not unchanged
+
+        return self._with_retries(target, attempt)
 
     # -- the attempt loop -------------------------------------------------------------------------------------
 
-    def _fetch(self, target: _Target, previous: PreviousFetch | None, directory: Path, extension: str) -> FetchResult:
-        """Up to `body_retries + 1` requests (each with urllib3's own retries); the first usable answer wins."""
+    def _target(self, source: Source, url: str, kind: str, optional: bool) -> _Target:
+        return _Target(source.name, url, mirrored_url(url, self.mirror), kind, optional, source)
+
+    def _with_retries(self, target: _Target, attempt: Callable[[list[FetchAttempt], float], T]) -> T:
+        """Run `attempt` until it returns, raises `FetchError`, or has raised `_Retryable` `retries + 1` times or
+        past the deadline. Each attempt adds its own row; a row followed by another attempt becomes 'retried'."""
         attempts: list[FetchAttempt] = []
+        deadline = time.monotonic() + self.deadline
+
+        def retried(state: tenacity.RetryCallState) -> None:
+            attempts[-1] = dataclasses.replace(attempts[-1], outcome="retried")
+            log.info("%s: attempt %d failed (%s); retrying", target.name, state.attempt_number, attempts[-1].error)
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retries + 1) | tenacity.stop_after_delay(self.deadline),
+            wait=tenacity.wait_exponential(multiplier=self.backoff, max=BACKOFF_MAX) if self.backoff else None,
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            before_sleep=retried,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt, attempts, deadline)
+        except _Retryable as exc:
+            raise FetchError(str(exc), url=target.url, attempts=attempts) from exc.__cause__
+
+    @contextlib.contextmanager
+    def _request(self, target: _Target, attempts: list[FetchAttempt], headers: dict[str, str], deadline: float):
+        """One GET, streamed; a connection error, a timeout or a 429/5xx answer is a failed row and `_Retryable`."""
+        try:
+            response = self.session.get(
+                target.requested_url, headers=headers, timeout=self._timeout(deadline), stream=True
+            )
+        except requests.exceptions.RequestException as exc:
+            self._append(target, attempts, "failed", None, error=_error_text(exc))
+            raise _Retryable(self._exception_message(target, exc)) from exc
+        with response:
+            if response.status_code in STATUS_FORCELIST:
+                answer = _Answer.of(response)
+                self._append(target, attempts, "failed", answer, error=f"HTTP {answer.status} {response.reason or ''}")
+                raise _Retryable(self._status_message(target, answer))
+            yield response
+
+    def _fetch(self, target: _Target, previous: PreviousFetch | None, directory: Path, extension: str) -> FetchResult:
+        """Attempts until one gives a usable answer (a valid file, 304, or 404 of an optional file)."""
         previous_path = Path(previous.path) if previous is not None and previous.path else None
         # A 304 is only useful while the previous file still exists; otherwise ask for the whole file.
-        if previous is None or previous_path is None or not previous_path.is_file():
+        if previous_path is not None and not previous_path.is_file():
             previous_path = None
-        headers: dict[str, str] = {}
-        if previous is not None and previous_path is not None:
-            if previous.etag:
-                headers["If-None-Match"] = previous.etag
-            if previous.last_modified:
-                headers["If-Modified-Since"] = previous.last_modified
+        headers = _validators(previous) if previous_path is not None else {}
 
-        tries = self.body_retries + 1
-        deadline = time.monotonic() + self.deadline
-        for try_number in range(1, tries + 1):
-            started = _now()
-            try:
-                response = self.session.get(
-                    target.requested_url, headers=headers, timeout=self._timeout(deadline), stream=True
-                )
-            except requests.exceptions.RequestException as exc:
-                self._log_exception_history(target, attempts, exc, started)
-                raise FetchError(self._exception_message(target, exc), url=target.url, attempts=attempts) from exc
-            with response:
-                self._log_retry_history(target, attempts, response, started)
+        def attempt(attempts: list[FetchAttempt], deadline: float) -> FetchResult:
+            with self._request(target, attempts, headers, deadline) as response:
                 answer = _Answer.of(response)
                 result = self._answer(target, attempts, answer, response, previous, previous_path)
                 if result is not None:
                     return result
-                body_error = self._read_body(response, deadline)
-                if isinstance(body_error, bytes):
-                    return self._accept(target, attempts, answer, body_error, previous, directory, extension)
+                body = self._read_body(response, deadline)
+                if isinstance(body, bytes):
+                    return self._accept(target, attempts, answer, body, previous, directory, extension)
+            self._append(target, attempts, "failed", answer, error=body)
+            described = self._describe_request(target, answer)
             if time.monotonic() >= deadline:
-                self._append(target, attempts, "failed", answer, error=body_error)
                 message = (
-                    f"{target.name}: GET {self._describe_request(target, answer)} did not complete within its "
-                    f"deadline of {self.deadline:g} s (SCALING_FETCH_DEADLINE): {body_error}; the other sources go on"
+                    f"{target.name}: GET {described} did not complete within its deadline of {self.deadline:g} s "
+                    f"(SCALING_FETCH_DEADLINE): {body}; the other sources go on"
                 )
                 raise FetchError(message, url=target.url, attempts=attempts)
-            last_try = try_number == tries
-            self._append(target, attempts, "failed" if last_try else "retried", answer, error=body_error)
-            if last_try:
-                message = (
-                    f"{target.name}: GET {self._describe_request(target, answer)} answered 200 but the body broke off "
-                    f"on each of {tries} tries (last: {body_error}); expected the whole of {_EXPECTED[target.kind]}"
-                )
-                raise FetchError(message, url=target.url, attempts=attempts)
-            log.info("%s: body broke off (%s); retrying", target.name, body_error)
-            self._sleep(try_number)
-        raise AssertionError("unreachable: the last try returns or raises")  # pragma: no cover
+            raise _Retryable(
+                f"{target.name}: GET {described} answered 200 but the body broke off on each of {len(attempts)} "
+                f"tries (last: {body}); expected the whole of {target.what}"
+            )
+
+        return self._with_retries(target, attempt)
 
     def _answer(
         self,
@@ -453,11 +463,6 @@ class Fetcher:
         remaining = max(0.5, deadline - time.monotonic())
         return (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
 
-    def _sleep(self, try_number: int) -> None:
-        """Exponential backoff between body retries, like urllib3's."""
-        if self.backoff > 0:
-            time.sleep(min(self.backoff * 2 ** (try_number - 1), 120.0))
-
     @staticmethod
     def _append(
         target: _Target,
@@ -515,35 +520,6 @@ class Fetcher:
             fetched_at=attempts[-1].fetched_at,
             attempts=attempts,
         )
-
-    # -- attempt rows for urllib3's own retries ---------------------------------------------------------------
-
-    def _history_rows(
-        self, target: _Target, attempts: list[FetchAttempt], history: tuple[RequestHistory, ...], when: datetime
-    ) -> None:
-        for entry in history:
-            error = _error_text(entry.error) if entry.error is not None else f"HTTP {entry.status}"
-            self._append(target, attempts, "retried", None, error=error, status=entry.status, fetched_at=when)
-
-    def _log_retry_history(
-        self, target: _Target, attempts: list[FetchAttempt], response: requests.Response, when: datetime
-    ) -> None:
-        """One 'retried' row per attempt urllib3 retried before this response (and before each redirect hop)."""
-        for hop in (*response.history, response):
-            retries = getattr(hop.raw, "retries", None)
-            history = getattr(retries, "history", ()) or ()
-            self._history_rows(target, attempts, tuple(history), when)
-
-    def _log_exception_history(
-        self, target: _Target, attempts: list[FetchAttempt], exc: requests.exceptions.RequestException, when: datetime
-    ) -> None:
-        """Rows for a request that never produced a response: retried attempts, then the failed one."""
-        max_retry = _find_max_retry(exc)
-        history = tuple(getattr(max_retry, "retry_history", ()) or ()) if max_retry is not None else ()
-        self._history_rows(target, attempts, history[:-1], when)
-        last = history[-1] if history else None
-        error = _error_text(last.error) if last is not None and last.error is not None else _error_text(exc)
-        self._append(target, attempts, "failed", None, error=error, status=last.status if last is not None else None)
 
     # -- reading and validating the body ----------------------------------------------------------------------
 
@@ -624,19 +600,14 @@ class Fetcher:
         return message
 
 
-def _find_max_retry(exc: BaseException) -> MaxRetryError | None:
-    """The urllib3 `MaxRetryError` behind a requests exception, if any."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, MaxRetryError):
-            return item
-        stack.extend([*item.args, item.__cause__, item.__context__])
-    return None
+def _validators(previous: PreviousFetch | None) -> dict[str, str]:
+    """The conditional-request headers `previous` allows (none without a previous fetch)."""
+    headers: dict[str, str] = {}
+    if previous is not None and previous.etag:
+        headers["If-None-Match"] = previous.etag
+    if previous is not None and previous.last_modified:
+        headers["If-Modified-Since"] = previous.last_modified
+    return headers
 
 
 def _error_text(error: BaseException | Any) -> str:
@@ -644,11 +615,11 @@ def _error_text(error: BaseException | Any) -> str:
     protocol error behind a requests exception), without the tuple noise of its args."""
     if not isinstance(error, BaseException):
         return str(error)
-    max_retry = _find_max_retry(error)
-    if max_retry is not None and max_retry.reason is not None:
-        error = max_retry.reason
-    while error.args and isinstance(error.args[0], BaseException):
-        error = error.args[0]
+    while True:
+        inner = error.reason if isinstance(error, MaxRetryError) else (error.args or [None])[0]
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
     text = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
     name = type(error).__name__
     return text if name in text else f"{name}: {text or name}"

@@ -3,24 +3,23 @@
 import hashlib
 
 import duckdb
-import requests
 from dagster import (
     AssetKey,
     AssetSelection,
+    AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
-    SensorResult,
     SkipReason,
     define_asset_job,
     sensor,
 )
 
 from pipelines.defs.ingest import last_good_fetch
-from pipelines.fetch import USER_AGENT, mirrored_url
-from pipelines.freshness import last_loads, stale_keys
+from pipelines.fetch import Fetcher, FetchError
+from pipelines.freshness import SCREENSHOTS_KEY, screenshots_behind
 from pipelines.settings import load_settings
 from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
@@ -30,6 +29,7 @@ INGEST_JOB_NAME = "ingest_sources"
 REBUILD_JOB_NAME = "rebuild_downstream"
 
 INGEST = AssetSelection.groups("ingest")
+DOWNSTREAM = AssetSelection.all() - INGEST
 
 refresh_everything = define_asset_job(
     REFRESH_JOB_NAME,
@@ -43,8 +43,8 @@ ingest_sources = define_asset_job(
 )
 rebuild_downstream = define_asset_job(
     REBUILD_JOB_NAME,
-    selection=AssetSelection.all() - INGEST,
-    description="Rebuild tidy tables, marts, trends and reports (the sensor selects only the stale ones).",
+    selection=DOWNSTREAM,
+    description="Rebuild tidy tables, marts, trends and reports (a refresh selects the stale ones and their children).",
 )
 
 daily_refresh = ScheduleDefinition(
@@ -57,17 +57,6 @@ daily_refresh = ScheduleDefinition(
 )
 
 
-def _source_changed(session: requests.Session, url: str, etag: str | None, last_modified: str | None) -> bool:
-    """A conditional GET whose body is never read: 304 means unchanged, anything else is worth a pull."""
-    headers = {"If-None-Match": etag} if etag else {}
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    if not headers:
-        return True
-    with session.get(url, headers=headers, stream=True, timeout=(10, 30)) as response:
-        return response.status_code != 304
-
-
 @sensor(
     name="source_changes",
     job=ingest_sources,
@@ -76,6 +65,8 @@ def _source_changed(session: requests.Session, url: str, etag: str | None, last_
     description="Hourly conditional GET of every source; pulls the ones that answer with something new.",
 )
 def source_changes(context: SensorEvaluationContext):
+    """Ask each source with the pull's own fetcher (mirror, retries, deadline) whether it changed since the last
+    good pull; request a pull of the ones that did."""
     settings = load_settings()
     if not settings.warehouse_path.exists():
         return RunRequest(run_key=None)
@@ -87,20 +78,18 @@ def source_changes(context: SensorEvaluationContext):
         previous = {source.name: last_good_fetch(con, source.name) for source in SOURCES if not source.optional}
     finally:
         con.close()
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    fetcher = Fetcher(
+        settings.raw_dir, settings.sources_mirror, backoff=settings.fetch_backoff_s, deadline=settings.fetch_deadline_s
+    )
     changed = []
     for source in SOURCES:
         known = previous.get(source.name)
         if known is None:
             continue
-        url = mirrored_url(source.url, settings.sources_mirror)
-        if url.startswith("file://"):  # a mirror directory: the daily pull compares hashes, nothing cheaper to ask
-            continue
         try:
-            if _source_changed(session, url, known.etag, known.last_modified):
+            if fetcher.changed(source, known):
                 changed.append(source.name)
-        except requests.RequestException as exc:
+        except FetchError as exc:
             context.log.warning(f"{source.name}: check failed ({exc}); the daily pull will retry")
     if not changed:
         return SkipReason("every source answered 304 Not Modified")
@@ -111,34 +100,34 @@ def source_changes(context: SensorEvaluationContext):
     )
 
 
-@sensor(
-    name="rebuild_stale",
-    job=rebuild_downstream,
+# Dagster's declarative automation: each downstream asset carries `rebuild_when_stale()` (pipelines.defs.versions)
+rebuild_stale = AutomationConditionSensorDefinition(
+    "rebuild_stale",
+    target=DOWNSTREAM,
     minimum_interval_seconds=120,
     default_status=DefaultSensorStatus.STOPPED,
-    description="After sources load new files, rebuild exactly the downstream assets built from them.",
+    description="Rebuilds what a new source file or new code made stale, and everything built from it.",
 )
-def rebuild_stale(context: SensorEvaluationContext):
-    settings = load_settings()
-    if not settings.warehouse_path.exists():
-        return SkipReason("no warehouse yet: run the ingest first")
-    try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
-    except duckdb.Error as exc:
-        return SkipReason(f"warehouse busy: {exc}")
-    try:
-        graph = context.repository_def.asset_graph
-        stale = stale_keys(context.instance, graph, con, record_code=False)
-        loads = sorted(f"{name}@{at.isoformat()}" for name, at in last_loads(con).items())
-    finally:
-        con.close()
-    if not stale:
-        return SkipReason("every downstream asset is newer than the sources and code it is built from")
-    # one request per set of stale assets and source loads: a later load of the same sources asks again
-    run_key = hashlib.sha256(",".join([*(k.to_user_string() for k in stale), *loads]).encode()).hexdigest()[:16]
-    return SensorResult(run_requests=[RunRequest(run_key=run_key, asset_selection=stale)])
+
+
+@sensor(
+    name="retake_screenshots",
+    job=rebuild_downstream,
+    minimum_interval_seconds=600,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Retakes the screenshots when a published page has none or is newer than its own (e.g. after "
+    "Chromium was installed): files Dagster's staleness cannot see.",
+)
+def retake_screenshots(context: SensorEvaluationContext):
+    reports_dir = load_settings().reports_dir
+    if not screenshots_behind(reports_dir):
+        return SkipReason("every published page has an up-to-date screenshot (or Chromium is missing)")
+    # one request per state of the pages: a failed retake is not asked again until a page changes
+    state = sorted(f"{p.name}@{p.stat().st_mtime_ns}" for p in reports_dir.glob("*.html"))
+    run_key = hashlib.sha256(",".join(state).encode()).hexdigest()[:16]
+    return RunRequest(run_key=run_key, asset_selection=[SCREENSHOTS_KEY])
 
 
 JOBS = [refresh_everything, ingest_sources, rebuild_downstream]
 SCHEDULES = [daily_refresh]
-SENSORS = [source_changes, rebuild_stale]
+SENSORS = [source_changes, rebuild_stale, retake_screenshots]

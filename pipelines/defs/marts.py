@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.defs.resources import PathsResource
+from pipelines.defs.versions import digest
 from pipelines.settings import PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
@@ -34,6 +35,17 @@ OPS_TABLES = [
 ]
 
 
+def model_code_version(manifest: Mapping[str, Any], props: Mapping[str, Any]) -> str:
+    """A model's SQL, the text of this project's macros it calls (the source-priority rule, say) and the nodes it
+    reads: dagster-dbt's default hashes the SQL alone, so an edited macro would leave its models looking fresh."""
+    depends = props.get("depends_on", {})
+    macros = manifest.get("macros", {})
+    texts = [props.get("raw_code") or props.get("checksum", {}).get("checksum", "")]
+    texts += [macros[m].get("macro_sql", "") for m in sorted(depends.get("macros", [])) if m in macros]
+    texts += sorted(depends.get("nodes", []))
+    return digest(texts)
+
+
 class WarehouseTranslator(DagsterDbtTranslator):
     """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`."""
 
@@ -41,7 +53,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props.get("resource_type") in ("model", "seed", "snapshot"):
-            return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name="marts")
+            return spec.replace_attributes(
+                key=AssetKey([props["schema"], props["name"]]),
+                group_name="marts",
+                code_version=model_code_version(manifest, props),
+            )
         if props.get("resource_type") == "source" and props.get("source_name") == "ops":
             return spec.replace_attributes(key=OPS_TABLE_WRITERS.get(props["name"], AssetKey(["ops", props["name"]])))
         return spec

@@ -61,7 +61,7 @@ def test_schedule_and_sensors_are_off_by_default() -> None:
     schedule = defs.resolve_schedule_def("daily_refresh")
     assert schedule.default_status == DefaultScheduleStatus.STOPPED
     assert schedule.cron_schedule == "0 6 * * *"
-    for name in ("source_changes", "rebuild_stale"):
+    for name in ("source_changes", "rebuild_stale", "retake_screenshots"):
         assert defs.resolve_sensor_def(name).default_status == DefaultSensorStatus.STOPPED
 
 

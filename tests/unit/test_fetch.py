@@ -344,3 +344,24 @@ def test_a_redirect_to_an_html_page_names_the_target(tmp_path, http_mirror):
         make_fetcher(tmp_path, http_mirror.base_url).fetch(source("notable_models"))
     assert f"redirected to {http_mirror.base_url}/maintenance.html" in str(raised.value)
     assert "HTML page" in str(raised.value)
+
+
+def test_the_change_check_is_one_conditional_get_on_the_same_retry_path(tmp_path, http_mirror):
+    """The source-check sensor's question, asked through the pull's own fetcher: 304 is unchanged, a 503 is
+    retried like a download, and a source without validators is always worth a pull."""
+    fetcher = make_fetcher(tmp_path, http_mirror.base_url)
+    first = fetcher.fetch(source("notable_models"))
+    previous = PreviousFetch(first.sha256, first.etag, first.last_modified, first.path)
+    before = len(http_mirror.requests)
+
+    assert fetcher.changed(source("notable_models"), previous) is False
+    http_mirror.fault(NOTABLE, ("status", 503))
+    assert fetcher.changed(source("notable_models"), previous) is False
+    assert fetcher.changed(source("notable_models"), PreviousFetch(first.sha256)) is True
+    asked = http_mirror.requests[before:]
+    assert len(asked) == 3 and all(headers["If-None-Match"] == first.etag for _, _, headers in asked)
+
+    http_mirror.fault(NOTABLE, *[("status", 503)] * 3)
+    with pytest.raises(FetchError) as caught:
+        fetcher.changed(source("notable_models"), previous)
+    assert [(a.status, a.outcome) for a in caught.value.attempts] == [(503, "retried")] * 2 + [(503, "failed")]

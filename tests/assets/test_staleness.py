@@ -1,0 +1,193 @@
+"""Dagster's own staleness decides what a refresh and the automation sensor rebuild.
+
+The real asset graph (keys, dependencies, code versions, automation conditions) runs here with bodies that do
+nothing, on an ephemeral instance, so every case builds the whole graph in seconds. Raw stubs report a sha256 as
+their data version, as the real ingest does. A code edit is a real edit of a copy of `pipelines/`, read back
+through `build_definitions(code_root=...)`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    DagsterInstance,
+    DataVersion,
+    Definitions,
+    MaterializeResult,
+    evaluate_automation_conditions,
+    materialize,
+    multi_asset,
+)
+
+from pipelines.definitions import build_definitions
+from pipelines.defs.versions import code_versions
+from pipelines.freshness import rebuild_keys, stale_or_missing, with_descendants
+from pipelines.settings import PROJECT_ROOT, Settings
+
+RAW = "raw"
+NOTABLE = AssetKey([RAW, "notable_models"])
+
+
+def settings(base: Path) -> Settings:
+    data = base / "data"
+    return Settings(data_dir=data, warehouse_path=data / "w.duckdb", reports_dir=base / "reports", sources_mirror=None)
+
+
+def in_dependency_order(assets_def: AssetsDefinition, keys) -> list[AssetKey]:
+    """`keys` parents first, as a real multi-asset (dbt) materializes them."""
+    parents = {spec.key: {d.asset_key for d in spec.deps} for spec in assets_def.specs if spec.key in keys}
+    ordered: list[AssetKey] = []
+    while len(ordered) < len(parents):
+        ordered += sorted(
+            (k for k, p in parents.items() if k not in ordered and not (p & parents.keys()) - set(ordered)), key=str
+        )
+    return ordered
+
+
+def stub(assets_def: AssetsDefinition, index: int, shas: dict[str, str]) -> AssetsDefinition:
+    """`assets_def`'s specs with a body that only reports materializations (raw ones with `shas[name]`)."""
+
+    @multi_asset(specs=list(assets_def.specs), can_subset=True, name=f"stub_{index}")
+    def _stub(context) -> Iterator[MaterializeResult]:  # no annotation: `from __future__` makes it a string
+        for key in in_dependency_order(assets_def, context.selected_asset_keys):
+            version = DataVersion(shas[key.path[1]]) if key.path[0] == RAW else None
+            yield MaterializeResult(asset_key=key, data_version=version)
+
+    return _stub
+
+
+def stub_definitions(defs: Definitions, shas: dict[str, str]) -> Definitions:
+    """The real graph of `defs` with stub bodies; external specs (the ops tables) stay as they are."""
+    assets = [
+        stub(a, i, shas) if isinstance(a, AssetsDefinition) and a.is_executable else a
+        for i, a in enumerate(defs.assets)
+    ]
+    return Definitions(assets=assets)
+
+
+class Graph:
+    """One ephemeral instance and the definitions currently deployed on it, with helpers to act on them."""
+
+    def __init__(self, instance: DagsterInstance, base: Path) -> None:
+        self.instance = instance
+        self.base = base
+        self.shas: dict[str, str] = {}  # the stubs read it when they run
+        self.deploy(PROJECT_ROOT)
+        self.shas.update({key.path[1]: f"sha-{key.path[1]}-1" for key in self.raw_keys})
+        self.cursor = None
+
+    def deploy(self, code_root: Path) -> dict[AssetKey, str | None]:
+        """Build the definitions from the code under `code_root`; return the code versions that changed."""
+        before = code_versions(self.defs.resolve_asset_graph()) if hasattr(self, "defs") else {}
+        self.defs = build_definitions(settings(self.base), code_root=code_root)
+        self.stubs = stub_definitions(self.defs, self.shas)
+        self.graph = self.stubs.resolve_asset_graph()
+        after = code_versions(self.graph)
+        return {k: v for k, v in after.items() if before and before.get(k) != v}
+
+    @property
+    def raw_keys(self) -> list[AssetKey]:
+        return [k for k in self.defs.resolve_asset_graph().materializable_asset_keys if k.path[0] == RAW]
+
+    def materialize(self, keys) -> None:
+        result = materialize(self.stubs.assets, instance=self.instance, selection=list(keys))
+        assert result.success
+
+    def cli_rebuild(self) -> set[str]:
+        return {k.to_user_string() for k in rebuild_keys(self.instance, self.graph, reports_dir=self.base / "none")}
+
+    def stale(self) -> set[str]:
+        return {
+            k.to_user_string()
+            for k in stale_or_missing(self.instance, self.graph, self.graph.materializable_asset_keys)
+        }
+
+    def automation(self) -> set[str]:
+        result = evaluate_automation_conditions(self.stubs, self.instance, cursor=self.cursor)
+        self.cursor = result.cursor
+        return {r.key.to_user_string() for r in result.results if r.true_subset.size}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Iterator[Graph]:
+    """Everything built once and the automation's cursor taken after it: every asset fresh."""
+    with DagsterInstance.ephemeral() as instance:
+        graph = Graph(instance, tmp_path)
+        graph.materialize(graph.graph.materializable_asset_keys)
+        yield graph
+
+
+def edited_copy(base: Path, module: str) -> Path:
+    """A copy of `pipelines/` with one line appended to `module` (a path inside the package)."""
+    root = base / "code"
+    shutil.copytree(PROJECT_ROOT / "pipelines", root / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    path = root / "pipelines" / module
+    path.write_text(path.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    return root
+
+
+def descendants(graph: Graph, key: AssetKey) -> set[str]:
+    return {k.to_user_string() for k in with_descendants(graph.graph, [key])} - {key.to_user_string()}
+
+
+def test_a_built_graph_is_fresh_and_nothing_is_requested(built: Graph) -> None:
+    assert built.stale() == set()
+    assert built.cli_rebuild() == set()
+    assert built.automation() == set()
+    built.materialize(built.raw_keys)  # an ingest that found every file unchanged: same sha256 data versions
+    assert built.stale() == set()
+    assert built.cli_rebuild() == set()
+    assert built.automation() == set()
+
+
+def test_a_new_source_file_rebuilds_exactly_its_descendants(built: Graph) -> None:
+    built.automation()  # the sensor's cursor before the ingest
+    built.shas["notable_models"] = "sha-notable_models-2"
+    built.materialize(built.raw_keys)
+
+    stale = built.stale()
+    expected = descendants(built, NOTABLE)
+    assert {"tidy/models", "tidy/compute", "reports/index"} <= stale
+    assert built.cli_rebuild() == expected
+    assert built.automation() == expected
+    assert not expected & {"tidy/hardware", "tidy/scores", "tidy/owid_series"}
+    print(
+        f"new notable file: {len(stale)} stale, {len(expected)} rebuilt of {len(built.graph.materializable_asset_keys)}"
+    )
+
+
+def test_editing_one_chart_module_makes_only_its_page_stale(built: Graph, tmp_path: Path) -> None:
+    built.automation()
+    changed = built.deploy(edited_copy(tmp_path, "charts/efficiency.py"))
+    assert set(k.to_user_string() for k in changed) == {"reports/efficiency"}
+    assert built.stale() == {"reports/efficiency"}
+    rebuilt = built.cli_rebuild()
+    assert rebuilt == {"reports/efficiency", "reports/screenshots"}
+    assert built.automation() == rebuilt
+
+
+def test_editing_one_trend_module_makes_its_tables_stale_and_rebuilds_their_pages(built: Graph, tmp_path: Path) -> None:
+    built.automation()
+    changed = built.deploy(edited_copy(tmp_path, "trends/thresholds.py"))
+    tables = {"trends/compute_to_threshold_points", "trends/compute_to_threshold"}
+    assert set(k.to_user_string() for k in changed) == tables
+    assert built.stale() == tables
+    rebuilt = built.cli_rebuild()
+    assert rebuilt == tables | {"reports/efficiency", "reports/screenshots"}
+    assert built.automation() == rebuilt
+
+
+def test_after_the_rebuild_everything_is_fresh_again(built: Graph, tmp_path: Path) -> None:
+    built.automation()
+    built.deploy(edited_copy(tmp_path, "trends/thresholds.py"))
+    requested = built.automation()
+    built.materialize(AssetKey.from_user_string(k) for k in requested)
+    assert built.stale() == set()
+    assert built.cli_rebuild() == set()
+    assert built.automation() == set()
