@@ -281,16 +281,16 @@ def as_writer(command: str, body: Callable[[Settings, object, object], list[Phas
         console.print(f"[red]{command} interrupted: nothing published; readers keep the last good warehouse")
         return EXIT_INTERRUPTED
     except WarehouseBusy as exc:
-        console.print(f"[red]{command} not started: {exc}")
+        console.print(f"[red]{command} not started: {exc}", soft_wrap=True)
         return EXIT_BUSY
     except (WarehouseError, SettingsError) as exc:
-        console.print(f"[red]{command} stopped: {exc}")
+        console.print(f"[red]{command} stopped: {exc}", soft_wrap=True)
         return EXIT_UNUSABLE
     except Exception as exc:  # a full disk or read-only directory met outside a step (Dagster's own storage too)
         known = classify(exc, load_settings().warehouse_path)
         if known is None:
             raise
-        console.print(f"[red]{command} stopped: {known}")
+        console.print(f"[red]{command} stopped: {known}", soft_wrap=True)
         return EXIT_UNUSABLE
     return _report(settings, phases, published, time.monotonic() - started)
 
@@ -362,7 +362,7 @@ def status() -> int:
             return EXIT_FAILED
         con = connect_bounded(settings.warehouse_path, CONNECTION_CONFIG, read_only=True)
     except (WarehouseError, SettingsError, WarehouseBusy) as exc:
-        console.print(f"[red]cannot read the warehouse: {exc}")
+        console.print(f"[red]cannot read the warehouse: {exc}", soft_wrap=True)
         return EXIT_UNUSABLE
     with con:
         sources, waiting = _sources_table(con, settings)
