@@ -418,6 +418,12 @@ class BreakpointFit:
     residual_sd: float
     delta_bic: float  # BIC(break) - BIC(single line): negative favours the break
     ci_level: float
+    grid_range: tuple[float, float] = (math.nan, math.nan)  # the first and last date a break may take
+
+    @property
+    def break_ci_censored(self) -> bool:
+        """The date's CI runs into an end of the admissible dates: the data do not place the break in the range."""
+        return self.break_ci[0] <= self.grid_range[0] or self.break_ci[1] >= self.grid_range[1]
 
 
 def _breakpoint_sums(x: np.ndarray, y: np.ndarray, weights: np.ndarray, grid: np.ndarray, continuous: bool):
@@ -544,6 +550,7 @@ def fit_breakpoint(
         residual_sd=math.sqrt(best_ssr / (n - params)) if n > params else math.nan,
         delta_bic=bic(best_ssr, params) - bic(single, 2),
         ci_level=ci_level,
+        grid_range=(float(grid[0]), float(grid[-1])),
     )
 
 

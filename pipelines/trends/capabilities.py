@@ -279,6 +279,12 @@ def break_rows(index: CapabilityIndex, points: pl.DataFrame, *, subset: str, sna
         _estimate(row, index, value, ci)
         if row["status"] == "ok" and not fit.break_ci[0] <= fit.break_year <= fit.break_ci[1]:
             row["status"] = "unstable: the break date lies outside its bootstrap CI"
+        elif row["status"] == "ok" and fit.break_ci_censored:
+            first, last = (date_from_decimal_year(y) for y in fit.grid_range)
+            row["status"] = (
+                f"not identified: the break date's {CI_LEVEL:.0%} CI reaches an end of the dates a break may take "
+                f"({first} to {last}, {MIN_BREAK_SIDE} points on each side), so the data do not place the break"
+            )
     return rows
 
 

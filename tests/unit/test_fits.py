@@ -98,3 +98,17 @@ def test_trend_row_doubling_ci_swaps_bounds() -> None:
     assert row["growth_ci_low"] < row["growth_per_year"] < row["growth_ci_high"]
     assert row["doubling_months_ci_low"] < row["doubling_months"] < row["doubling_months_ci_high"]
     assert row["doubling_months"] == pytest.approx(12 * math.log10(2) / 0.6, rel=0.05)
+
+
+def test_a_break_date_the_data_cannot_place_is_censored_by_the_admissible_range() -> None:
+    """A planted break mid-window is placed; on a short straight line the date's CI runs into an end of the range."""
+    from pipelines.fits import fit_breakpoint
+
+    rng = np.random.default_rng(7)
+    years = np.sort(rng.uniform(2015, 2025, 80))
+    hinge = np.where(years < 2020, 1.0 * (years - 2020), 4.0 * (years - 2020))
+    planted = fit_breakpoint(years, hinge + rng.normal(0, 0.3, years.size), min_side=5)
+    assert 2019.5 <= planted.break_year <= 2020.5 and not planted.break_ci_censored
+    few = np.sort(rng.uniform(2023, 2026, 14))  # 14 points, 5 a side, no break: like the mirror's ECI frontier
+    straight = fit_breakpoint(few, 14.0 * (few - 2024) + rng.normal(0, 3, few.size), min_side=5)
+    assert straight.break_ci_censored, (straight.break_ci, straight.grid_range)
