@@ -246,8 +246,15 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     # in Feb 2023, so the whole-window rate sits between the two
     eci = capability(con, "eci", "per_year")
     assert 8 < eci["estimate"] < 20 and eci["n"] >= 10 and eci["unit"] == "points"
-    after = capability(con, "eci", "per_year_after_break")
-    assert 10 < after["estimate"] < 25 and after["break_date_ci_low"] <= after["break_date"]
+    # the mirror's 14 record-setting ECI points leave July 2024 to April 2025 for a break (5 points a side), and the
+    # break date's CI spans all of it: the acceleration Epoch reports cannot be placed on this file, and says so
+    after = one(
+        con,
+        "select * from trends.capability_trends where index = 'eci' and measure = 'per_year_after_break' "
+        "and subset = 'frontier'",
+    )
+    assert after["status"].startswith("not identified") and "do not place the break" in after["status"]
+    assert 10 < after["estimate"] < 25  # still stored, beside its reason
     # METR (Kwa et al. 2025): doubling every ~7 months 2019-2025, ~4 months in 2024-25
     metr = capability(con, "metr_time_horizon", "per_year")
     assert 4 < metr["doubling_months"] < 9 and metr["unit"] == "doublings"
