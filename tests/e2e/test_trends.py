@@ -259,8 +259,22 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     metr = capability(con, "metr_time_horizon", "per_year")
     assert 4 < metr["doubling_months"] < 9 and metr["unit"] == "doublings"
     assert metr["doubling_months_ci_low"] <= metr["doubling_months"] <= metr["doubling_months_ci_high"]
-    faster = capability(con, "metr_time_horizon", "per_year_after_break")
-    assert faster["doubling_months"] < metr["doubling_months"]
+    # a fitted break is reported only where the data place its date; on the mirror, 15 record-setters (33 models in
+    # all) leave the date's CI at an end of the admissible range, and the row says so instead of a number
+    for subset in ("frontier", "all"):
+        row = one(
+            con,
+            "select * from trends.capability_trends where index = 'metr_time_horizon' "
+            "and measure = 'per_year_after_break' and subset = ?",
+            [subset],
+        )
+        assert row["status"] == "ok" or "do not place the break" in row["status"], row
+    recent = one(
+        con,
+        "select * from trends.capability_trends where index = 'metr_time_horizon' and measure = 'rolling_per_year' "
+        "and subset = 'frontier' and status = 'ok' order by window_end desc limit 1",
+    )
+    assert recent["doubling_months"] < metr["doubling_months"]  # the last 2-year window doubles faster
 
 
 def test_capability_grows_with_compute_and_dollars_at_a_fixed_date(con) -> None:
