@@ -47,7 +47,8 @@ def model_code_version(manifest: Mapping[str, Any], props: Mapping[str, Any]) ->
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`."""
+    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`, and the
+    `ops` and `trends` sources map to the assets that write them."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -60,6 +61,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
             )
         if props.get("resource_type") == "source" and props.get("source_name") == "ops":
             return spec.replace_attributes(key=OPS_TABLE_WRITERS.get(props["name"], AssetKey(["ops", props["name"]])))
+        if props.get("resource_type") == "source" and props.get("source_name") == "trends":
+            # a table the trend stage writes (trends.model_costs): the mart reading it waits for its Python asset
+            return spec.replace_attributes(key=AssetKey(["trends", props["name"]]))
         return spec
 
 
