@@ -21,6 +21,8 @@ DBT_PATH_VARIABLE = "SCALING_WORKING_WAREHOUSE"  # the working copy a run builds
 
 # The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every ingest asset).
 OPS_TABLE_WRITERS = {"model_snapshots": AssetKey(["tidy", "models"])}
+# `tidy` tables written beside another tidy table, by the asset that writes them.
+TIDY_SIDE_TABLE_WRITERS = {"unmatched_model_versions": AssetKey(["tidy", "scores"])}
 OPS_TABLES = [
     AssetSpec(
         ["ops", "fetch_log"],
@@ -61,6 +63,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
             )
         if props.get("resource_type") == "source" and props.get("source_name") == "ops":
             return spec.replace_attributes(key=OPS_TABLE_WRITERS.get(props["name"], AssetKey(["ops", props["name"]])))
+        if props.get("source_name") == "tidy" and props["name"] in TIDY_SIDE_TABLE_WRITERS:
+            return spec.replace_attributes(key=TIDY_SIDE_TABLE_WRITERS[props["name"]])
         if props.get("resource_type") == "source" and props.get("source_name") == "trends":
             # a table the trend stage writes (trends.model_costs): the mart reading it waits for its Python asset
             return spec.replace_attributes(key=AssetKey(["trends", props["name"]]))
