@@ -337,15 +337,9 @@ def fits_section(ctx: PageContext, page: Page) -> None:
     page.download("all_fits", fits, "All rows of trends.fits, rolling windows included")
 
 
-SECTIONS = [
-    metrics_section,
-    rolling_section,
-    tokens_section,
-    large_scale_section,
-    breakpoints_section,
-    forecasts_section,
-    fits_section,
-]
+# the quantities over time (OWID's count of large-scale models by domain among them), then the fitted results
+QUANTITY_SECTIONS = [metrics_section, rolling_section, tokens_section, large_scale_section]
+SECTIONS = [*QUANTITY_SECTIONS, breakpoints_section, forecasts_section, fits_section]
 
 
 def build(ctx: PageContext, title: str) -> Page:
