@@ -248,3 +248,23 @@ def facet_panels(
         .properties(title=title)
     )
     return chart.resolve_axis(x="independent").resolve_scale(x="independent") if independent_x else chart
+
+
+def category_lines(
+    data: pl.DataFrame,
+    *,
+    x: alt.X | str,
+    y: alt.Y | str,
+    category: str,
+    order: list[str],
+    tooltip: Sequence[tuple[str, str, str | None]],
+    title: alt.Title,
+) -> alt.Chart:
+    """One line with points per category over time (e.g. OWID's cumulative count of models per domain)."""
+    color = alt.Color(f"{category}:N", title=None, sort=order, legend=alt.Legend(**LEGEND))
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(x=x, y=y, color=color, tooltip=tooltips(*tooltip))
+        .properties(title=title)
+    )

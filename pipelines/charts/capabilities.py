@@ -5,8 +5,8 @@ scaling paradox with every number from the tables.
 
 Reads `trends.capability_trends`, `trends.capability_decomposition`, `trends.per_dollar_vs_per_year`,
 `marts.scaling_laws` and `trends.fits`; the points come from the same selection the fits use
-(`pipelines.trends.capabilities`: `tidy.scores` with the benchmark file's compute, `marts.models`, `tidy.models`,
-`trends.model_costs`). Every number shown carries its exact value in `data-value` with the keys of its row. The
+(`pipelines.trends.capabilities`: `marts.benchmark_scores`, with the benchmark file's compute and the model costs,
+and `marts.models`). Every number shown carries its exact value in `data-value` with the keys of its row. The
 sentences are the templates `capability_*.html.j2` and `per_dollar_explanation.html.j2`.
 """
 
@@ -31,7 +31,7 @@ DECOMPOSITION = "trends.capability_decomposition"
 PER_DOLLAR = "trends.per_dollar_vs_per_year"
 LAWS = "marts.scaling_laws"
 # What the panels read besides the trends: the index scores (with the benchmark file's compute), models, costs.
-POINT_TABLES = ("tidy.scores", "raw.benchmark_data", "marts.models", "tidy.models", "trends.model_costs")
+POINT_TABLES = ("marts.benchmark_scores", "marts.models")
 TABLES = (TRENDS, DECOMPOSITION, PER_DOLLAR, LAWS, "trends.fits", *POINT_TABLES)
 
 LABELS = {"eci": "Epoch Capabilities Index", "metr_time_horizon": "METR 50% time horizon"}
@@ -44,9 +44,6 @@ SUBSET_WORDS = {
     "frontier_top10": "the top-10 models by compute",
     "notable": "notable models",
 }
-EMPTY_COSTS = {"model_key": pl.String, "is_imputed": pl.Boolean} | dict.fromkeys(
-    ("observed_cost_usd_2023", "imputed_cost_usd_2023", "cost_usd_2023"), pl.Float64
-)
 
 
 def trend_row(
@@ -113,8 +110,7 @@ def index_sources(ctx: PageContext) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
     """The index scores (both indices), the dated models and the model costs, read as the fits read them."""
     scores = ctx.read(capabilities.INDEX_SCORES_QUERY)
     models = ctx.read(inputs.MODELS_QUERY)
-    has_costs = ctx.has("trends.model_costs")
-    costs = ctx.read(benchmarks.MODEL_COSTS_QUERY) if has_costs else pl.DataFrame(schema=EMPTY_COSTS)
+    costs = ctx.read(benchmarks.MODEL_COSTS_QUERY)
     return scores, models, costs
 
 
@@ -266,7 +262,7 @@ def index_panels(ctx: PageContext, page: Page, trends: pl.DataFrame) -> None:
     for index in capabilities.INDICES:
         points = panel_points(sources, index)
         if points.is_empty():
-            page.paragraph(f"No {LABELS[index.name]} values in tidy.scores yet.")
+            page.paragraph(f"No {LABELS[index.name]} values in marts.benchmark_scores yet.")
             continue
         lines = fitted_lines(points, trends, index.name).with_columns(pl.lit("line").alias("layer"))
         data = pl.concat([points.with_columns(pl.lit("point").alias("layer")), lines], how="vertical_relaxed")

@@ -12,6 +12,7 @@ import polars as pl
 from pipelines.charts.builders import LEGEND, fit_layers, log_axis, log_scatter, rolling_panels, with_fit
 from pipelines.charts.common import as_date, ci, factor, fit_rows, months, sig, usd, window_label
 from pipelines.charts.context import PageContext, compose
+from pipelines.charts.owid import large_scale_section
 from pipelines.charts.page import Page
 
 SUBSETS = ("notable", "frontier_epoch", "frontier_top10")
@@ -336,7 +337,9 @@ def fits_section(ctx: PageContext, page: Page) -> None:
     page.download("all_fits", fits, "All rows of trends.fits, rolling windows included")
 
 
-SECTIONS = [metrics_section, rolling_section, tokens_section, breakpoints_section, forecasts_section, fits_section]
+# the quantities over time (OWID's count of large-scale models by domain among them), then the fitted results
+QUANTITY_SECTIONS = [metrics_section, rolling_section, tokens_section, large_scale_section]
+SECTIONS = [*QUANTITY_SECTIONS, breakpoints_section, forecasts_section, fits_section]
 
 
 def build(ctx: PageContext, title: str) -> Page:

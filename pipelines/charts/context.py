@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.charts.page import NavEntry, Page
 from pipelines.warehouse import query_frame, table_exists
 
-# Schema-qualified table names in SQL: `tidy.scores`, `trends."fits"`.
+# Schema-qualified table names in SQL: `marts.models`, `trends."fits"`.
 TABLE_REFERENCE = re.compile(r'\b(raw|tidy|marts|trends|ops)\."?([a-z_][a-z0-9_]*)"?', re.IGNORECASE)
 
 
@@ -101,10 +101,12 @@ class PageContext:
         return {r[0] for r in rows}
 
     def benchmark_names(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """`frame` with each benchmark's display name from tidy.scores, when the trends table has none."""
+        """`frame` with each benchmark's display name from marts.benchmark_scores, when the trends table has none."""
         if "benchmark_name" in frame.columns or "benchmark" not in frame.columns:
             return frame
-        names = self.read("select benchmark, any_value(benchmark_name) as benchmark_name from tidy.scores group by 1")
+        names = self.read(
+            "select benchmark, any_value(benchmark_name) as benchmark_name from marts.benchmark_scores group by 1"
+        )
         return frame.join(names, on="benchmark", how="left")
 
 

@@ -12,6 +12,7 @@ import altair as alt
 import polars as pl
 
 from pipelines.charts.context import PageContext, compose
+from pipelines.charts.owid import reconciliation_section
 from pipelines.charts.page import Cell, Page
 
 INTRO = (
@@ -98,7 +99,7 @@ def match_rates(ctx: PageContext) -> pl.DataFrame:
         """
         select benchmark_name, count(*) as scores, count(model_key) as matched,
                count(model_key) / count(*) as share_matched
-        from tidy.scores group by benchmark_name order by share_matched, scores desc
+        from marts.benchmark_scores group by benchmark_name order by share_matched, scores desc
         """,
     )
 
@@ -248,7 +249,7 @@ def unmatched_section(ctx: PageContext, page: Page) -> None:
         "A score row matches when its model version maps to a model in Epoch's model data (aliases in "
         "pipelines/aliases.py).",
     )
-    unmatched = ctx.optional(page, "tidy.unmatched_model_versions", order_by="member, model_version")
+    unmatched = ctx.optional(page, "marts.unmatched_model_versions", order_by="member, model_version")
     if unmatched is None:
         return
     by_file = (
@@ -315,7 +316,14 @@ def schema_changes_section(ctx: PageContext, page: Page) -> None:
     page.table([*header, "sha256"], rows, ident="schema-changes-table", numeric={3})
 
 
-SECTIONS = [coverage_section, rejected_section, unmatched_section, freshness_section, schema_changes_section]
+SECTIONS = [
+    coverage_section,
+    rejected_section,
+    unmatched_section,
+    reconciliation_section,
+    freshness_section,
+    schema_changes_section,
+]
 
 
 def build(ctx: PageContext, title: str) -> Page:

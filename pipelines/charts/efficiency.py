@@ -31,7 +31,7 @@ def hardware_points(ctx: PageContext) -> pl.DataFrame:
                fp32_flops / release_price_usd as fp32_flops_per_usd,
                best_16bit_flops / release_price_usd as fp16_flops_per_usd,
                fp32_flops / tdp_watts as fp32_flops_per_watt
-        from tidy.hardware
+        from marts.hardware
         where release_date is not null
         order by release_date
         """

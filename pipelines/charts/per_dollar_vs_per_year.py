@@ -44,7 +44,7 @@ with best as (
            max(score_fraction) as score,
            arg_max(model_version, score_fraction) as model_version,
            min(release_date) as release_date
-    from tidy.scores
+    from marts.benchmark_scores
     where unit = 'fraction' and score_fraction is not null and model_key is not null
     group by benchmark, model_key
 )
@@ -79,7 +79,7 @@ def version_points(ctx: PageContext) -> pl.DataFrame:
                any_value(m.organization) as organization,
                coalesce(min(s.release_date), min(m.publication_date)) as date,
                max(s.score_fraction) as score
-        from tidy.scores s left join marts.models m using (model_key)
+        from marts.benchmark_scores s left join marts.models m using (model_key)
         where s.unit = 'fraction' and s.score_fraction is not null
         group by s.benchmark, s.base_version
         having coalesce(min(s.release_date), min(m.publication_date)) is not null

@@ -17,10 +17,10 @@ from pipelines.charts.common import load_snapshots
 from pipelines.charts.context import PageContext
 from pipelines.charts.page import NavEntry, Page, publish
 
-# Tables written as a side effect of another asset: a page reading one depends on its writers.
+# Tables written as a side effect of other assets: a page reading one depends on its writers (asset keys, since
+# the page reads the table, never the writers' own tables).
 WRITTEN_BY = {
-    "tidy.unmatched_model_versions": ("tidy.scores",),
-    "ops.rejected_values": ("tidy.models", "tidy.hardware", "tidy.scores", "tidy.owid_series"),
+    "ops.rejected_values": ("tidy/models", "tidy/hardware", "tidy/scores", "tidy/owid_series"),
 }
 
 
@@ -39,11 +39,11 @@ class PageSpec:
     def nav(self) -> NavEntry:
         return NavEntry(self.name, self.label, self.blurb)
 
-    def asset_tables(self) -> list[str]:
-        """The tables whose assets this page waits for: the declared ones, side tables through their writers."""
+    def asset_keys(self) -> list[str]:
+        """The assets this page waits for (`schema/table`): the declared tables', side tables' writers."""
         keys: list[str] = []
         for table in self.tables:
-            for writer in WRITTEN_BY.get(table, (table,)):
+            for writer in WRITTEN_BY.get(table, (table.replace(".", "/"),)):
                 if writer not in keys:
                     keys.append(writer)
         return keys
@@ -79,9 +79,7 @@ PAGES: list[PageSpec] = [
             "trends.benchmark_progress",
             "trends.fits",
             "trends.model_costs",
-            "tidy.scores",
-            "tidy.models",
-            "raw.benchmark_data",
+            "marts.benchmark_scores",
             "marts.models",
         ),
         per_dollar_vs_per_year.build,
@@ -90,8 +88,9 @@ PAGES: list[PageSpec] = [
         "compute_trends",
         "Compute trends",
         "Compute, parameters, tokens and cost over time",
-        "Training compute, parameters, tokens and cost over time: era fits, rolling growth rates, forecasts.",
-        ("marts.models", "trends.fits", "trends.breakpoints", "trends.forecasts"),
+        "Training compute, parameters, tokens and cost over time: era fits, rolling growth rates, forecasts, and "
+        "OWID's count of large-scale models by domain.",
+        ("marts.models", "trends.fits", "trends.breakpoints", "trends.forecasts", "marts.owid_series"),
         compute_trends.build,
     ),
     PageSpec(
@@ -100,8 +99,8 @@ PAGES: list[PageSpec] = [
         "Efficiency: hardware, cost per FLOP, and compute per score",
         "Hardware FLOP/s per dollar and per watt, training cost per FLOP, and the compute needed to reach a score.",
         (
-            "tidy.hardware",
-            "tidy.scores",
+            "marts.hardware",
+            "marts.benchmark_scores",
             "marts.models",
             "trends.fits",
             "trends.compute_decomposition",
@@ -115,18 +114,26 @@ PAGES: list[PageSpec] = [
         "Benchmarks",
         "Benchmarks: score against compute, cost and time",
         "Score against compute and cost for each benchmark, and the frontier over time.",
-        ("tidy.scores", "marts.models", "trends.model_costs", "trends.benchmark_scaling", "trends.benchmark_progress"),
+        (
+            "marts.benchmark_scores",
+            "marts.models",
+            "trends.model_costs",
+            "trends.benchmark_scaling",
+            "trends.benchmark_progress",
+        ),
         benchmarks.build,
     ),
     PageSpec(
         "data_quality",
         "Data quality",
         "Data quality: coverage, rejections, matching, freshness",
-        "Coverage by column and year, rejected values, unmatched model names, source freshness and sha256.",
+        "Coverage by column and year, rejected values, unmatched model names, OWID's training compute reconciled with "
+        "the models, source freshness and sha256.",
         (
             "marts.models",
-            "tidy.scores",
-            "tidy.unmatched_model_versions",
+            "marts.benchmark_scores",
+            "marts.unmatched_model_versions",
+            "marts.owid_compute_reconciliation",
             "ops.rejected_values",
             "ops.fetch_log",
             "ops.source_versions",

@@ -9,8 +9,9 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.resources import PathsResource
+from pipelines.defs.resources import PathsResource, warehouse_connection
 from pipelines.defs.versions import digest
 from pipelines.settings import PROJECT_ROOT
 
@@ -21,6 +22,8 @@ DBT_PATH_VARIABLE = "SCALING_WORKING_WAREHOUSE"  # the working copy a run builds
 
 # The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every ingest asset).
 OPS_TABLE_WRITERS = {"model_snapshots": AssetKey(["tidy", "models"])}
+# `tidy` tables written beside another tidy table, by the asset that writes them.
+TIDY_SIDE_TABLE_WRITERS = {"unmatched_model_versions": AssetKey(["tidy", "scores"])}
 OPS_TABLES = [
     AssetSpec(
         ["ops", "fetch_log"],
@@ -47,7 +50,8 @@ def model_code_version(manifest: Mapping[str, Any], props: Mapping[str, Any]) ->
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`."""
+    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`, and the
+    `ops` and `trends` sources map to the assets that write them."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -60,6 +64,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
             )
         if props.get("resource_type") == "source" and props.get("source_name") == "ops":
             return spec.replace_attributes(key=OPS_TABLE_WRITERS.get(props["name"], AssetKey(["ops", props["name"]])))
+        if props.get("source_name") == "tidy" and props["name"] in TIDY_SIDE_TABLE_WRITERS:
+            return spec.replace_attributes(key=TIDY_SIDE_TABLE_WRITERS[props["name"]])
+        if props.get("resource_type") == "source" and props.get("source_name") == "trends":
+            # a table the trend stage writes (trends.model_costs): the mart reading it waits for its Python asset
+            return spec.replace_attributes(key=AssetKey(["trends", props["name"]]))
         return spec
 
 
@@ -84,8 +93,12 @@ def warehouse_env(paths: PathsResource) -> Iterator[None]:
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
     ),
 )
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, paths: PathsResource):
+def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, paths: PathsResource, warehouse: DuckDBResource):
     """`dbt build`: models and their tests, in dependency order, into the `marts` schema."""
+    # marts.benchmark_scores reads trends.model_costs, so Dagster runs this multi-asset in several steps; the first
+    # (views over the ops bookkeeping, seeds) can start before any ingest step has created the ops tables
+    with warehouse_connection(warehouse):
+        pass
     with warehouse_env(paths):
         invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()

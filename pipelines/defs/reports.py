@@ -23,7 +23,7 @@ SCREENSHOTS_KEY = AssetKey(["reports", "screenshots"])
 
 def page_deps(spec: PageSpec) -> list[AssetKey]:
     """The assets a page waits for: the tables it declares (side tables through their writers), and provenance."""
-    keys = [AssetKey(table.split(".", 1)) for table in spec.asset_tables()]
+    keys = [AssetKey.from_user_string(key) for key in spec.asset_keys()]
     return keys + [key for key in PROVENANCE if key not in keys]
 
 

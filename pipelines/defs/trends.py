@@ -1,4 +1,4 @@
-"""Trends: the fits of DESIGN.md's analysis, computed from the marts and tidy tables and stored in `trends.*`.
+"""Trends: the fits of DESIGN.md's analysis, computed from the marts and stored in `trends.*`.
 
 One asset per table, each with a blocking check (finite numbers where status is 'ok', estimates inside their CIs,
 n above the fit's minimum). The analysis itself lives in `pipelines/fits.py` and `pipelines/trends/`.
@@ -25,10 +25,8 @@ from pipelines.trends.checks import TableContract, table_problems
 from pipelines.warehouse import query_frame, read_table, replace_table
 
 MODELS = ["marts", "models"]
-TIDY_MODELS = ["tidy", "models"]
-HARDWARE = ["tidy", "hardware"]
-SCORES = ["tidy", "scores"]
-BENCHMARK_FILE = ["raw", "benchmark_data"]  # its compute column: tidy.scores does not carry it
+HARDWARE = ["marts", "hardware"]
+SCORES = ["marts", "benchmark_scores"]  # with compute, costs (from trends.model_costs) and frontier flags
 GROUP = "trends"
 KINDS = {"python", "duckdb"}
 
@@ -41,7 +39,7 @@ def _result(frame: pl.DataFrame, rows: int, **extra: object) -> MaterializeResul
     return MaterializeResult(metadata={"rows": rows, "ok_rows": _ok_rows(frame), **extra})
 
 
-@asset(key=["trends", "fits"], deps=[MODELS, TIDY_MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
+@asset(key=["trends", "fits"], deps=[MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
 def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.fits: growth per year (90% bootstrap CI) of every input and efficiency metric by subset and window."""
     with warehouse_connection(warehouse) as con:
@@ -67,7 +65,7 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
     )
 
 
-@asset(key=["trends", "levels"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+@asset(key=["trends", "levels"], deps=[MODELS], group_name=GROUP, kinds=KINDS)
 def trends_levels(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.levels: median and quartiles of each input metric by publication year (e.g. tokens per parameter)."""
     with warehouse_connection(warehouse) as con:
@@ -75,7 +73,7 @@ def trends_levels(warehouse: DuckDBResource) -> MaterializeResult:
         return _result(frame, replace_table(con, "trends", "levels", frame))
 
 
-@asset(key=["trends", "breakpoints"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+@asset(key=["trends", "breakpoints"], deps=[MODELS], group_name=GROUP, kinds=KINDS)
 def trends_breakpoints(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.breakpoints: the single best break date in compute and parameter trends, continuous or with a jump."""
     with warehouse_connection(warehouse) as con:
@@ -89,7 +87,7 @@ def trends_breakpoints(context: AssetExecutionContext, warehouse: DuckDBResource
     return _result(frame, written)
 
 
-@asset(key=["trends", "compute_decomposition"], deps=[MODELS, TIDY_MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
+@asset(key=["trends", "compute_decomposition"], deps=[MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
 def compute_decomposition(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.compute_decomposition: compute growth against spending growth × FLOP-per-dollar growth, residual."""
     with warehouse_connection(warehouse) as con:
@@ -98,7 +96,7 @@ def compute_decomposition(warehouse: DuckDBResource) -> MaterializeResult:
         return _result(frame, replace_table(con, "trends", "compute_decomposition", frame))
 
 
-@asset(key=["trends", "model_costs"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+@asset(key=["trends", "model_costs"], deps=[MODELS], group_name=GROUP, kinds=KINDS)
 def model_costs(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.model_costs: observed training cost and cost imputed from compute × the cost-per-FLOP trend."""
     with warehouse_connection(warehouse) as con:
@@ -119,7 +117,7 @@ def _cost_trend_or_none(models: pl.DataFrame) -> costs.CostTrend | None:
 
 @asset(
     key=["trends", "benchmark_scaling"],
-    deps=[["trends", "model_costs"], SCORES, MODELS, TIDY_MODELS],
+    deps=[SCORES, MODELS],
     group_name=GROUP,
     kinds=KINDS,
 )
@@ -145,7 +143,7 @@ def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
 
 @asset(
     key=["trends", "per_dollar_vs_per_year"],
-    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], ["trends", "model_costs"], SCORES, MODELS],
+    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], SCORES, MODELS],
     group_name=GROUP,
     kinds=KINDS,
 )
@@ -170,7 +168,7 @@ def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBReso
     return _result(frame, written)
 
 
-CAPABILITY_DEPS = [SCORES, BENCHMARK_FILE, MODELS, TIDY_MODELS, ["trends", "model_costs"]]
+CAPABILITY_DEPS = [SCORES, MODELS]
 
 
 def _capability_tables(warehouse: DuckDBResource) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -233,12 +231,12 @@ def compute_to_threshold(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.compute_to_threshold: halving time (months) of the least compute reaching each benchmark threshold."""
     with warehouse_connection(warehouse) as con:
         points = read_table(con, "trends", "compute_to_threshold_points")
-        snapshot = query_frame(con, "select any_value(snapshot_sha256) as sha from tidy.scores")["sha"][0] or ""
-        frame = thresholds.thresholds_frame(points, snapshot)
+        sha = query_frame(con, "select any_value(snapshot_sha256) as sha from marts.benchmark_scores")["sha"][0]
+        frame = thresholds.thresholds_frame(points, sha or "")
         return _result(frame, replace_table(con, "trends", "compute_to_threshold", frame))
 
 
-@asset(key=["trends", "forecasts"], deps=[MODELS, TIDY_MODELS], group_name=GROUP, kinds=KINDS)
+@asset(key=["trends", "forecasts"], deps=[MODELS], group_name=GROUP, kinds=KINDS)
 def trends_forecasts(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.forecasts: extrapolated dates of a $1B / $10B and a 1e27 / 1e28 FLOP frontier run (extrapolations)."""
     with warehouse_connection(warehouse) as con:

@@ -39,6 +39,7 @@ NOT_FOLLOWED = ("pipelines.charts.registry",)
 DATA_FILES = {
     "pipelines.charts.page": ("pipelines/charts/templates",),
     "pipelines.tidy.benchmarks": ("pipelines/benchmarks.yaml",),
+    "pipelines.tidy.models": ("dbt_like_models/seeds/model_source_priority.csv",),
 }
 EXTERNAL_TABLES = AssetSelection.key_prefixes("ops", include_sources=True)  # bookkeeping: never materialized
 

@@ -29,6 +29,7 @@ VERSION_COLUMN = "Model version"
 NAME_COLUMN = "Model name"
 RELEASE_DATE_COLUMN = "Release date"
 ORGANIZATION_COLUMN = "Organization"
+COMPUTE_COLUMN = "Training compute (FLOP)"  # the file's own estimate, for models Epoch's model files lack
 FALLBACK_SCORE_COLUMN = "mean_score"
 
 # A setting is what follows the last `_` of a version id when it is an effort level or a token budget; other
@@ -55,6 +56,7 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     "stderr": pl.Float64(),
     "release_date": pl.Date(),
     "organization": pl.String(),
+    "file_training_compute_flop": pl.Float64(),
     "member": pl.String(),
     "row_number": pl.Int64(),
     "source": pl.String(),
@@ -329,6 +331,11 @@ def _member_scores(member: str, frame: pl.DataFrame, benchmark: Benchmark, rejec
         if ORGANIZATION_COLUMN in frame.columns
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
+    compute = (
+        frame[COMPUTE_COLUMN].str.strip_chars().cast(pl.Float64, strict=False)
+        if COMPUTE_COLUMN in frame.columns
+        else pl.Series([None] * frame.height, dtype=pl.Float64)
+    )
     base, setting = split_setting_expr("_version")
     return (
         frame.select(
@@ -345,6 +352,7 @@ def _member_scores(member: str, frame: pl.DataFrame, benchmark: Benchmark, rejec
             pl.Series("stderr", stderr, dtype=pl.Float64),
             pl.Series("release_date", release_date, dtype=pl.Date),
             pl.Series("organization", organization, dtype=pl.String),
+            pl.Series("file_training_compute_flop", compute, dtype=pl.Float64),
             pl.lit(member).alias("member"),
             pl.col("_row_number").cast(pl.Int64).alias("row_number"),
             pl.lit(SOURCE).alias("source"),

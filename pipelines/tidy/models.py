@@ -6,16 +6,30 @@ where the files disagree.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from pipelines.aliases import canonical_columns
+from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.parse import Rejections, split_list
 
-# Which file's description of a model wins in tidy.models (the most curated and most recent first).
-MODEL_SOURCE_PRIORITY = ("notable_models", "frontier_models", "large_scale_models", "all_models")
+# Which file's description of a model wins (the most curated and most recent first): one dbt seed, which the marts
+# join and tidy.models reads, so the rule is written once.
+SOURCE_PRIORITY_FILE = PROJECT_ROOT / "dbt_like_models" / "seeds" / "model_source_priority.csv"
+
+
+def load_source_priority(path: Path = SOURCE_PRIORITY_FILE) -> tuple[str, ...]:
+    """The Epoch model files, most curated first, from the `model_source_priority` seed."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["priority"]))
+    return tuple(row["source"] for row in rows)
+
+
+MODEL_SOURCE_PRIORITY = load_source_priority()
 
 # output column -> (published canonical column, must be > 0)
 COMPUTE_COLUMNS = {"training_compute_flop": ("Training compute (FLOP)", True)}

@@ -1,7 +1,8 @@
 """Outputs per input and per year: benchmark scores against compute and cost, and the frontier score over time.
 
-Scores are `tidy.scores` rows in unit 'fraction' (bounded 0-1, so an error rate 1 - score exists); indices, Elo
-ratings and minutes are left out. One model has several rows per benchmark (settings such as `_high`, scaffolds,
+Scores are `marts.benchmark_scores` rows in unit 'fraction' (bounded 0-1, so an error rate 1 - score exists);
+indices, Elo ratings and minutes are left out. One model has several rows per benchmark (settings such as
+`_high`, scaffolds,
 versions such as `-001`/`-002`): the scaling fits take the **best score per model** (`model_key`, whose compute
 and cost are known) and the progress fits the **best score per model version** (`base_version`, dated by its own
 release date, else the model's publication date), so a later, better version counts when it appeared.
@@ -47,13 +48,16 @@ MIN_POINTS_PER_10X = 0.01  # the lower CI bound of points per 10x must clear thi
 SCORES_QUERY = """
 select benchmark, benchmark_name, model_version, base_version, model_key, model_name, score_fraction, release_date,
        snapshot_sha256
-from tidy.scores
+from marts.benchmark_scores
 where unit = 'fraction' and score_fraction is not null
+order by member, row_number
 """
 
+# One row per scored model: the costs marts.benchmark_scores joined from trends.model_costs.
 MODEL_COSTS_QUERY = """
-select model_key, observed_cost_usd_2023, imputed_cost_usd_2023, cost_usd_2023, is_imputed
-from trends.model_costs
+select distinct model_key, observed_cost_usd_2023, imputed_cost_usd_2023, cost_usd_2023, is_cost_imputed as is_imputed
+from marts.benchmark_scores
+where model_key is not null and cost_usd_2023 is not null
 """
 
 

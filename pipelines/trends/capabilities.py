@@ -1,8 +1,9 @@
 """Capability indices that do not saturate: the Epoch Capabilities Index (points) and METR's 50% time horizon
 (doublings, i.e. log2 minutes), per year, per 10x compute and per 10x dollars, with a fitted breakpoint.
 
-Scores are `tidy.scores` rows of `eci` and `metr_time_horizons`. Per year: a line through the dated versions (each
-base version's best score, dated by its release), on the frontier (record-setting versions) and on all versions.
+Scores are `marts.benchmark_scores` rows of `eci` and `metr_time_horizons`. Per year: a line through the dated
+versions (each base version's best score, dated by its release), on the frontier (record-setting versions) and
+on all versions.
 Per 10x compute or cost: across models (best score per model), OLS of the index on log10 x **and** the release date,
 so the coefficient is the gain per 10x at a fixed date; without the date, compute would be credited with the progress
 that came with time. Compute is the benchmark file's estimate, else `marts.models`. Every estimate has a 90%
@@ -54,7 +55,7 @@ PLANE_SEED = BOOTSTRAP_SEED + 1  # independent of the per-year draws, so draw-by
 @dataclass(frozen=True)
 class CapabilityIndex:
     name: str
-    benchmark: str  # in tidy.scores
+    benchmark: str  # in marts.benchmark_scores
     unit: str
 
     def transform(self, score: pl.Expr) -> pl.Expr:
@@ -69,12 +70,10 @@ INDICES = (
 
 INDEX_SCORES_QUERY = """
 select s.benchmark, s.benchmark_name, s.model_version, s.base_version, s.model_key, s.model_name, s.score,
-       s.release_date, s.snapshot_sha256,
-       -- the benchmark file's own compute estimate (raw text: tidy.scores does not carry it)
-       try_cast(r."Training compute (FLOP)" as double) as file_compute_flop
-from tidy.scores as s
-left join raw.benchmark_data as r on r._member = s.member and r._row_number = s.row_number
+       s.release_date, s.snapshot_sha256, s.file_training_compute_flop as file_compute_flop
+from marts.benchmark_scores as s
 where s.benchmark in ('eci', 'metr_time_horizons') and s.score > 0
+order by s.member, s.row_number
 """
 
 

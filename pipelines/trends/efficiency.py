@@ -1,6 +1,6 @@
 """Efficiency: hardware FLOP/s per dollar and per watt over time, and the check compute ≈ spending × FLOP per dollar.
 
-Hardware points are Epoch's ML hardware (`tidy.hardware`), dated by release: FP32 and 16-bit FLOP/s (tensor FP16/BF16
+Hardware points are Epoch's ML hardware (`marts.hardware`), dated by release: FP32 and 16-bit FLOP/s (tensor FP16/BF16
 where published, else FP16) per release-price dollar, and FP32 FLOP/s per watt of TDP; subset `all_hardware`.
 Training cost per FLOP is a model metric (`cost_per_flop` in `inputs`).
 
@@ -40,7 +40,7 @@ HARDWARE_SUBSET = "all_hardware"
 HARDWARE_QUERY = """
 select hardware_name, manufacturer, hardware_type, release_date, release_price_usd, fp32_flops, best_16bit_flops,
        tdp_watts, snapshot_sha256
-from tidy.hardware
+from marts.hardware
 where release_date is not null
 """
 

@@ -1,6 +1,6 @@
 """Inputs per year: growth of training compute, parameters, tokens, cost (and their ratios) by subset and window.
 
-Points come from `marts.models` (one row per model) joined to `tidy.models.domains`. Subsets: `notable` (Epoch's
+Points come from `marts.models` (one row per model, with its list of domains). Subsets: `notable` (Epoch's
 notable models), `frontier_epoch` (Epoch's frontier flag), `frontier_top10` (our top-10-by-compute-at-release rule)
 and `domain:<Domain>` (notable models listing that domain; a model counts in each of its domains). Tokens and tokens
 per parameter are language models only (a model whose domains include Language), because Epoch's dataset size is
@@ -64,14 +64,13 @@ BASE_SUBSETS: dict[str, pl.Expr] = {
 
 MODELS_QUERY = """
 select
-    m.model_key, m.model_name, m.organization, m.publication_date, coalesce(t.domains, []) as domains,
+    m.model_key, m.model_name, m.organization, m.publication_date, coalesce(m.domains, []) as domains,
     coalesce(m.in_notable_models, false) as in_notable_models,
     coalesce(m.is_frontier_epoch, false) as is_frontier_epoch,
     coalesce(m.is_frontier_top10, false) as is_frontier_top10,
     m.training_compute_flop, m.parameters, m.training_dataset_size_datapoints, m.training_cost_usd_2023,
     m.tokens_per_parameter, m.cost_usd_per_flop
 from marts.models as m
-left join tidy.models as t using (model_key)
 where m.publication_date is not null
 """
 
@@ -83,7 +82,7 @@ def load_models(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def models_snapshot(con: duckdb.DuckDBPyConnection) -> str:
     """sha256 of the notable models file behind the fits."""
-    row = first_row(con, "select any_value(snapshot_sha256) from tidy.models where described_by = 'notable_models'")
+    row = first_row(con, "select any_value(snapshot_sha256) from marts.models where described_by = 'notable_models'")
     return (row[0] if row else None) or ""
 
 

@@ -124,9 +124,12 @@ def built(tmp_path: Path) -> Iterator[Graph]:
 
 
 def edited_copy(base: Path, module: str) -> Path:
-    """A copy of `pipelines/` with one line appended to `module` (a path inside the package)."""
+    """A copy of `pipelines/` (and the dbt seeds its code reads) with one line appended to `module` (a path inside
+    the package)."""
     root = base / "code"
     shutil.copytree(PROJECT_ROOT / "pipelines", root / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    seeds = Path("dbt_like_models", "seeds")
+    shutil.copytree(PROJECT_ROOT / seeds, root / seeds)
     path = root / "pipelines" / module
     path.write_text(path.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
     return root

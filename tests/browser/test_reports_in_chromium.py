@@ -110,6 +110,18 @@ def test_every_page_draws_every_chart_with_marks(pages: dict[str, Opened], repor
             assert chart["svg"] >= 1 and chart["marks"] > 0, f"{name}: {chart}"
 
 
+def test_owid_chart_and_reconciliation_render(pages: dict[str, Opened], reports_dir: Path, browser: Any) -> None:
+    drawn = {c["id"]: c for c in pages["compute_trends"].report.charts}
+    assert drawn["chart-large_scale_by_domain"]["marks"] > 0
+    with opened(browser, reports_dir / "data_quality.html") as (tab, _):
+        counts = tab.evaluate(
+            "Array.from(document.querySelectorAll('#owid-reconciliation-counts tbody tr'))"
+            ".map(r => Array.from(r.cells).map(c => c.textContent.trim()))"
+        )
+    assert [row[0] for row in counts][:2] == ["Both have it, values agree", "Both have it, values differ"]
+    assert sum(int(row[1].replace(",", "")) for row in counts) > 500
+
+
 def test_no_page_logs_a_console_error(pages: dict[str, Opened]) -> None:
     errors = {name: page.report.console_errors for name, page in pages.items() if page.report.console_errors}
     assert errors == {}

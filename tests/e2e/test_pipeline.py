@@ -100,6 +100,30 @@ def test_marts_models(con) -> None:
     assert count(con, "select count(*) from marts.models where n_benchmarks > 0") > 100
 
 
+def test_marts_carry_what_the_trends_read(con) -> None:
+    assert count(con, "select count(*) from marts.benchmark_scores") == count(con, "select count(*) from tidy.scores")
+    # on the mirror the benchmark file publishes compute for every row whose model has one; the rule is the fallback
+    assert count(con, "select count(*) from marts.benchmark_scores where compute_source = 'benchmark_file'") > 1000
+    missing = count(
+        con,
+        "select count(*) from marts.benchmark_scores where training_compute_flop is null "
+        "and coalesce(file_training_compute_flop, model_training_compute_flop) is not null",
+    )
+    assert missing == 0
+    imputed = count(con, "select count(*) from marts.benchmark_scores where is_cost_imputed")
+    assert imputed > 0
+    assert count(con, "select count(*) from marts.hardware") == count(con, "select count(*) from tidy.hardware")
+    assert count(con, "select count(*) from marts.owid_series") == count(con, "select count(*) from tidy.owid_series")
+
+
+def test_owid_compute_reconciliation_on_the_mirror(con) -> None:
+    # OWID republishes Epoch's notable-model compute: nearly every model agrees within 1%
+    statuses = dict(con.execute("select status, count(*) from marts.owid_compute_reconciliation group by 1").fetchall())
+    assert statuses == {"agree": 516, "differ": 1, "only_in_owid": 1, "only_in_models": 12}
+    assert count(con, "select count(*) from marts.owid_compute_reconciliation where status = 'agree' "
+                      "and abs(owid_to_models_ratio - 1) > relative_tolerance") == 0  # fmt: skip
+
+
 def test_compute_growth_since_2010(con) -> None:
     row = con.execute(
         "select n, growth_per_year, growth_ci_low, growth_ci_high, doubling_months, r2, window_start, window_end "

@@ -1,5 +1,5 @@
--- One value per model and fact: the most curated source file that publishes the fact wins
--- (notable > frontier > large-scale > all), and the winning file is named next to the value.
+-- One value per model and fact: the most curated source file that publishes the fact wins (the order is the
+-- model_source_priority seed), and the winning file is named next to the value.
 {%- set facts = [
     ('compute', 'training_compute_flop', 'compute_source', ['confidence as compute_confidence']),
     ('params', 'parameters', 'parameters_source', []),
@@ -7,18 +7,22 @@
     ('cost', 'training_cost_usd_2023', 'cost_source', []),
 ] %}
 with
+priority as (
+    select source, priority from {{ ref('model_source_priority') }}
+),
 {%- for table, value, source_column, extra in facts %}
 {{ table }} as (
     select
-        model_key,
-        arg_min({{ value }}, {{ source_priority('source') }}) as {{ value }},
+        f.model_key,
+        arg_min(f.{{ value }}, coalesce(p.priority, 9)) as {{ value }},
         {%- for column in extra %}
-        arg_min({{ column.split(' as ')[0] }}, {{ source_priority('source') }}) as {{ column.split(' as ')[1] }},
+        arg_min(f.{{ column.split(' as ')[0] }}, coalesce(p.priority, 9)) as {{ column.split(' as ')[1] }},
         {%- endfor %}
-        arg_min(source, {{ source_priority('source') }}) as {{ source_column }}
-    from {{ source('tidy', table) }}
-    where {{ value }} is not null
-    group by model_key
+        arg_min(f.source, coalesce(p.priority, 9)) as {{ source_column }}
+    from {{ source('tidy', table) }} as f
+    left join priority as p using (source)
+    where f.{{ value }} is not null
+    group by f.model_key
 ){{ "," if not loop.last }}
 {%- endfor %}
 

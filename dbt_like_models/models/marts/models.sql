@@ -19,6 +19,8 @@ described as (
         m.in_large_scale_models,
         coalesce(m.in_all_models, false) as in_all_models,
         m.is_frontier_epoch,
+        m.domains,
+        m.snapshot_sha256,
         f.training_compute_flop,
         f.compute_confidence,
         f.compute_source,
