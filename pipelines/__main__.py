@@ -49,6 +49,7 @@ EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
+TERMINATED = threading.Event()  # set by SIGTERM
 
 
 def dagster_instance(settings: Settings):
@@ -181,7 +182,7 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
             stop.set()
             watcher.join(timeout=2)
         progress.update(task, completed=total, description=f"{name} done")
-    if _was_interrupted(result.all_events):  # Dagster ends the run as failed; the command stops here too
+    if TERMINATED.is_set() or _was_interrupted(result.all_events):  # the run ended as failed; the command stops too
         raise KeyboardInterrupt(f"{name} interrupted")
     return _collect(PhaseOutcome(name=name, ran=True, success=result.success), result.all_events)
 
@@ -191,6 +192,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM (a scheduler stopping us) takes the same path as Ctrl-C: runs marked canceled, nothing published."""
 
     def _raise(signum, frame):
+        TERMINATED.set()  # remembered: code the signal lands in (DuckDB, Dagster) may turn the exception into another
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, _raise)

@@ -18,30 +18,31 @@ from pipelines.warehouse import first_row, table_exists
 def load_snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
     """The file each raw table holds now (its sha256, when it was fetched, its row count), with the publisher's
     Last-Modified date from the fetch log. Cites what was loaded, not merely the latest download: a file the
-    guards rejected is never in a raw table."""
-    raw_tables = {
-        r[0]
-        for r in con.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
-    }
+    guards rejected is never in a raw table. Read from the bookkeeping of loads, which swaps with each raw table."""
+    if not table_exists(con, "ops", "source_versions"):
+        return []
+    loaded = con.execute(
+        """
+        select source, sha256, fetched_at, rows from ops.source_versions where status = 'loaded'
+        qualify row_number() over (partition by source order by fetched_at desc) = 1
+        order by source
+        """
+    ).fetchall()
     has_log = table_exists(con, "ops", "fetch_log")
     snapshots = []
-    for name in sorted(raw_tables):
-        loaded = con.execute(
-            f'select _sha256, max(_fetched_at), count(*) from raw."{name}" group by _sha256 order by 2 desc'
-        ).fetchall()
-        for sha256, fetched_at, rows in loaded:
-            modified = (
-                first_row(
-                    con,
-                    "select last_modified from ops.fetch_log where source = ? and sha256 = ? "
-                    "and last_modified is not null order by fetched_at desc limit 1",
-                    [name, sha256],
-                )
-                if has_log
-                else None
+    for name, sha256, fetched_at, rows in loaded:
+        modified = (
+            first_row(
+                con,
+                "select last_modified from ops.fetch_log where source = ? and sha256 = ? "
+                "and last_modified is not null order by fetched_at desc limit 1",
+                [name, sha256],
             )
-            url = SOURCES_BY_NAME[name].url if name in SOURCES_BY_NAME else ""
-            snapshots.append(Snapshot(name, url, sha256 or "", fetched_at, modified[0] if modified else None, rows))
+            if has_log
+            else None
+        )
+        url = SOURCES_BY_NAME[name].url if name in SOURCES_BY_NAME else ""
+        snapshots.append(Snapshot(name, url, sha256 or "", fetched_at, modified[0] if modified else None, rows))
     return snapshots
 
 
