@@ -47,6 +47,7 @@ class WarehouseBusy(RuntimeError):
 class _Hold:
     depth: int
     handle: object
+    command: str  # the outermost holder's: a nested run adds its run id, not its name
 
 
 _HELD: dict[Path, _Hold] = {}
@@ -125,7 +126,7 @@ def writer_lock(settings: Settings, command: str, run_id: str | None = None) -> 
             hold.depth += 1
     if hold is not None:
         if run_id:
-            _write_holder(hold.handle, command, run_id)
+            _write_holder(hold.handle, hold.command, run_id)
         try:
             yield False, None
         finally:
@@ -134,7 +135,7 @@ def writer_lock(settings: Settings, command: str, run_id: str | None = None) -> 
         return
     handle, note = _acquire(settings, command, run_id, settings.lock_wait_s)
     with _HELD_GUARD:
-        _HELD[key] = _Hold(depth=1, handle=handle)
+        _HELD[key] = _Hold(depth=1, handle=handle, command=command)
     try:
         yield True, note
     finally:

@@ -73,7 +73,8 @@ def test_the_lock_is_reentrant_in_one_process_and_only_the_outermost_holder_prep
     settings = settings_in(tmp_path)
     with writer_lock(settings, "cli") as (outer, _), writer_lock(settings, "run", run_id="r1") as (inner, _):
         assert outer and not inner
-        assert json.loads(settings.lock_path.read_text())["run_id"] == "r1"
+        holder = json.loads(settings.lock_path.read_text())
+        assert holder["run_id"] == "r1" and holder["command"] == "cli"  # the command that holds it, with its run
 
 
 def test_an_abandoned_lock_is_taken_over_and_said_so(tmp_path: Path) -> None:
