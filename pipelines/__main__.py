@@ -124,13 +124,29 @@ def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
             instance.report_run_canceled(run, message="interrupted (Ctrl-C or SIGTERM) in `python -m pipelines`")
 
 
+INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
+
+def _interrupt_in(error) -> bool:
+    """An interrupt anywhere in an error chain, also as text: a library may wrap it (DuckDB reading Arrow data)."""
+    while error is not None:
+        if error.cls_name in INTERRUPTS or any(name in (error.message or "") for name in INTERRUPTS):
+            return True
+        error = error.cause or error.context
+    return False
+
+
 def _was_interrupted(events) -> bool:
-    """Ctrl-C or SIGTERM inside a run: a step failed by the interrupt, or the run ended by it between steps."""
+    """Ctrl-C or SIGTERM inside a run (Dagster turns both into its interrupt error): a step failed by the
+    interrupt, or the run ended by it between steps."""
     from dagster import DagsterEventType
     from dagster._core.execution.plan.objects import ErrorSource
 
     for event in events:
-        if event.is_step_failure and event.step_failure_data.error_source == ErrorSource.INTERRUPT:
+        if event.is_step_failure and (
+            event.step_failure_data.error_source == ErrorSource.INTERRUPT
+            or _interrupt_in(event.step_failure_data.error)
+        ):
             return True
         if event.event_type == DagsterEventType.RUN_FAILURE and "interrupt" in (event.message or "").lower():
             return True

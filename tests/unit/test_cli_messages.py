@@ -36,3 +36,19 @@ def test_an_exception_raised_while_handling_another_is_followed_too() -> None:
     except RuntimeError:
         error = serializable_error_info_from_exc_info(sys.exc_info())
     assert root_cause(error) == "RuntimeError: Error occurred while executing op"  # `from None`: no cause to follow
+
+
+def test_an_interrupt_wrapped_by_a_library_is_still_an_interrupt() -> None:
+    """SIGTERM inside DuckDB's Arrow read reached the step as `InvalidInputException: ... DagsterExecutionInterrupted
+    Error`: the command must stop (exit 130), not carry on into the rebuild."""
+    from pipelines.__main__ import _interrupt_in
+
+    try:
+        raise ValueError(
+            "Invalid Input Error: reading the object registered as '_incoming' as Arrow data failed: "
+            "DagsterExecutionInterruptedError:"
+        )
+    except ValueError:
+        wrapped = serializable_error_info_from_exc_info(sys.exc_info())
+    assert _interrupt_in(wrapped)
+    assert not _interrupt_in(_wrapped_error())
