@@ -40,6 +40,7 @@ from pipelines.publish import (
     writer_lock,
 )
 from pipelines.settings import Settings, SettingsError, load_settings
+from pipelines.unchanged import current_stamp, dagster_home, log_pull, unchanged_pull
 from pipelines.warehouse import CONNECTION_CONFIG
 
 # wide enough for the status table when output is piped (rich assumes 80 columns without a terminal)
@@ -56,14 +57,22 @@ def dagster_instance(settings: Settings):
     """Dagster's default local storage under DAGSTER_HOME (default `<data dir>/dagster`), shared with `make dev`."""
     from dagster import DagsterInstance
 
-    if not os.environ.get("DAGSTER_HOME"):
-        os.environ["DAGSTER_HOME"] = str(settings.data_dir / "dagster")
-    home = Path(os.environ["DAGSTER_HOME"])
+    home = dagster_home(settings)
+    os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() or config.stat().st_size == 0:  # default local storage, one run at a time
         shutil.copyfile(Path(__file__).with_name("dagster.yaml"), config)
     return DagsterInstance.get()
+
+
+@contextlib.contextmanager
+def dagster_session(settings: Settings) -> Iterator[tuple[object, object]]:
+    """The Dagster instance and the definitions: imported only when a refresh has something to build."""
+    from pipelines.definitions import build_definitions
+
+    with dagster_instance(settings) as instance:
+        yield instance, build_definitions(settings)
 
 
 @dataclass
@@ -218,8 +227,20 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _refresh_phases(settings: Settings, instance, defs) -> list[PhaseOutcome]:
-    """Phase 1 pulls every source; phase 2 rebuilds what Dagster then reports stale or missing, with descendants."""
+def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
+    """Nothing new anywhere: log the pull, done, without Dagster. Otherwise phase 1 pulls every source and phase 2
+    rebuilds what Dagster then reports stale or missing, with descendants."""
+    pulled, reason = unchanged_pull(settings)
+    if pulled is not None:
+        log_pull(settings, pulled.attempts)
+        console.print("nothing to rebuild: every source answered with the file the warehouse holds, code unchanged")
+        return [PhaseOutcome(name="pull sources", ran=True)]
+    console.print(f"pulling with Dagster: {reason}")
+    with dagster_session(settings) as (instance, defs):
+        return _pull_then_rebuild(settings, instance, defs)
+
+
+def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]:
     from pipelines.defs.automation import INGEST_JOB_NAME, REBUILD_JOB_NAME
     from pipelines.freshness import rebuild_keys
 
@@ -232,10 +253,8 @@ def _refresh_phases(settings: Settings, instance, defs) -> list[PhaseOutcome]:
     return [ingest, run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale)]
 
 
-def _replay_then_build(settings: Settings, instance, defs) -> list[PhaseOutcome]:
+def _replay_then_build(settings: Settings) -> list[PhaseOutcome]:
     """Replay data/raw into an empty working copy, then build every downstream asset from it."""
-    from pipelines.defs.automation import REBUILD_JOB_NAME
-    from pipelines.freshness import downstream_keys
     from pipelines.replay import replay
 
     con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
@@ -247,8 +266,12 @@ def _replay_then_build(settings: Settings, instance, defs) -> list[PhaseOutcome]
         f"replayed {replayed.attempts} fetch attempts and {replayed.versions} file versions from {settings.raw_dir} "
         f"({replayed.loads} loads, {replayed.snapshots} model snapshot rows)"
     )
-    keys = downstream_keys(defs.resolve_asset_graph())
-    return [run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, keys)]
+    from pipelines.defs.automation import REBUILD_JOB_NAME
+    from pipelines.freshness import downstream_keys
+
+    with dagster_session(settings) as (instance, defs):
+        keys = downstream_keys(defs.resolve_asset_graph())
+        return [run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, keys)]
 
 
 def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, elapsed: float) -> int:
@@ -276,7 +299,12 @@ def build_failed(phase: PhaseOutcome) -> bool:
     return bool(phase.failed_steps) or (not phase.success and not phase.failed_sources)
 
 
-def as_writer(command: str, body: Callable[[Settings, object, object], list[PhaseOutcome]], *, fresh: bool) -> int:
+def complete(phases: list[PhaseOutcome]) -> bool:
+    """Every phase succeeded with no failed source, step or check: the next refresh may trust the stamp."""
+    return all(p.success and not (p.failed_sources or p.failed_steps or p.failed_checks) for p in phases)
+
+
+def as_writer(command: str, body: Callable[[Settings], list[PhaseOutcome]], *, fresh: bool) -> int:
     """Take the writer lock, build into a working copy with `body`, publish when no build step failed."""
     started = time.monotonic()
     try:
@@ -286,13 +314,10 @@ def as_writer(command: str, body: Callable[[Settings, object, object], list[Phas
             if note:
                 console.print(f"[yellow]{note}")
             prepare_working_copy(settings, CONNECTION_CONFIG, fresh=fresh)
-            from pipelines.definitions import build_definitions
-
-            with dagster_instance(settings) as instance:
-                phases = body(settings, instance, build_definitions(settings))
+            phases = body(settings)
             published = not any(build_failed(p) for p in phases)
             if published:
-                publish(settings, CONNECTION_CONFIG)
+                publish(settings, CONNECTION_CONFIG, current_stamp(settings) if complete(phases) else None)
             else:
                 discard_working_copy(settings)
     except KeyboardInterrupt:

@@ -264,9 +264,11 @@ def prepare_working_copy(settings: Settings, config: dict, *, fresh: bool = Fals
         raise classify(exc, published) or exc from exc
 
 
-def publish(settings: Settings, config: dict) -> None:
-    """Swap the working copy in as the published warehouse, then the staged report files into `reports_dir`."""
+def publish(settings: Settings, config: dict, stamp: dict | None = None) -> None:
+    """Swap the working copy in as the published warehouse, then the staged report files into `reports_dir`.
+    `stamp` says the build completed cleanly (`pipelines.unchanged`); any other publication removes the stamp."""
     working, published = settings.working_path, settings.warehouse_path
+    _unlink(settings.stamp_path)
     if working.exists():
         con = connect_bounded(working, config)
         try:
@@ -280,6 +282,14 @@ def publish(settings: Settings, config: dict) -> None:
         os.replace(working, published)
         _unlink(_wal(working))
     publish_reports(settings.reports_staging_dir, settings.reports_dir)
+    if stamp is not None:
+        _write_atomic(settings.stamp_path, json.dumps(stamp, sort_keys=True))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def publish_reports(staging: Path, target: Path) -> list[str]:

@@ -71,6 +71,11 @@ class Settings:
         return self.warehouse_path.with_name(self.warehouse_path.name + ".lock")
 
     @property
+    def stamp_path(self) -> Path:
+        """Beside the published warehouse after a build that completed cleanly (see `pipelines.unchanged`)."""
+        return self.warehouse_path.with_name(self.warehouse_path.name + ".complete.json")
+
+    @property
     def reports_staging_dir(self) -> Path:
         """Where a run writes pages; their files are moved into `reports_dir` when the run publishes."""
         return self.reports_dir / ".building"

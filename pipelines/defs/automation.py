@@ -17,9 +17,9 @@ from dagster import (
     sensor,
 )
 
-from pipelines.defs.ingest import last_good_fetch
 from pipelines.fetch import Fetcher, FetchError
 from pipelines.freshness import SCREENSHOTS_KEY, screenshots_behind
+from pipelines.landed import last_good_fetch
 from pipelines.settings import load_settings
 from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG

@@ -5,7 +5,6 @@ recorded as rejected in `ops.source_versions`, and the asset's blocking checks f
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 from dagster import (
@@ -25,13 +24,13 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import journal
 from pipelines.defs.resources import PathsResource, warehouse_connection
-from pipelines.fetch import Fetcher, FetchError, FetchResult, PreviousFetch
+from pipelines.fetch import Fetcher, FetchError, FetchResult
 from pipelines.guards import RAW_GUARDS, GuardResult, column_changes, raw_guards
+from pipelines.landed import held_file, last_good_fetch
 from pipelines.raw import read_source_file
 from pipelines.sources import SOURCES, Source
-from pipelines.warehouse import append_rows, first_row, read_table, replace_table, table_exists
+from pipelines.warehouse import append_rows, first_row, read_table, replace_table
 
-GOOD_OUTCOMES = ("downloaded", "unchanged", "not_modified")
 VERSION_COLUMNS = (
     "source", "sha256", "url", "path", "bytes", "rows", "last_modified", "fetched_at", "status", "reason",
     "added_columns", "removed_columns",
@@ -47,31 +46,6 @@ class Landing:
     loaded: bool
     held_sha256: str | None
     held_rows: int | None
-
-
-def last_good_fetch(con: duckdb.DuckDBPyConnection, source: str) -> PreviousFetch | None:
-    """The newest fetch of `source` that landed a valid file still on disk: the base of a conditional GET."""
-    row = first_row(
-        con,
-        """
-        select sha256, etag, last_modified, path from ops.fetch_log
-        where source = ? and list_contains(?, outcome) and sha256 is not null
-          and requested_url not like '%metadata.json%'
-        order by fetched_at desc, attempt desc limit 1
-        """,
-        [source, list(GOOD_OUTCOMES)],
-    )
-    if row is None or row[3] is None or not Path(row[3]).exists():
-        return None
-    return PreviousFetch(sha256=row[0], etag=row[1], last_modified=row[2], path=Path(row[3]))
-
-
-def held_file(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, int | None]:
-    """(sha256, rows) of the file `raw.<source>` holds now, or (None, None) before the first load."""
-    if not table_exists(con, "raw", source):
-        return None, None
-    row = first_row(con, f"select any_value(_sha256), count(*) from raw.{source}")
-    return (row[0], int(row[1])) if row else (None, None)
 
 
 def earlier_rejection(con: duckdb.DuckDBPyConnection, source: str, sha256: str | None) -> tuple | None:

@@ -1,0 +1,41 @@
+"""What the warehouse says was landed: the last good pull of a source and the file its raw table holds.
+
+Read by the ingest assets, the `source_changes` sensor and the unchanged-refresh shortcut (`pipelines.unchanged`),
+which must not import Dagster: this module does not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.fetch import PreviousFetch
+from pipelines.warehouse import first_row, table_exists
+
+GOOD_OUTCOMES = ("downloaded", "unchanged", "not_modified")
+
+
+def last_good_fetch(con: duckdb.DuckDBPyConnection, source: str) -> PreviousFetch | None:
+    """The newest fetch of `source` that landed a valid file still on disk: the base of a conditional GET."""
+    row = first_row(
+        con,
+        """
+        select sha256, etag, last_modified, path from ops.fetch_log
+        where source = ? and list_contains(?, outcome) and sha256 is not null
+          and requested_url not like '%metadata.json%'
+        order by fetched_at desc, attempt desc limit 1
+        """,
+        [source, list(GOOD_OUTCOMES)],
+    )
+    if row is None or row[3] is None or not Path(row[3]).exists():
+        return None
+    return PreviousFetch(sha256=row[0], etag=row[1], last_modified=row[2], path=Path(row[3]))
+
+
+def held_file(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, int | None]:
+    """(sha256, rows) of the file `raw.<source>` holds now, or (None, None) before the first load."""
+    if not table_exists(con, "raw", source):
+        return None, None
+    row = first_row(con, f"select any_value(_sha256), count(*) from raw.{source}")
+    return (row[0], int(row[1])) if row else (None, None)

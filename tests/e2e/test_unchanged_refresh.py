@@ -1,0 +1,131 @@
+"""The refresh that finds nothing new: answered from the stamp and conditional GETs, without importing Dagster;
+and everything that must send a refresh down the full path instead (code edits, other publications, new files)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.publish import publish
+from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.unchanged import code_fingerprint, current_stamp, holds_same_file, stamp_holds, unchanged_pull
+from pipelines.warehouse import CONNECTION_CONFIG
+from tests.conftest import pipeline_env
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def stamped_copy(built_warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A copy of the session build (data and reports, mtimes kept) carrying the stamp of a complete build."""
+    built = built_warehouse.settings
+    shutil.copytree(built.data_dir, tmp_path / "data")
+    shutil.copytree(built.reports_dir, tmp_path / "reports")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        warehouse_path=tmp_path / "data" / "warehouse.duckdb",
+        reports_dir=tmp_path / "reports",
+        sources_mirror=built_warehouse.mirror.base_url,
+        fetch_backoff_s=0.0,
+    )
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    settings.stamp_path.write_text(json.dumps(current_stamp(settings)), encoding="utf-8")
+    return settings
+
+
+def fetch_log(settings: Settings) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
+    try:
+        return con.execute(
+            "select source, outcome from ops.fetch_log where requested_url not like '%metadata.json%' "
+            "order by fetched_at, attempt"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_an_unchanged_refresh_logs_its_pulls_and_never_imports_dagster(stamped_copy: Settings) -> None:
+    before = fetch_log(stamped_copy)
+    env = pipeline_env(stamped_copy.data_dir.parent, stamped_copy.sources_mirror or "")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipelines", "refresh"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "nothing to rebuild: every source answered with the file the warehouse holds" in done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "dagster" not in imported and "pipelines.definitions" not in imported
+    after = fetch_log(stamped_copy)
+    pulled = after[len(before) :]
+    assert len(pulled) == 10  # one pull per source of the source table, metadata aside
+    assert {outcome for _, outcome in pulled} == {"not_modified", "missing_optional"}
+    assert stamp_holds(stamped_copy) is None  # the stamp survives: the next unchanged refresh is as fast
+
+
+def test_a_publication_without_a_stamp_sends_the_next_refresh_down_the_full_path(stamped_copy: Settings) -> None:
+    assert stamp_holds(stamped_copy) is None
+    publish(stamped_copy, dict(CONNECTION_CONFIG))  # what a run started from the UI does when it succeeds
+    assert stamp_holds(stamped_copy) == "no complete build is stamped"
+    pulled, reason = unchanged_pull(stamped_copy)
+    assert pulled is None and reason == "no complete build is stamped"
+
+
+def test_a_stamp_of_other_code_or_another_dagster_home_is_not_trusted(
+    stamped_copy: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamp = json.loads(stamped_copy.stamp_path.read_text(encoding="utf-8"))
+    stamped_copy.stamp_path.write_text(json.dumps({**stamp, "code": "0" * 64}), encoding="utf-8")
+    assert "code or the Dagster home changed" in (stamp_holds(stamped_copy) or "")
+    stamped_copy.stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "another-dagster"))
+    assert "code or the Dagster home changed" in (stamp_holds(stamped_copy) or "")
+
+
+def test_a_source_that_does_not_answer_takes_the_full_path(stamped_copy: Settings, built_warehouse) -> None:
+    mirror = built_warehouse.mirror
+    mirror.fault("/epoch.ai/data/ml_hardware.csv", *[("status", 500)] * 10)  # every retry fails
+    try:
+        pulled, reason = unchanged_pull(stamped_copy)
+    finally:
+        mirror.clear_faults()
+    assert pulled is None and reason == "a source has a new file or did not answer"
+
+
+def test_the_code_fingerprint_follows_every_code_file_and_ignores_dbt_output(tmp_path: Path) -> None:
+    for relative in ("pipelines/a.py", "pipelines/charts/templates/page.html.j2", "dbt_like_models/models/m.sql"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("select 1\n", encoding="utf-8")
+    first = code_fingerprint(tmp_path)
+    ignored_files = ("dbt_like_models/target/m.json", "dbt_like_models/logs/dbt.log", "pipelines/__pycache__/a.pyc")
+    for ignored in ignored_files:
+        (tmp_path / ignored).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / ignored).write_text("output", encoding="utf-8")
+    code_fingerprint.cache_clear()
+    assert code_fingerprint(tmp_path) == first
+    (tmp_path / "dbt_like_models/models/m.sql").write_text("select 2\n", encoding="utf-8")
+    code_fingerprint.cache_clear()
+    assert code_fingerprint(tmp_path) != first
+
+
+@pytest.mark.parametrize(
+    ("outcome", "sha256", "held", "same"),
+    [
+        ("not_modified", "a", "a", True),
+        ("unchanged", "a", "a", True),
+        ("downloaded", "b", "a", False),
+        ("not_modified", "a", "b", False),  # the table holds another file (a rejected pull was kept out)
+        ("missing_optional", None, "a", True),  # an optional source gone quiet keeps its table
+    ],
+)
+def test_which_pulls_change_nothing(outcome: str, sha256: str | None, held: str | None, same: bool) -> None:
+    assert holds_same_file(outcome, sha256, held) is same
