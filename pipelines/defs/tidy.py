@@ -171,16 +171,27 @@ def scores_model_names_matched(warehouse: DuckDBResource) -> AssetCheckResult:
             from tidy.scores
             """,
         )
+        unnamed = first_row(
+            con, "select benchmark, model_version from tidy.scores where model_name is null order by all"
+        )
+        unmatched = first_row(
+            con,
+            """select benchmark, model_version, model_name from tidy.scores
+               where model_name is not null and model_key not in (select model_key from tidy.models)
+               order by all""",
+        )
     named_share = named / rows if rows else 0.0
     matched_share = matched / rows if rows else 0.0
     passed = named_share >= NAMED_FLOOR and matched_share >= MATCHED_FLOOR
+    examples = [f"e.g. {rows - named} unnamed, such as {unnamed}"] if unnamed else []
+    examples += [f"{named - matched} unmatched, such as {unmatched}"] if unmatched else []
     return AssetCheckResult(
         passed=passed,
         severity=AssetCheckSeverity.ERROR,
         description=(
             f"benchmark_data: {named_share:.1%} of {rows} score rows named by ECI (floor {NAMED_FLOOR:.0%}), "
-            f"{matched_share:.1%} matched to Epoch models (floor {MATCHED_FLOOR:.0%})"
-        ),
+            f"{matched_share:.1%} matched to Epoch models (floor {MATCHED_FLOOR:.0%}); " + "; ".join(examples)
+        ).rstrip("; "),
         metadata={"rows": rows, "named_share": named_share, "matched_share": matched_share},
     )
 
