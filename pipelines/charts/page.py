@@ -225,12 +225,20 @@ def render_page(
 
 def start_vendor_bundle(reports_dir: Path, previous: Path) -> Future[str] | None:
     """Start building the vega-embed bundle (Vega, Vega-Lite, vega-embed) for offline pages, unless the folder
-    being written or the previous build already has the one this vl-convert makes (None then)."""
-    for folder in (reports_dir, previous):
-        stamp = folder / BUNDLE_STAMP
-        if (folder / VENDOR_BUNDLE).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == BUNDLER:
-            return None
+    being written has the one this vl-convert makes, or can link the previous build's (None then): a staged page
+    loads the staged bundle, in the screenshots as in a reader's browser once published."""
+    if _bundle_current(reports_dir):
+        return None
+    if _bundle_current(previous):
+        for relative in (VENDOR_BUNDLE, BUNDLE_STAMP):
+            exports.link_atomic(previous / relative, reports_dir / relative)
+        return None
     return exports.submit(exports.javascript_bundle)
+
+
+def _bundle_current(folder: Path) -> bool:
+    stamp = folder / BUNDLE_STAMP
+    return (folder / VENDOR_BUNDLE).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == BUNDLER
 
 
 def write_vendor_bundle(reports_dir: Path, bundle: Future[str] | None) -> None:
