@@ -13,12 +13,15 @@ live as long as the process, so only the first page of a run pays for starting t
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import json
 import os
 import pickle
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -41,6 +44,7 @@ WORKERS = min(2, os.cpu_count() or 1)
 
 _threads: ThreadPoolExecutor | None = None
 _local = threading.local()
+_workers: list[_Worker] = []
 
 
 class ExportError(RuntimeError):
@@ -73,6 +77,9 @@ class _Worker:
     def __init__(self) -> None:
         command = [sys.executable, "-I", str(Path(__file__).resolve())]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        if not _workers:
+            atexit.register(_stop_workers)
+        _workers.append(self)
 
     def call(self, job: str, args: tuple[Any, ...]) -> Any:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -84,6 +91,15 @@ class _Worker:
         return value
 
 
+def _stop_workers() -> None:
+    """At exit: close each worker's stdin, which ends its loop, and reap it."""
+    for worker in _workers:
+        with contextlib.suppress(OSError, ValueError):
+            worker.process.stdin.close()  # type: ignore[union-attr]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(timeout=5)
+
+
 def _remote(job: str, *args: Any) -> Any:
     """Run `job` in this thread's worker process, starting one if it has none (or its last one died)."""
     worker = getattr(_local, "worker", None)
@@ -93,7 +109,14 @@ def _remote(job: str, *args: Any) -> Any:
 
 
 def serve() -> None:
-    """A worker's loop: read a pickled (job, args), write back (True, result) or (False, error), until EOF."""
+    """A worker's loop: read a pickled (job, args), write back (True, result) or (False, error), until EOF.
+
+    Replies go to the original stdout alone: anything printed (by vl-convert's JavaScript too) goes to stderr.
+    Ctrl-C is the parent's to handle: it closes the pipe, which ends the loop, with no traceback from here.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     while True:
         try:
             job, args = pickle.load(sys.stdin.buffer)
@@ -103,8 +126,8 @@ def serve() -> None:
             reply = (True, JOBS[job](*args))
         except Exception as exc:  # reported to the caller, which raises it
             reply = (False, f"{job}: {type(exc).__name__}: {exc}")
-        pickle.dump(reply, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        pickle.dump(reply, replies)
+        replies.flush()
 
 
 def submit(function: Callable[..., Any], *args: Any, parallel: bool = True) -> Future:
