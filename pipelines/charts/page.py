@@ -3,7 +3,8 @@ rendered by the Jinja2 templates in `templates/` with autoescape, so no value re
 
 Pages open from `file://` with no network: the Vega/Vega-Lite/vega-embed bundle comes from vl-convert and is
 written once to `reports/vendor/`, which every page loads by a relative path. Each chart's data (CSV) and static
-exports (PNG, SVG, rendered by vl-convert) are written to `reports/<page>/<chart>.*`, linked under the chart.
+exports (PNG, SVG, rendered by vl-convert only when the chart's spec changed: `exports`) are written to
+`reports/<page>/<chart>.*`, linked under the chart.
 """
 
 from __future__ import annotations
