@@ -99,13 +99,13 @@ def match_rates(ctx: PageContext) -> pl.DataFrame:
         """
         select benchmark_name, count(*) as scores, count(model_key) as matched,
                count(model_key) / count(*) as share_matched
-        from marts.benchmark_scores group by benchmark_name order by share_matched, scores desc
+        from marts.benchmark_scores group by benchmark_name order by share_matched, scores desc, benchmark_name
         """,
     )
 
 
 def match_chart(frame: pl.DataFrame) -> alt.Chart:
-    order = frame.sort("share_matched")["benchmark_name"].to_list()
+    order = frame.sort("share_matched", maintain_order=True)["benchmark_name"].to_list()  # ties: in the SQL's order
     return (
         alt.Chart(frame)
         .mark_bar(color="#4c78a8")

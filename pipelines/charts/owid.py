@@ -45,7 +45,7 @@ def large_scale_section(ctx: PageContext, page: Page) -> None:
     if counts.is_empty():
         page.paragraph("OWID's cumulative count of large-scale models by domain is not in the warehouse yet.")
         return
-    latest = counts.group_by("domain").agg(pl.col("models").last()).sort("models", descending=True)
+    latest = counts.group_by("domain").agg(pl.col("models").last()).sort(["models", "domain"], descending=[True, False])
     chart = category_lines(
         counts,
         x=alt.X("year:O", title="Year"),

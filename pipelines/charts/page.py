@@ -3,7 +3,8 @@ rendered by the Jinja2 templates in `templates/` with autoescape, so no value re
 
 Pages open from `file://` with no network: the Vega/Vega-Lite/vega-embed bundle comes from vl-convert and is
 written once to `reports/vendor/`, which every page loads by a relative path. Each chart's data (CSV) and static
-exports (PNG, SVG, rendered by vl-convert) are written to `reports/<page>/<chart>.*`, linked under the chart.
+exports (PNG, SVG, rendered by vl-convert only when the chart's spec changed: `exports`) are written to
+`reports/<page>/<chart>.*`, linked under the chart.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import functools
 import os
 import re
 import tempfile
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +23,14 @@ from typing import Any
 import altair as alt
 import jinja2
 import polars as pl
-import vl_convert as vlc
 
+from pipelines.charts import exports
 from pipelines.charts.builders import enable_theme
 from pipelines.sources import SOURCES
 
 VENDOR_BUNDLE = Path("vendor") / "vega-embed-bundle.js"
+BUNDLE_STAMP = Path("vendor") / ".bundle-source"  # which vl-convert made the bundle beside it
+BUNDLER = exports.VL_CONVERT
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _CHART_NAME = re.compile(r"^[a-z0-9_]+$")
 # OWASP's CSV-injection rule: a text cell a spreadsheet could read as a formula gets a leading single quote.
@@ -183,13 +187,27 @@ def credits() -> dict[str, str]:
     return seen
 
 
-def render_page(page: Page, *, built_at: datetime, snapshots: list[Snapshot], nav: list[NavEntry]) -> str:
-    """The full HTML of a page; charts are embedded as Vega-Lite specs rendered by the local bundle.
+def chart_specs(page: Page) -> dict[str, dict[str, Any]]:
+    """Each chart's Vega-Lite spec in the reports' theme: built (and validated by Altair) once per page build."""
+    enable_theme()
+    return {name: entry.chart.to_dict() for name, entry in page.charts.items()}
+
+
+def render_page(
+    page: Page,
+    *,
+    built_at: datetime,
+    snapshots: list[Snapshot],
+    nav: list[NavEntry],
+    specs: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The full HTML of a page; charts are embedded as Vega-Lite specs (`specs`, else the charts' own) rendered by
+    the local bundle.
 
     Once every chart has rendered (or failed), `<body data-charts>` says "ok" or "failed: <n>", for tests and
     screenshots to wait on.
     """
-    enable_theme()
+    specs = chart_specs(page) if specs is None else specs
     return (
         environment()
         .get_template("page.html.j2")
@@ -199,27 +217,36 @@ def render_page(page: Page, *, built_at: datetime, snapshots: list[Snapshot], na
             built_at=built_at,
             snapshots=snapshots,
             snapshot_dates=sorted({f"{s.fetched_at:%Y-%m-%d}" for s in snapshots}),
-            charts=[[f"#chart-{name}", entry.chart.to_dict()] for name, entry in page.charts.items()],
+            charts=[[f"#chart-{name}", specs[name]] for name in page.charts],
             credits=credits(),
             bundle=VENDOR_BUNDLE.as_posix(),
         )
     )
 
 
-@functools.cache
-def vendor_bundle() -> str:
-    """vl-convert's bundle of Vega, Vega-Lite and vega-embed (built once per process: it takes seconds)."""
-    return vlc.javascript_bundle()
+def start_vendor_bundle(reports_dir: Path, previous: Path) -> Future[str] | None:
+    """Start building the vega-embed bundle (Vega, Vega-Lite, vega-embed) for offline pages, unless the folder
+    being written has the one this vl-convert makes, or can link the previous build's (None then): a staged page
+    loads the staged bundle, in the screenshots as in a reader's browser once published."""
+    if _bundle_current(reports_dir):
+        return None
+    if _bundle_current(previous):
+        for relative in (VENDOR_BUNDLE, BUNDLE_STAMP):
+            exports.link_atomic(previous / relative, reports_dir / relative)
+        return None
+    return exports.submit(exports.javascript_bundle)
 
 
-def write_vendor_bundle(reports_dir: Path) -> Path:
-    """The vega-embed bundle (Vega, Vega-Lite, vega-embed) for offline pages; rewritten only when it changes."""
-    target = reports_dir / VENDOR_BUNDLE
-    bundle = vendor_bundle()
-    if target.exists() and target.read_text(encoding="utf-8") == bundle:
-        return target
-    write_atomic(target, bundle)
-    return target
+def _bundle_current(folder: Path) -> bool:
+    stamp = folder / BUNDLE_STAMP
+    return (folder / VENDOR_BUNDLE).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == BUNDLER
+
+
+def write_vendor_bundle(reports_dir: Path, bundle: Future[str] | None) -> None:
+    """Write the bundle `start_vendor_bundle` built, if it built one, and the stamp saying which vl-convert did."""
+    if bundle is not None:
+        write_atomic(reports_dir / VENDOR_BUNDLE, bundle.result())
+        write_atomic(reports_dir / BUNDLE_STAMP, BUNDLER)
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -238,13 +265,6 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def export_chart(chart: alt.TopLevelMixin) -> tuple[bytes, str]:
-    """PNG (2x, for slides) and SVG renderings of a chart by vl-convert, with its parameters at their defaults."""
-    enable_theme()
-    svg = vlc.vegalite_to_svg(chart.to_dict())
-    return vlc.svg_to_png(svg, scale=2), svg
 
 
 def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -266,27 +286,38 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def publish(
-    page: Page, reports_dir: Path, *, built_at: datetime, snapshots: list[Snapshot], nav: list[NavEntry]
+    page: Page,
+    reports_dir: Path,
+    *,
+    built_at: datetime,
+    snapshots: list[Snapshot],
+    nav: list[NavEntry],
+    published_dir: Path | None = None,
 ) -> Path:
     """Write the page's chart data, exports and tables, then the page itself, then its `after_files`.
 
     Everything is rendered in memory first, so a failing chart or export leaves the previous files untouched;
-    each file is then replaced atomically, the HTML last, so it never links to a file not yet written.
+    each file is then replaced atomically, the HTML last, so it never links to a file not yet written. Exports
+    (and the vendor bundle) whose inputs did not change since the build in `published_dir` are kept from it, and
+    the others render in worker processes while the CSVs and HTML are made here.
     """
     folder = reports_dir / page.name
+    previous = published_dir or reports_dir
+    specs = chart_specs(page)
+    bundle = start_vendor_bundle(reports_dir, previous)
+    charts = exports.start_exports(specs, folder, previous / page.name)
     files: dict[Path, str | bytes] = {}
     for name, entry in page.charts.items():
-        png, svg = export_chart(entry.chart)
         files[folder / f"{name}.csv"] = csv_ready(entry.data).write_csv()
-        files[folder / f"{name}.png"] = png
-        files[folder / f"{name}.svg"] = svg
     for name, frame in page.downloads.items():
         files[folder / f"{name}.csv"] = csv_ready(frame).write_csv()
-    path = reports_dir / f"{page.name}.html"
-    text = render_page(page, built_at=built_at, snapshots=snapshots, nav=nav)
-    write_vendor_bundle(reports_dir)
+    text = render_page(page, built_at=built_at, snapshots=snapshots, nav=nav, specs=specs)
+    files |= charts.files()
+    write_vendor_bundle(reports_dir, bundle)
+    charts.keep()
     for target, content in files.items():
         write_atomic(target, content)
+    path = reports_dir / f"{page.name}.html"
     write_atomic(path, text)
     for relative, content in page.after_files.items():
         write_atomic(reports_dir / relative, content)

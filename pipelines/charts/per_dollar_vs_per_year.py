@@ -42,7 +42,7 @@ BEST_SCORES = """
 with best as (
     select benchmark, any_value(benchmark_name) as benchmark_name, model_key,
            max(score_fraction) as score,
-           arg_max(model_version, score_fraction) as model_version,
+           arg_max(model_version, (score_fraction, model_version)) as model_version,  -- ties: one version, always
            min(release_date) as release_date
     from marts.benchmark_scores
     where unit = 'fraction' and score_fraction is not null and model_key is not null
@@ -54,7 +54,7 @@ select b.benchmark, b.benchmark_name, m.model_name, m.organization, b.model_vers
        case when {observed} is not null then 'observed (Epoch)'
             when {cost} is not null then 'imputed (compute × cost-per-FLOP trend)' end as cost_basis
 from best b join marts.models m using (model_key) {join}
-order by b.benchmark, date
+order by b.benchmark, date, b.model_key
 """
 # Observed cost where Epoch publishes one, else the imputed cost of trends.model_costs when that table exists.
 WITH_IMPUTED = BEST_SCORES.format(
@@ -83,7 +83,7 @@ def version_points(ctx: PageContext) -> pl.DataFrame:
         where s.unit = 'fraction' and s.score_fraction is not null
         group by s.benchmark, s.base_version
         having coalesce(min(s.release_date), min(m.publication_date)) is not null
-        order by s.benchmark, date
+        order by s.benchmark, date, s.base_version
         """,
     )
 
@@ -146,9 +146,10 @@ def progress_lines(progress: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame
 
 
 def running_best(points: pl.DataFrame) -> pl.DataFrame:
-    """The frontier: each benchmark's record-setting points (each beats every earlier one; ties on a date: the best)."""
+    """The frontier: each benchmark's record-setting points (each beats every earlier one; ties on a date: the best,
+    then the first model by name, so the same data always names the same model)."""
     ordered = points.filter(pl.col("date").is_not_null()).sort(
-        ["benchmark", "date", "score"], descending=[False, False, True]
+        ["benchmark", "date", "score", "model_name"], descending=[False, False, True, False]
     )
     previous = pl.col("score").cum_max().shift(1).over("benchmark")
     return (

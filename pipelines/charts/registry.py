@@ -167,4 +167,7 @@ def build_page(
     """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`; the previous
     build's files are read from `published_dir` when the run writes into a staging folder."""
     page = spec.build(context(spec, con, reports_dir, built_at, published_dir), spec.title)
-    return publish(page, reports_dir, built_at=built_at, snapshots=load_snapshots(con), nav=NAV), page
+    snapshots = load_snapshots(con)
+    return publish(
+        page, reports_dir, built_at=built_at, snapshots=snapshots, nav=NAV, published_dir=published_dir
+    ), page

@@ -7,10 +7,12 @@ Playwright drives Debian's Chromium (its own browser download is not used): `fin
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ Array.from(document.querySelectorAll('div.chart')).map(div => ({
 """
 PAGE_HEIGHT_JS = "Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight))"
 SETTLE_MS = 120_000  # the pages set <body data-charts> once every chart has rendered or failed
+TABS = 3  # pages loading at once: two cores render while the third is shot
 
 
 def find_chromium() -> str | None:
@@ -72,37 +75,50 @@ def browser(executable: str) -> Iterator[Any]:
             chromium.close()
 
 
-@contextmanager
-def opened(chromium: Any, path: Path) -> Iterator[tuple[Any, PageReport]]:
-    """A report open in a fresh 1280 px wide tab once its charts have settled, with what it logged and drew."""
+def _new_tab(chromium: Any) -> tuple[Any, list[str], list[str]]:
+    """A 1280 px wide tab that records console errors, page errors and dialogs (dismissed)."""
     tab = chromium.new_page(viewport={"width": WIDTH, "height": 900})
     errors: list[str] = []
     tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     tab.on("pageerror", lambda error: errors.append(str(error)))
     dialogs: list[str] = []
     tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    return tab, errors, dialogs
+
+
+def _settled(tab: Any, url: str, errors: list[str], dialogs: list[str]) -> PageReport:
+    """Wait for the page's load and for its charts to settle (`<body data-charts>`), then say what it did."""
+    tab.wait_for_load_state("load")
+    tab.wait_for_function("document.body && document.body.dataset.charts", timeout=SETTLE_MS)
+    return PageReport(
+        url=url,
+        charts_state=tab.evaluate("document.body.dataset.charts"),
+        charts=tab.evaluate(CHART_MARKS_JS),
+        console_errors=errors,
+        height=tab.evaluate(PAGE_HEIGHT_JS),
+        dialogs=dialogs,
+    )
+
+
+@contextmanager
+def opened(chromium: Any, path: Path) -> Iterator[tuple[Any, PageReport]]:
+    """A report open in a fresh 1280 px wide tab once its charts have settled, with what it logged and drew."""
+    tab, errors, dialogs = _new_tab(chromium)
     try:
         url = path.resolve().as_uri()
         tab.goto(url, wait_until="load")
-        tab.wait_for_function("document.body && document.body.dataset.charts", timeout=SETTLE_MS)
-        report = PageReport(
-            url=url,
-            charts_state=tab.evaluate("document.body.dataset.charts"),
-            charts=tab.evaluate(CHART_MARKS_JS),
-            console_errors=errors,
-            height=tab.evaluate(PAGE_HEIGHT_JS),
-            dialogs=dialogs,
-        )
-        yield tab, report
+        yield tab, _settled(tab, url, errors, dialogs)
     finally:
         tab.close()
 
 
 @dataclass(frozen=True)
 class Shot:
+    """A page's screenshot: taken now (with what the page did in Chromium), or kept from the previous build."""
+
     page: str
     path: Path
-    report: PageReport
+    report: PageReport | None
 
 
 def take_screenshots(
@@ -110,31 +126,76 @@ def take_screenshots(
 ) -> list[Shot]:
     """A full-page PNG of each page that exists, written whole or not at all; pages not built are skipped.
 
-    A run writes pages to a staging folder swapped in whole: a page it did not rebuild is shot from `published_dir`,
-    so the staged `screenshots/` folder holds every page when it replaces the published one.
+    A run writes pages to a staging folder swapped in whole: a page it did not rebuild keeps the published
+    screenshot when that is newer than the published page, and is shot from `published_dir` when not, so the
+    staged `screenshots/` folder holds every page when it replaces the published one.
 
     Playwright's sync API refuses to start where an event loop already runs in the thread (a notebook, or another
     Playwright session), so the browser gets a worker thread of its own.
     """
+    kept, todo = [], []
+    for name in pages:
+        page = reports_dir / f"{name}.html"
+        previous = _unchanged_shot(name, page, published_dir)
+        if previous is not None:
+            kept.append(_keep(name, previous, reports_dir))
+        elif page.exists() or (published_dir is not None and (page := published_dir / f"{name}.html").exists()):
+            todo.append((name, page))
+    if not todo:
+        return kept
     with ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(_take_screenshots, reports_dir, pages, executable, published_dir).result()
+        taken = worker.submit(_take_screenshots, reports_dir, todo, executable).result()
+    order = {name: i for i, name in enumerate(pages)}
+    return sorted(kept + taken, key=lambda shot: order[shot.page])
 
 
-def _take_screenshots(reports_dir: Path, pages: list[str], executable: str, published_dir: Path | None) -> list[Shot]:
+def _unchanged_shot(name: str, staged: Path, published_dir: Path | None) -> Path | None:
+    """The published screenshot of a page this run did not rebuild, when it is not older than the page."""
+    if published_dir is None or staged.exists() or staged.parent == published_dir:
+        return None
+    page, shot = published_dir / f"{name}.html", published_dir / SCREENSHOT_DIR / f"{name}.png"
+    if page.exists() and shot.exists() and shot.stat().st_mtime >= page.stat().st_mtime:
+        return shot
+    return None
+
+
+def _keep(name: str, previous: Path, reports_dir: Path) -> Shot:
+    from pipelines.charts.exports import link_atomic
+
+    path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
+    link_atomic(previous, path)
+    return Shot(name, path, None)
+
+
+def _take_screenshots(reports_dir: Path, todo: list[tuple[str, Path]], executable: str) -> list[Shot]:
+    """Up to `TABS` pages load and render at once (Chromium gives each its own renderer process); each is shot
+    as soon as its charts settle, in order."""
     from pipelines.charts.page import write_atomic
 
-    shots = []
+    shots: list[Shot] = []
+    waiting = iter(todo)
+    loading: deque[tuple[str, str, tuple[Any, list[str], list[str]]]] = deque()
+
+    def load_next() -> None:
+        for name, page in islice(waiting, 1):
+            tab = _new_tab(chromium)
+            url = page.resolve().as_uri()
+            tab[0].goto(url, wait_until="commit")
+            loading.append((name, url, tab))
+
     with browser(executable) as chromium:
-        for name in pages:
-            page = reports_dir / f"{name}.html"
-            if not page.exists() and published_dir is not None:
-                page = published_dir / f"{name}.html"
-            if not page.exists():
-                continue
-            with opened(chromium, page) as (tab, report):
+        for _ in range(TABS):
+            load_next()
+        while loading:
+            name, url, (tab, errors, dialogs) = loading.popleft()
+            try:
+                report = _settled(tab, url, errors, dialogs)
                 path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
                 write_atomic(path, tab.screenshot(full_page=True, type="png"))
+            finally:
+                tab.close()
             shots.append(Shot(name, path, report))
+            load_next()
     return shots
 
 
@@ -160,6 +221,7 @@ def main() -> int:
         print("no Chromium on PATH: no screenshots taken (install Debian's `chromium`: make browser)")
         return 0
     for shot in take_screenshots(reports_dir, PAGE_NAMES, executable=executable):
+        assert shot.report is not None  # with no published folder, every page is shot
         errors = f"; console errors: {shot.report.console_errors}" if shot.report.console_errors else ""
         print(f"{shot.path} ({shot.report.height} px high, charts {shot.report.charts_state}){errors}")
     return 0

@@ -1,6 +1,6 @@
 """Reports: one asset per page of the registry (`pipelines/charts/registry.py`), downstream of exactly the tables
-that page declares, written into `PathsResource.reports_path`; then screenshots of every page at 1280 px wide by
-headless Chromium (Playwright).
+that page declares, written into `PathsResource.reports_path`; then screenshots at 1280 px wide by headless
+Chromium (Playwright) of the pages the run rebuilt, or whose published screenshot is older than the page.
 
 A page is written file by file through temporary names, so a failed build (or an upstream failure, which skips
 these assets) leaves the previous pages in place.
@@ -66,7 +66,8 @@ PAGE_ASSETS = [page_asset(spec) for spec in PAGES]
     kinds={"chromium", "png"},
 )
 def report_screenshots(context: AssetExecutionContext, paths: PathsResource) -> MaterializeResult:
-    """reports/screenshots/<page>.png: every page at 1280 px wide, rendered by headless Chromium from file://."""
+    """reports/screenshots/<page>.png: every page at 1280 px wide, rendered by headless Chromium from file://; a
+    page this run did not rebuild keeps its published screenshot when that is newer than the page."""
     executable = find_chromium()
     if executable is None:
         context.log.warning(
@@ -77,16 +78,20 @@ def report_screenshots(context: AssetExecutionContext, paths: PathsResource) -> 
     shots = take_screenshots(
         paths.reports_path, PAGE_NAMES, executable=executable, published_dir=paths.settings.reports_dir
     )
-    problems = {s.page: s.report.console_errors for s in shots if s.report.console_errors}
-    problems |= {s.page: [f"charts: {s.report.charts_state}"] for s in shots if s.report.charts_state != "ok"}
+    taken = {s.page: s.report for s in shots if s.report is not None}
+    problems = {page: report.console_errors for page, report in taken.items() if report.console_errors}
+    failed = {page: report.charts_state for page, report in taken.items() if report.charts_state != "ok"}
+    problems |= {page: [f"charts: {state}"] for page, state in failed.items()}
     for page, errors in problems.items():
         context.log.warning(f"{page}.html logged errors in Chromium: {errors}")
     return MaterializeResult(
         metadata={
             "screenshots": MetadataValue.json([str(s.path) for s in shots]),
             "directory": MetadataValue.path(str(paths.reports_path / SCREENSHOT_DIR)),
+            "taken": MetadataValue.json(sorted(taken)),
+            "kept": MetadataValue.json(sorted(s.page for s in shots if s.report is None)),
             "pages_with_errors": MetadataValue.json(problems),
-            "heights_px": MetadataValue.json({s.page: s.report.height for s in shots}),
+            "heights_px": MetadataValue.json({page: report.height for page, report in taken.items()}),
         }
     )
 

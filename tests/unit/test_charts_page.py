@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import altair as alt
 import polars as pl
 import pytest
 
+from pipelines.charts import exports
 from pipelines.charts import page as page_module
 from pipelines.charts.builders import decades
 from pipelines.charts.common import factor, sig
@@ -36,9 +38,26 @@ def tiny_chart() -> tuple[alt.Chart, pl.DataFrame]:
 
 
 @pytest.fixture(autouse=True)
-def small_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
-    # vl-convert's real bundle takes seconds to build; the shell only needs some file to point at
-    monkeypatch.setattr(page_module, "vendor_bundle", lambda: "window.vegaEmbed = function () {};")
+def small_bundle(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """vl-convert's real bundle takes seconds to build; the shell only needs some file to point at. Exports render
+    in this process (the worker processes have a test of their own), so a test can replace the renderer."""
+    built: list[str] = []
+    monkeypatch.setattr(exports, "javascript_bundle", lambda: built.append("bundle") or "window.vegaEmbed = 1;")
+    monkeypatch.setattr(exports, "WORKERS", 1)
+    return built
+
+
+def counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The titles of the charts rendered from here on (by the real renderer)."""
+    titles: list[str] = []
+    real = exports.render
+
+    def render(spec: dict) -> tuple[bytes, str]:
+        titles.append(spec.get("title", ""))
+        return real(spec)
+
+    monkeypatch.setattr(exports, "render", render)
+    return titles
 
 
 def test_write_atomic_replaces_whole_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -175,17 +194,76 @@ def test_a_failing_export_leaves_every_previous_file_in_place(tmp_path: Path, mo
 
     calls = []
 
-    def failing_export(chart: alt.TopLevelMixin) -> tuple[bytes, str]:
-        calls.append(chart)
+    def failing_export(spec: dict) -> tuple[bytes, str]:
+        calls.append(spec)
         if len(calls) == 2:
             raise RuntimeError("vl-convert could not render the second chart")
         return b"new png", "<svg>new</svg>"
 
-    monkeypatch.setattr(page_module, "export_chart", failing_export)
+    monkeypatch.setattr(exports, "render", failing_export)
     changed = Page(name="benchmarks", title="changed")
-    changed.chart("first", chart, frame.with_columns(pl.col("y") * 2))
-    changed.chart("second", chart, frame)
+    changed.chart("first", chart.properties(title="first, changed"), frame.with_columns(pl.col("y") * 2))
+    changed.chart("second", chart.properties(title="second, changed"), frame)
     with pytest.raises(RuntimeError, match="second chart"):
         publish(changed, tmp_path, built_at=BUILT, snapshots=[])
+    assert len(calls) == 2
     assert {p.name: p.read_bytes() for p in (tmp_path / "benchmarks").iterdir()} == before
     assert (tmp_path / "benchmarks.html").read_text() == html_before
+
+
+def two_charts(second_title: str) -> Page:
+    page = Page(name="efficiency", title="t")
+    chart, frame = tiny_chart()
+    page.chart("first", chart.properties(title="first"), frame)
+    page.chart("second", chart.properties(title=second_title), frame)
+    return page
+
+
+def test_only_charts_whose_spec_changed_are_exported_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    published, staging = tmp_path / "published", tmp_path / "published" / ".building"
+    rendered = counting_renders(monkeypatch)
+    publish(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    assert rendered == ["first", "second"]
+
+    rendered.clear()
+    publish(two_charts("second, changed"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    assert rendered == ["second, changed"]
+    old, new = published / "efficiency", staging / "efficiency"
+    for suffix in (".png", ".svg"):  # the unchanged chart's files are the previous build's, in the staged folder
+        assert (new / f"first{suffix}").read_bytes() == (old / f"first{suffix}").read_bytes()
+        assert (new / f"first{suffix}").stat().st_ino == (old / f"first{suffix}").stat().st_ino
+    assert (new / "second.svg").read_text() != (old / "second.svg").read_text()
+    assert "second, changed" in (new / "second.svg").read_text()
+
+    rendered.clear()  # a previous build whose hashes are unreadable, or whose files are gone: render again
+    (old / exports.EXPORT_HASHES).write_text("not json")
+    (old / "first.png").unlink()
+    publish(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    assert rendered == ["first", "second"]
+
+
+def test_the_vendor_bundle_is_built_only_when_vl_convert_changed(tmp_path: Path, small_bundle: list[str]) -> None:
+    published, staging = tmp_path / "published", tmp_path / "published" / ".building"
+    publish(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    assert small_bundle == ["bundle"]
+    publish(two_charts("second"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    assert small_bundle == ["bundle"]  # linked, so the staged page (and its screenshot) loads a bundle
+    bundle = page_module.VENDOR_BUNDLE
+    assert (staging / bundle).stat().st_ino == (published / bundle).stat().st_ino
+    shutil.rmtree(staging)
+
+    (published / page_module.BUNDLE_STAMP).write_text("vl-convert-python 0.1")
+    publish(two_charts("second"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    assert small_bundle == ["bundle", "bundle"]
+    assert (staging / page_module.BUNDLE_STAMP).read_text() == page_module.BUNDLER
+
+
+def test_worker_processes_export_the_same_bytes_and_report_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exports, "WORKERS", 2)
+    chart, _ = tiny_chart()
+    specs = [chart.properties(title=f"chart {i}").to_dict() for i in range(3)]
+    futures = [exports.submit(exports.render, spec) for spec in specs]
+    assert [f.result(timeout=120) for f in futures] == [exports.render(spec) for spec in specs]
+    broken = exports.submit(exports.render, {"mark": "no such mark", "data": {"values": [{"x": 1}]}})
+    with pytest.raises(exports.ExportError, match="render"):
+        broken.result(timeout=120)

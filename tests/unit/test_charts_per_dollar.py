@@ -148,6 +148,10 @@ def test_the_frontier_is_the_records_and_ties_on_a_date_keep_the_best() -> None:
     frontier = running_best(points)
     assert frontier["model_name"].to_list() == ["first", "tie-high", "record"]
     assert frontier["best_to_date"].to_list() == [0.5, 0.7, 0.8]
+    # an equal score on the same date: the first model by name, whatever order the rows come in
+    even = pl.DataFrame({"benchmark": ["b"] * 2, "model_name": ["zeta", "alpha"], "date": [date(2023, 1, 1)] * 2})
+    for frame in (even, even.reverse()):
+        assert running_best(frame.with_columns(score=pl.lit(0.5)))["model_name"].to_list() == ["alpha"]
 
 
 def test_drawn_cost_curve_is_the_imputed_basis_fit_over_the_data_range() -> None:

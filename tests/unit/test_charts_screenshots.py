@@ -1,5 +1,6 @@
 """The report assets come from the page registry; the screenshots asset skips with a warning, instead of failing
-the run, when no Chromium is installed, and is stale whenever a page is newer than its screenshot."""
+the run, when no Chromium is installed, and is stale whenever a page is newer than its screenshot; a run shoots only
+the pages it rebuilt or whose published screenshot is behind, and keeps the others'."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import duckdb
 import pytest
 from dagster import build_asset_context
 
+from pipelines.charts import screenshots
 from pipelines.charts.context import PageContext, UndeclaredTable
 from pipelines.charts.page import Page
 from pipelines.charts.registry import NAV, PAGES, WRITTEN_BY
-from pipelines.charts.screenshots import screenshots_stale
+from pipelines.charts.screenshots import PageReport, Shot, screenshots_stale
 from pipelines.defs import reports
 from pipelines.defs.resources import PathsResource
 
@@ -92,3 +94,42 @@ def test_screenshots_are_stale_when_one_is_missing_or_older_than_its_page(tmp_pa
     later = (shots / "efficiency.png").stat().st_mtime + 10
     os.utime(page, (later, later))
     assert screenshots_stale(tmp_path)
+
+
+def test_a_run_shoots_the_pages_it_rebuilt_or_whose_screenshot_is_behind_and_keeps_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published, staging = tmp_path / "reports", tmp_path / "reports" / ".building"
+    (published / "screenshots").mkdir(parents=True)
+    staging.mkdir()
+    for name in ("index", "efficiency", "data_quality", "benchmarks"):
+        (published / f"{name}.html").write_text(f"published {name}")
+    for name in ("index", "efficiency", "benchmarks"):
+        (published / "screenshots" / f"{name}.png").write_bytes(b"published png")
+    behind = (published / "efficiency.html").stat().st_mtime + 10  # the last run had no Chromium, say
+    os.utime(published / "efficiency.html", (behind, behind))
+    (staging / "benchmarks.html").write_text("rebuilt")
+
+    asked: list[tuple[str, Path]] = []
+
+    def shoot(reports_dir: Path, todo: list[tuple[str, Path]], executable: str) -> list[Shot]:
+        asked.extend(todo)
+        return [Shot(name, reports_dir / "screenshots" / f"{name}.png", PageReport("u", "ok", [])) for name, _ in todo]
+
+    monkeypatch.setattr(screenshots, "_take_screenshots", shoot)
+    pages = ["index", "efficiency", "data_quality", "benchmarks", "compute_trends"]
+    shots = screenshots.take_screenshots(staging, pages, executable="chromium", published_dir=published)
+    assert asked == [
+        ("efficiency", published / "efficiency.html"),
+        ("data_quality", published / "data_quality.html"),
+        ("benchmarks", staging / "benchmarks.html"),
+    ]
+    assert [(s.page, s.report is None) for s in shots] == [
+        ("index", True),
+        ("efficiency", False),
+        ("data_quality", False),
+        ("benchmarks", False),
+    ]
+    kept = staging / "screenshots" / "index.png"
+    assert kept.read_bytes() == b"published png"
+    assert kept.stat().st_mtime == (published / "screenshots" / "index.png").stat().st_mtime  # still not behind
