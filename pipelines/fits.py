@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -203,34 +204,51 @@ def _slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (xc * yc).sum(axis=-1) / var
 
 
-def fit_line(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    ci_level: float = CI_LEVEL,
-    seed: int = BOOTSTRAP_SEED,
-    min_points: int = MIN_POINTS,
-) -> LogLinearFit:
-    """OLS of y on x with a percentile bootstrap CI on the slope (rows resampled); non-finite points are left out."""
+def _finite_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The points with both coordinates finite (raises InsufficientData when too few, or all on one date)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
-    n = int(x.size)
-    if n < min_points:
-        raise InsufficientData(f"{n} points with a date and a value; a fit needs at least {min_points}")
+    if x.size < min_points:
+        raise InsufficientData(f"{x.size} points with a date and a value; a fit needs at least {min_points}")
     if np.ptp(x) == 0:
         raise InsufficientData("every point has the same date; a trend needs a spread of dates")
+    return x, y
+
+
+def _resampled_lines(xs: np.ndarray, ys: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slope, x̄ and ȳ of every resample (rows of `index`) of every series (columns of xs, ys: (n, series)).
+
+    One matrix product of the resample counts with the centred points gives each resample's sums. A resample
+    with (almost) no spread of x loses its precision in those sums, so those few are computed from the drawn
+    points themselves, as a per-resample fit would (a resample of a single date has no slope: NaN)."""
+    n = xs.shape[0]
+    xc, yc = xs - xs.mean(axis=0), ys - ys.mean(axis=0)
+    sums = _count_weights(index, n) @ np.hstack([xc, yc, xc * xc, xc * yc])
+    sx, sy, sxx, sxy = np.split(sums, 4, axis=1)
+    spread = sxx - sx * sx / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = (sxy - sx * sy / n) / spread
+    x_means, y_means = xs.mean(axis=0) + sx / n, ys.mean(axis=0) + sy / n
+    for column in np.flatnonzero((~(spread > 1e-3 * sxx)).any(axis=0)):
+        rows = np.flatnonzero(~(spread[:, column] > 1e-3 * sxx[:, column]))
+        xb, yb = xs[index[rows], column], ys[index[rows], column]
+        slopes[rows, column] = _slopes(xb, yb)
+        x_means[rows, column], y_means[rows, column] = xb.mean(axis=1), yb.mean(axis=1)
+    return slopes, x_means, y_means
+
+
+def _line_fit(
+    x: np.ndarray, y: np.ndarray, boot: np.ndarray, x_means: np.ndarray, y_means: np.ndarray, ci_level: float
+) -> LogLinearFit:
+    """The fit of one series from its points and its resampled slopes and means."""
+    n = int(x.size)
     slope = float(_slopes(x[None, :], y[None, :])[0])
     intercept = float(y.mean() - slope * x.mean())
     residuals = y - (intercept + slope * x)
     total = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float((residuals**2).sum()) / total if total > 0 else float("nan")
-    rng = np.random.default_rng(seed)
-    index = rng.integers(0, n, size=(resamples, n))
-    xb, yb = x[index], y[index]
-    boot = _slopes(xb, yb)
     usable = np.isfinite(boot)
     low, high = percentile_ci(boot[usable], ci_level)
     return LogLinearFit(
@@ -243,9 +261,56 @@ def fit_line(
         residual_sd=float(residuals.std(ddof=2)) if n > 2 else float("nan"),
         ci_level=ci_level,
         slope_draws=boot[usable],
-        x_mean_draws=xb.mean(axis=1)[usable],
-        y_mean_draws=yb.mean(axis=1)[usable],
+        x_mean_draws=x_means[usable],
+        y_mean_draws=y_means[usable],
     )
+
+
+def fit_lines(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    ci_level: float = CI_LEVEL,
+    seed: int = BOOTSTRAP_SEED,
+    min_points: int = MIN_POINTS,
+) -> list[LogLinearFit | InsufficientData]:
+    """`fit_line` of many (x, y) series at once, each with exactly the resamples `fit_line` draws for it.
+
+    The resamples of a series depend only on its number of points and the seed, so series of the same size share
+    one draw and one matrix product: hundreds of windows cost about what a few fits did. A series that cannot be
+    fitted gets its InsufficientData in its place instead of a fit."""
+    results: list[LogLinearFit | InsufficientData | None] = [None] * len(pairs)
+    by_size: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    for i, (x, y) in enumerate(pairs):
+        try:
+            x, y = _finite_points(x, y, min_points)
+        except InsufficientData as exc:
+            results[i] = exc
+            continue
+        by_size.setdefault(x.size, []).append((i, x, y))
+    for n, members in by_size.items():
+        xs = np.stack([x for _, x, _ in members], axis=1)
+        ys = np.stack([y for _, _, y in members], axis=1)
+        slopes, x_means, y_means = _resampled_lines(xs, ys, _resample_index(n, resamples, seed))
+        for j, (i, x, y) in enumerate(members):
+            results[i] = _line_fit(x, y, slopes[:, j], x_means[:, j], y_means[:, j], ci_level)
+    return results
+
+
+def fit_line(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    ci_level: float = CI_LEVEL,
+    seed: int = BOOTSTRAP_SEED,
+    min_points: int = MIN_POINTS,
+) -> LogLinearFit:
+    """OLS of y on x with a percentile bootstrap CI on the slope (rows resampled); non-finite points are left out."""
+    (fit,) = fit_lines([(x, y)], resamples=resamples, ci_level=ci_level, seed=seed, min_points=min_points)
+    if isinstance(fit, InsufficientData):
+        raise fit
+    return fit
 
 
 def fit_log_linear(
@@ -286,6 +351,24 @@ FITS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def series_xy(
+    points: pl.DataFrame, *, date_column: str = "publication_date", value_column: str = "value"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(date, decimal year, log10 value) of the dated points with a positive value, in their order: computed once
+    per series, then cut into windows with `in_window`."""
+    series = points.filter(pl.col(date_column).is_not_null() & (pl.col(value_column) > 0)).select(
+        pl.col(date_column).alias("day"),
+        decimal_year(pl.col(date_column)).alias("x"),
+        pl.col(value_column).log10().alias("y"),
+    )
+    return series["day"].to_numpy(), series["x"].to_numpy(), series["y"].to_numpy()
+
+
+def in_window(days: np.ndarray, window_start: date, window_end: date) -> np.ndarray:
+    """Which of `days` (datetime64[D]) fall within the window, both ends included."""
+    return (days >= np.datetime64(window_start, "D")) & (days <= np.datetime64(window_end, "D"))
+
+
 def window_xy(
     points: pl.DataFrame,
     window_start: date,
@@ -295,10 +378,9 @@ def window_xy(
     value_column: str = "value",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(decimal year, log10 value) of the points dated within the window, positive values only."""
-    window = points.filter(
-        pl.col(date_column).is_between(window_start, window_end) & (pl.col(value_column) > 0)
-    ).select(decimal_year(pl.col(date_column)).alias("x"), pl.col(value_column).log10().alias("y"))
-    return window["x"].to_numpy(), window["y"].to_numpy()
+    days, x, y = series_xy(points, date_column=date_column, value_column=value_column)
+    keep = in_window(days, window_start, window_end)
+    return x[keep], y[keep]
 
 
 def fit_window(
@@ -315,6 +397,53 @@ def fit_window(
     return fit_log_linear(x, y, min_points=min_points)
 
 
+TrendRequest = tuple[dict[str, object], np.ndarray, np.ndarray]  # a `trends.fits` row to fill, and its points
+
+
+def trend_requests(
+    points: pl.DataFrame,
+    windows: Sequence[Window],
+    *,
+    metric: str,
+    subset: str,
+    snapshot: str,
+    date_column: str = "publication_date",
+    value_column: str = "value",
+) -> list[TrendRequest]:
+    """The `trends.fits` rows of one series over `windows`, with each window's points, for `fitted_rows`."""
+    days, x, y = series_xy(points, date_column=date_column, value_column=value_column)
+    requests = []
+    for window in windows:
+        keep = in_window(days, window.start, window.end)
+        row: dict[str, object] = dict.fromkeys(FITS_SCHEMA)
+        row.update(
+            metric=metric,
+            subset=subset,
+            window_kind=window.kind,
+            window_start=window.start,
+            window_end=window.end,
+            snapshot=snapshot,
+            n=int(keep.sum()),
+            ci_level=CI_LEVEL,
+        )
+        requests.append((row, x[keep], y[keep]))
+    return requests
+
+
+def fitted_rows(requests: Sequence[TrendRequest], *, min_points: int = MIN_POINTS) -> list[dict[str, object]]:
+    """The rows of `requests`, every window fitted in one batch (`fit_lines`).
+
+    Too few points gives a row with status 'insufficient data' and null numbers, so the gap stays visible."""
+    fits = fit_lines([(x, y) for _, x, y in requests], min_points=min_points)
+    rows = []
+    for (row, _, _), fit in zip(requests, fits, strict=True):
+        if isinstance(fit, InsufficientData):
+            rows.append({**row, "status": f"insufficient data: {fit}"})
+        else:
+            rows.append({**row, **fit_columns(fit)})
+    return rows
+
+
 def trend_row(
     points: pl.DataFrame,
     *,
@@ -328,29 +457,18 @@ def trend_row(
     value_column: str = "value",
     min_points: int = MIN_POINTS,
 ) -> dict[str, object]:
-    """One `trends.fits` row for the points of `points` dated within the window (positive values only).
-
-    Too few points gives a row with status 'insufficient data' and null numbers, so the gap stays visible.
-    """
-    x, y = window_xy(points, window_start, window_end, date_column=date_column, value_column=value_column)
-    row: dict[str, object] = dict.fromkeys(FITS_SCHEMA)
-    row.update(
+    """One `trends.fits` row for the points of `points` dated within the window (positive values only)."""
+    window = Window(window_kind, window_start, window_end, window_kind)
+    requests = trend_requests(
+        points,
+        [window],
         metric=metric,
         subset=subset,
-        window_kind=window_kind,
-        window_start=window_start,
-        window_end=window_end,
         snapshot=snapshot,
-        n=int(x.size),
-        ci_level=CI_LEVEL,
+        date_column=date_column,
+        value_column=value_column,
     )
-    try:
-        fit = fit_log_linear(x, y, min_points=min_points)
-    except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
-        return row
-    row.update(fit_columns(fit))
-    return row
+    return fitted_rows(requests, min_points=min_points)[0]
 
 
 def fit_columns(fit: LogLinearFit) -> dict[str, object]:
@@ -384,14 +502,22 @@ def fits_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
 # -- resampling weights ---------------------------------------------------------------------------------------------
 
 
+def _resample_index(n: int, resamples: int, seed: int) -> np.ndarray:
+    """The points drawn by each resample, shape (resamples, n): every bootstrap here draws exactly these."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def _count_weights(index: np.ndarray, n: int) -> np.ndarray:
+    """How often each point was drawn in each row of `index`, as floats of shape (rows, n)."""
+    rows = index.shape[0]
+    flat = (index + n * np.arange(rows)[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * n).reshape(rows, n).astype(float)
+
+
 def bootstrap_weights(n: int, resamples: int, seed: int = BOOTSTRAP_SEED) -> np.ndarray:
     """Resamples as multiplicity weights, shape (resamples, n): weighted sums over a row equal sums over the
     resampled points, so weighted least squares on a row is OLS on that resample (and matrix products do it all)."""
-    rng = np.random.default_rng(seed)
-    index = rng.integers(0, n, size=(resamples, n))
-    weights = np.zeros((resamples, n))
-    np.add.at(weights, (np.repeat(np.arange(resamples), n), index.ravel()), 1.0)
-    return weights
+    return _count_weights(_resample_index(n, resamples, seed), n)
 
 
 # -- single breakpoint ----------------------------------------------------------------------------------------------
