@@ -754,9 +754,32 @@ def _logistic_bounds(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple
     return lower, upper
 
 
-def _weighted_ssr(x: np.ndarray, y: np.ndarray, w: np.ndarray, p: np.ndarray) -> np.ndarray:
-    pred = p[:, 0:1] + (p[:, 1:2] - p[:, 0:1]) * expit(p[:, 2:3] * (x - p[:, 3:4]))
-    return (w * (y - pred) ** 2).sum(axis=1)
+def _curve(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x - midpoint, σ(slope·(x - midpoint)), residual) of each row's curve: what a step's Jacobian needs, so a
+    step that is taken has them already."""
+    u = x - p[:, 3:4]
+    s = expit(p[:, 2:3] * u)
+    return u, s, y - (p[:, 0:1] + (p[:, 1:2] - p[:, 0:1]) * s)
+
+
+def _damped_step(
+    w: np.ndarray, p: np.ndarray, u: np.ndarray, s: np.ndarray, r: np.ndarray, damping: np.ndarray
+) -> np.ndarray:
+    """One Levenberg-Marquardt step per row: (JᵀWJ + λ·scaled diag) step = JᵀW r, the Jacobian written in place."""
+    jac = np.empty((p.shape[0], 4, u.shape[1]))
+    np.subtract(1, s, out=jac[:, 0])
+    jac[:, 1] = s
+    ds = (p[:, 1:2] - p[:, 0:1]) * s
+    ds *= jac[:, 0]
+    np.multiply(ds, u, out=jac[:, 2])
+    np.negative(ds, out=ds)
+    np.multiply(ds, p[:, 2:3], out=jac[:, 3])
+    jw = jac * w[:, None, :]
+    a = jw @ jac.transpose(0, 2, 1)
+    g = (jw @ r[..., None])[..., 0]
+    diag = np.diagonal(a, axis1=1, axis2=2)
+    scale = diag + 1e-9 * diag.sum(axis=1, keepdims=True) + 1e-12
+    return np.linalg.solve(a + damping[:, None, None] * np.eye(4) * scale[:, :, None], g[..., None])[..., 0]
 
 
 def fit_logistic_batch(
@@ -764,42 +787,41 @@ def fit_logistic_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least-squares logistic fits of many resamples at once: a projected Levenberg-Marquardt over
     arrays of shape (resamples, n). `x` may be (n,) or (resamples, n) (resampled or perturbed x);
-    returns the parameters (resamples, 4) and their SSR. A resample stops once its damping shows no step helps."""
+    returns the parameters (resamples, 4) and their SSR. A resample stops once its damping shows no step helps.
+
+    Finished rows are frozen and dropped in bulk (when a quarter are done): every row does the same arithmetic
+    as alone, so the answer is the same whichever rows share its batch."""
     x = np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), weights.shape))
     lower, upper = _logistic_bounds(x, y, weights)
     p = np.clip(np.array(start, dtype=float), lower, upper)
-    current = _weighted_ssr(x, y, weights, p)
+    u, s, r = _curve(x, y, p)
+    current = (weights * r**2).sum(axis=1)
+    out_p, out_ssr = p.copy(), current.copy()
+    rows, live, w = np.arange(p.shape[0]), np.ones(p.shape[0], dtype=bool), weights
     damping = np.full(p.shape[0], 1e-2)
-    active = np.arange(p.shape[0])
-    eye = np.eye(4)
     for _ in range(iterations):
-        if active.size == 0:
+        if rows.size == 0:
             break
-        xa, wa, pa = x[active], weights[active], p[active]
-        f, c, k, m = (pa[:, i : i + 1] for i in range(4))
-        s = expit(k * (xa - m))
-        ds = (c - f) * s * (1 - s)
-        jac = np.stack([1 - s, s, ds * (xa - m), -ds * k], axis=1)  # (B, 4, n)
-        resid = y - (f + (c - f) * s)
-        jw = jac * wa[:, None, :]
-        a = jw @ jac.transpose(0, 2, 1)
-        g = (jw @ resid[..., None])[..., 0]
-        diag = np.diagonal(a, axis1=1, axis2=2)
-        scale = diag + 1e-9 * diag.sum(axis=1, keepdims=True) + 1e-12
-        lam = damping[active]
-        step = np.linalg.solve(a + lam[:, None, None] * eye * scale[:, :, None], g[..., None])[..., 0]
-        candidate = np.clip(pa + step, lower[active], upper[active])
-        trial = _weighted_ssr(xa, y, wa, candidate)
-        before = current[active]
-        better = trial < before
-        p[active] = np.where(better[:, None], candidate, pa)
-        current[active] = np.where(better, trial, before)
-        damping[active] = np.clip(np.where(better, lam / 3, lam * 4), 1e-9, 1e9)
+        candidate = np.clip(p + _damped_step(w, p, u, s, r, damping), lower, upper)
+        trial_curve = _curve(x, y, candidate)
+        trial = (w * trial_curve[2] ** 2).sum(axis=1)
+        better = (trial < current) & live
         # done: no step helps even when heavily damped, or the last step gained almost nothing
-        stalled = damping[active] >= 1e6
-        settled = better & (before - trial <= 1e-10 * (before + 1e-12))
-        active = active[~(stalled | settled)]
-    return p, current
+        settled = better & (current - trial <= 1e-10 * (current + 1e-12))
+        for state, new in zip((p, u, s, r), (candidate, *trial_curve), strict=True):
+            np.copyto(state, new, where=better[:, None])
+        current = np.where(better, trial, current)
+        damping = np.clip(np.where(better, damping / 3, damping * 4), 1e-9, 1e9)
+        done = (settled | (damping >= 1e6)) & live
+        if done.any():
+            out_p[rows[done]], out_ssr[rows[done]] = p[done], current[done]
+            live &= ~done
+            if 4 * live.sum() < 3 * rows.size:
+                rows, x, w, p, u, s, r = rows[live], x[live], w[live], p[live], u[live], s[live], r[live]
+                current, damping, lower, upper = current[live], damping[live], lower[live], upper[live]
+                live = live[live]
+    out_p[rows[live]], out_ssr[rows[live]] = p[live], current[live]
+    return out_p, out_ssr
 
 
 def _logistic_point_estimate(x: np.ndarray, y: np.ndarray) -> np.ndarray:
