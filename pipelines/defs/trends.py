@@ -55,6 +55,12 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         metric_order = [m.name for m in inputs.MODEL_METRICS] + [m.name for m in efficiency.HARDWARE_METRICS]
         frame = inputs.order_fits(rows, metric_order)
         written = replace_table(con, "trends", "fits", frame)
+        repeated = inputs.repeated_models(con)
+    if repeated:
+        context.log.warning(
+            f"marts.models repeats {repeated} model rows (a model file loaded more than once?): each model counts "
+            "once in the fits, but the marts should have one row per model"
+        )
     headline = frame.row(0, named=True)
     context.log.info(
         f"training compute, notable since 2010: {headline['growth_per_year']:.2f}x/year "
@@ -67,6 +73,7 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         growth_ci_low=headline["growth_ci_low"],
         growth_ci_high=headline["growth_ci_high"],
         n=headline["n"],
+        repeated_model_rows=repeated,
     )
 
 

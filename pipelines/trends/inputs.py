@@ -78,8 +78,15 @@ where m.publication_date is not null
 
 
 def load_models(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Dated models with every input metric, their subset flags and their domains (list)."""
-    return query_frame(con, MODELS_QUERY)
+    """Dated models with every input metric, their subset flags and their domains (list). A row repeated (a model
+    listed twice, or a file loaded twice) counts once: the fits resample models, and a copy is not another model."""
+    return query_frame(con, MODELS_QUERY).unique(maintain_order=True)
+
+
+def repeated_models(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows of marts.models beyond one per model_key: zero unless a model file was loaded more than once."""
+    row = first_row(con, "select count(*) - count(distinct model_key) from marts.models")
+    return int(row[0]) if row else 0
 
 
 def models_snapshot(con: duckdb.DuckDBPyConnection) -> str:
