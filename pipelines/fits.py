@@ -552,56 +552,57 @@ class BreakpointFit:
         return self.break_ci[0] <= self.grid_range[0] or self.break_ci[1] >= self.grid_range[1]
 
 
+def _left_sums(x: np.ndarray, y: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> list[np.ndarray]:
+    """For every (resample, candidate): the sums of w, w·x, w·y, w·x², w·xy and w·y² over the points left of the
+    candidate (x < g), and the count of distinct points drawn there; each of shape (resamples, candidates).
+
+    Cumulative sums along x read at each candidate: O(resamples × points), where a 0/1 matrix of points left of
+    each candidate costs a product per candidate."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order, None], y[order, None]
+    w = np.ascontiguousarray(weights[:, order].T)  # (points, resamples): each running sum adds whole rows
+    left_of = np.searchsorted(xs[:, 0], grid, side="left")  # points with x < g
+    sums = []
+    for values in (w, w * xs, w * ys, w * (xs * xs), w * (xs * ys), w * (ys * ys), (w > 0).astype(float)):
+        running = np.zeros((w.shape[0] + 1, w.shape[1]))
+        np.cumsum(values, axis=0, out=running[1:])
+        sums.append(running[left_of].T)
+    return sums
+
+
+def _hinge_fit(totals: list[np.ndarray], left: list[np.ndarray], grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Continuous fits y = a + b·x + c·max(x - g, 0) for every (resample, candidate): the 3×3 normal equations
+    (with their 1e-10·trace ridge) solved by elimination, the common (1, x) block first, in whole arrays.
+
+    The hinge sums come from the points right of g: Σw(x-g), Σw·x(x-g), Σw(x-g)², Σw·y(x-g). Returns
+    (intercept, slope before, hinge coefficient, SSR)."""
+    sw, sx, sy, sxx, sxy, syy = (t[:, None] for t in totals)
+    rw, rx, ry, rxx, rxy = (t - lt for t, lt in zip((sw, sx, sy, sxx, sxy), left[:5], strict=True))
+    g = grid[None, :]
+    sh, sxh, shh, shy = rx - g * rw, rxx - g * rx, rxx - 2 * g * rx + g * g * rw, rxy - g * ry
+    ridge = 1e-10 * (sw + sxx + shh)
+    a00, a11, a22 = sw + ridge, sxx + ridge, shh + ridge
+    with np.errstate(invalid="ignore", divide="ignore"):
+        det = a00 * a11 - sx * sx
+        u0, u1 = (a11 * sh - sx * sxh) / det, (a00 * sxh - sx * sh) / det  # (1, x) block⁻¹ · hinge column
+        v0, v1 = (a11 * sy - sx * sxy) / det, (a00 * sxy - sx * sy) / det  # (1, x) block⁻¹ · right-hand side
+        hinge = (shy - (sh * v0 + sxh * v1)) / (a22 - (sh * u0 + sxh * u1))
+    intercept, slope = v0 - hinge * u0, v1 - hinge * u1
+    return intercept, slope, hinge, syy - (intercept * sy + slope * sxy + hinge * shy)
+
+
 def _breakpoint_sums(x: np.ndarray, y: np.ndarray, weights: np.ndarray, grid: np.ndarray, continuous: bool):
     """SSR, slopes before/after and jump for every (resample, candidate); invalid candidates get SSR = inf."""
-    present = (weights > 0).astype(float)
-    sw, sx, sy = weights.sum(1), weights @ x, weights @ y
-    sxx, sxy, syy = weights @ (x * x), weights @ (x * y), weights @ (y * y)
-    left = (x[:, None] < grid[None, :]).astype(float)  # (n, T)
-    distinct_left = present @ left
-    distinct_right = present.sum(1, keepdims=True) - distinct_left
+    totals = [weights.sum(1), weights @ x, weights @ y, weights @ (x * x), weights @ (x * y), weights @ (y * y)]
+    *left, distinct_left = _left_sums(x, y, weights, grid)
+    distinct_right = (weights > 0).sum(1, keepdims=True) - distinct_left
     valid = (distinct_left >= 3) & (distinct_right >= 3)
     if continuous:
-        hinge = np.maximum(x[:, None] - grid[None, :], 0.0)
-        sh, sxh, shh, shy = (
-            weights @ hinge,
-            weights @ (x[:, None] * hinge),
-            weights @ (hinge**2),
-            weights @ (y[:, None] * hinge),
-        )
-        resamples, candidates = sh.shape
-        a = np.empty((resamples, candidates, 3, 3))
-        a[..., 0, 0] = sw[:, None]
-        a[..., 0, 1] = a[..., 1, 0] = sx[:, None]
-        a[..., 0, 2] = a[..., 2, 0] = sh
-        a[..., 1, 1] = sxx[:, None]
-        a[..., 1, 2] = a[..., 2, 1] = sxh
-        a[..., 2, 2] = shh
-        b = np.stack([np.broadcast_to(sy[:, None], sh.shape), np.broadcast_to(sxy[:, None], sh.shape), shy], axis=-1)
-        ridge = 1e-10 * np.trace(a, axis1=-2, axis2=-1)[..., None, None] * np.eye(3)
-        a = np.where(valid[..., None, None], a + ridge, np.eye(3))
-        beta = np.linalg.solve(a, b[..., None])[..., 0]
-        ssr = syy[:, None] - (beta * b).sum(-1)
-        before, after, jump = beta[..., 1], beta[..., 1] + beta[..., 2], None
+        _, before, hinge, ssr = _hinge_fit(totals, left, grid)
+        after, jump = before + hinge, None
     else:
-        lw, lx, ly = weights @ left, weights @ (x[:, None] * left), weights @ (y[:, None] * left)
-        lxx, lxy, lyy = (
-            weights @ (x[:, None] ** 2 * left),
-            weights @ ((x * y)[:, None] * left),
-            weights @ (y[:, None] ** 2 * left),
-        )
         sides = []
-        for w_, x_, y_, xx, xy, yy in (
-            (lw, lx, ly, lxx, lxy, lyy),
-            (
-                sw[:, None] - lw,
-                sx[:, None] - lx,
-                sy[:, None] - ly,
-                sxx[:, None] - lxx,
-                sxy[:, None] - lxy,
-                syy[:, None] - lyy,
-            ),
-        ):
+        for w_, x_, y_, xx, xy, yy in (left, [t[:, None] - lt for t, lt in zip(totals, left, strict=True)]):
             with np.errstate(invalid="ignore", divide="ignore"):
                 cxx = xx - x_ * x_ / w_
                 cxy = xy - x_ * y_ / w_
