@@ -763,10 +763,10 @@ def _curve(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.
     return u, s, y - (p[:, 0:1] + (p[:, 1:2] - p[:, 0:1]) * s)
 
 
-def _damped_step(
-    w: np.ndarray, p: np.ndarray, u: np.ndarray, s: np.ndarray, r: np.ndarray, damping: np.ndarray
-) -> np.ndarray:
-    """One Levenberg-Marquardt step per row: (JᵀWJ + λ·scaled diag) step = JᵀW r, the Jacobian written in place."""
+def _normal_equations(
+    w: np.ndarray, p: np.ndarray, u: np.ndarray, s: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """JᵀWJ and JᵀW r of each row's curve at its parameters, the Jacobian written in place."""
     jac = np.empty((p.shape[0], 4, u.shape[1]))
     np.subtract(1, s, out=jac[:, 0])
     jac[:, 1] = s
@@ -776,8 +776,11 @@ def _damped_step(
     np.negative(ds, out=ds)
     np.multiply(ds, p[:, 2:3], out=jac[:, 3])
     jw = jac * w[:, None, :]
-    a = jw @ jac.transpose(0, 2, 1)
-    g = (jw @ r[..., None])[..., 0]
+    return jw @ jac.transpose(0, 2, 1), (jw @ r[..., None])[..., 0]
+
+
+def _damped_step(a: np.ndarray, g: np.ndarray, damping: np.ndarray) -> np.ndarray:
+    """One Levenberg-Marquardt step per row: (JᵀWJ + λ·scaled diag) step = JᵀW r."""
     diag = np.diagonal(a, axis1=1, axis2=2)
     scale = diag + 1e-9 * diag.sum(axis=1, keepdims=True) + 1e-12
     return np.linalg.solve(a + damping[:, None, None] * np.eye(4) * scale[:, :, None], g[..., None])[..., 0]
@@ -790,38 +793,42 @@ def fit_logistic_batch(
     arrays of shape (resamples, n). `x` may be (n,) or (resamples, n) (resampled or perturbed x);
     returns the parameters (resamples, 4) and their SSR. A resample stops once its damping shows no step helps.
 
-    Finished rows are frozen and dropped in bulk (when a quarter are done): every row does the same arithmetic
-    as alone, so the answer is the same whichever rows share its batch."""
+    Every row does the same arithmetic as it would alone, so its answer does not depend on its batch: a row whose
+    last step was refused keeps its normal equations (only the damping changes), and finished rows are frozen and
+    dropped in bulk (when a quarter are done)."""
     x = np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), weights.shape))
     lower, upper = _logistic_bounds(x, y, weights)
     p = np.clip(np.array(start, dtype=float), lower, upper)
     u, s, r = _curve(x, y, p)
-    current = (weights * r**2).sum(axis=1)
-    out_p, out_ssr = p.copy(), current.copy()
-    rows, live, w = np.arange(p.shape[0]), np.ones(p.shape[0], dtype=bool), weights
-    damping = np.full(p.shape[0], 1e-2)
+    rows = {"x": x, "w": weights, "p": p, "u": u, "s": s, "r": r, "lower": lower, "upper": upper}
+    rows |= {"ssr": (weights * r**2).sum(axis=1), "damping": np.full(p.shape[0], 1e-2), "index": np.arange(p.shape[0])}
+    rows |= {"a": np.empty((p.shape[0], 4, 4)), "g": np.empty((p.shape[0], 4)), "moved": np.ones(p.shape[0], bool)}
+    out_p, out_ssr, live = p.copy(), rows["ssr"].copy(), np.ones(p.shape[0], dtype=bool)
     for _ in range(iterations):
-        if rows.size == 0:
+        if live.size == 0:
             break
-        candidate = np.clip(p + _damped_step(w, p, u, s, r, damping), lower, upper)
+        x, w, p, moved = rows["x"], rows["w"], rows["p"], rows["moved"]
+        todo = slice(None) if moved.all() else np.flatnonzero(moved)
+        rows["a"][todo], rows["g"][todo] = _normal_equations(w[todo], p[todo], *(rows[k][todo] for k in "usr"))
+        candidate = np.clip(p + _damped_step(rows["a"], rows["g"], rows["damping"]), rows["lower"], rows["upper"])
         trial_curve = _curve(x, y, candidate)
         trial = (w * trial_curve[2] ** 2).sum(axis=1)
-        better = (trial < current) & live
+        better = (trial < rows["ssr"]) & live
         # done: no step helps even when heavily damped, or the last step gained almost nothing
-        settled = better & (current - trial <= 1e-10 * (current + 1e-12))
-        for state, new in zip((p, u, s, r), (candidate, *trial_curve), strict=True):
-            np.copyto(state, new, where=better[:, None])
-        current = np.where(better, trial, current)
-        damping = np.clip(np.where(better, damping / 3, damping * 4), 1e-9, 1e9)
-        done = (settled | (damping >= 1e6)) & live
+        settled = better & (rows["ssr"] - trial <= 1e-10 * (rows["ssr"] + 1e-12))
+        for key, new in zip("pusr", (candidate, *trial_curve), strict=True):
+            np.copyto(rows[key], new, where=better[:, None])
+        rows["ssr"] = np.where(better, trial, rows["ssr"])
+        rows["damping"] = np.clip(np.where(better, rows["damping"] / 3, rows["damping"] * 4), 1e-9, 1e9)
+        rows["moved"] = better
+        done = (settled | (rows["damping"] >= 1e6)) & live
         if done.any():
-            out_p[rows[done]], out_ssr[rows[done]] = p[done], current[done]
+            out_p[rows["index"][done]], out_ssr[rows["index"][done]] = rows["p"][done], rows["ssr"][done]
             live &= ~done
-            if 4 * live.sum() < 3 * rows.size:
-                rows, x, w, p, u, s, r = rows[live], x[live], w[live], p[live], u[live], s[live], r[live]
-                current, damping, lower, upper = current[live], damping[live], lower[live], upper[live]
+            if 4 * live.sum() < 3 * live.size:
+                rows = {key: value[live] for key, value in rows.items()}
                 live = live[live]
-    out_p[rows[live]], out_ssr[rows[live]] = p[live], current[live]
+    out_p[rows["index"][live]], out_ssr[rows["index"][live]] = rows["p"][live], rows["ssr"][live]
     return out_p, out_ssr
 
 
