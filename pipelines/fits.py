@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -203,34 +204,51 @@ def _slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (xc * yc).sum(axis=-1) / var
 
 
-def fit_line(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    ci_level: float = CI_LEVEL,
-    seed: int = BOOTSTRAP_SEED,
-    min_points: int = MIN_POINTS,
-) -> LogLinearFit:
-    """OLS of y on x with a percentile bootstrap CI on the slope (rows resampled); non-finite points are left out."""
+def _finite_points(x: np.ndarray, y: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The points with both coordinates finite (raises InsufficientData when too few, or all on one date)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
-    n = int(x.size)
-    if n < min_points:
-        raise InsufficientData(f"{n} points with a date and a value; a fit needs at least {min_points}")
+    if x.size < min_points:
+        raise InsufficientData(f"{x.size} points with a date and a value; a fit needs at least {min_points}")
     if np.ptp(x) == 0:
         raise InsufficientData("every point has the same date; a trend needs a spread of dates")
+    return x, y
+
+
+def _resampled_lines(xs: np.ndarray, ys: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slope, x̄ and ȳ of every resample (rows of `index`) of every series (columns of xs, ys: (n, series)).
+
+    One matrix product of the resample counts with the centred points gives each resample's sums. A resample
+    with (almost) no spread of x loses its precision in those sums, so those few are computed from the drawn
+    points themselves, as a per-resample fit would (a resample of a single date has no slope: NaN)."""
+    n = xs.shape[0]
+    xc, yc = xs - xs.mean(axis=0), ys - ys.mean(axis=0)
+    sums = _count_weights(index, n) @ np.hstack([xc, yc, xc * xc, xc * yc])
+    sx, sy, sxx, sxy = np.split(sums, 4, axis=1)
+    spread = sxx - sx * sx / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = (sxy - sx * sy / n) / spread
+    x_means, y_means = xs.mean(axis=0) + sx / n, ys.mean(axis=0) + sy / n
+    for column in np.flatnonzero((~(spread > 1e-3 * sxx)).any(axis=0)):
+        rows = np.flatnonzero(~(spread[:, column] > 1e-3 * sxx[:, column]))
+        xb, yb = xs[index[rows], column], ys[index[rows], column]
+        slopes[rows, column] = _slopes(xb, yb)
+        x_means[rows, column], y_means[rows, column] = xb.mean(axis=1), yb.mean(axis=1)
+    return slopes, x_means, y_means
+
+
+def _line_fit(
+    x: np.ndarray, y: np.ndarray, boot: np.ndarray, x_means: np.ndarray, y_means: np.ndarray, ci_level: float
+) -> LogLinearFit:
+    """The fit of one series from its points and its resampled slopes and means."""
+    n = int(x.size)
     slope = float(_slopes(x[None, :], y[None, :])[0])
     intercept = float(y.mean() - slope * x.mean())
     residuals = y - (intercept + slope * x)
     total = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float((residuals**2).sum()) / total if total > 0 else float("nan")
-    rng = np.random.default_rng(seed)
-    index = rng.integers(0, n, size=(resamples, n))
-    xb, yb = x[index], y[index]
-    boot = _slopes(xb, yb)
     usable = np.isfinite(boot)
     low, high = percentile_ci(boot[usable], ci_level)
     return LogLinearFit(
@@ -243,9 +261,56 @@ def fit_line(
         residual_sd=float(residuals.std(ddof=2)) if n > 2 else float("nan"),
         ci_level=ci_level,
         slope_draws=boot[usable],
-        x_mean_draws=xb.mean(axis=1)[usable],
-        y_mean_draws=yb.mean(axis=1)[usable],
+        x_mean_draws=x_means[usable],
+        y_mean_draws=y_means[usable],
     )
+
+
+def fit_lines(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    ci_level: float = CI_LEVEL,
+    seed: int = BOOTSTRAP_SEED,
+    min_points: int = MIN_POINTS,
+) -> list[LogLinearFit | InsufficientData]:
+    """`fit_line` of many (x, y) series at once, each with exactly the resamples `fit_line` draws for it.
+
+    The resamples of a series depend only on its number of points and the seed, so series of the same size share
+    one draw and one matrix product: hundreds of windows cost about what a few fits did. A series that cannot be
+    fitted gets its InsufficientData in its place instead of a fit."""
+    results: list[LogLinearFit | InsufficientData | None] = [None] * len(pairs)
+    by_size: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    for i, (x, y) in enumerate(pairs):
+        try:
+            x, y = _finite_points(x, y, min_points)
+        except InsufficientData as exc:
+            results[i] = exc
+            continue
+        by_size.setdefault(x.size, []).append((i, x, y))
+    for n, members in by_size.items():
+        xs = np.stack([x for _, x, _ in members], axis=1)
+        ys = np.stack([y for _, _, y in members], axis=1)
+        slopes, x_means, y_means = _resampled_lines(xs, ys, _resample_index(n, resamples, seed))
+        for j, (i, x, y) in enumerate(members):
+            results[i] = _line_fit(x, y, slopes[:, j], x_means[:, j], y_means[:, j], ci_level)
+    return results
+
+
+def fit_line(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    ci_level: float = CI_LEVEL,
+    seed: int = BOOTSTRAP_SEED,
+    min_points: int = MIN_POINTS,
+) -> LogLinearFit:
+    """OLS of y on x with a percentile bootstrap CI on the slope (rows resampled); non-finite points are left out."""
+    (fit,) = fit_lines([(x, y)], resamples=resamples, ci_level=ci_level, seed=seed, min_points=min_points)
+    if isinstance(fit, InsufficientData):
+        raise fit
+    return fit
 
 
 def fit_log_linear(
@@ -286,6 +351,24 @@ FITS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def series_xy(
+    points: pl.DataFrame, *, date_column: str = "publication_date", value_column: str = "value"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(date, decimal year, log10 value) of the dated points with a positive value, in their order: computed once
+    per series, then cut into windows with `in_window`."""
+    series = points.filter(pl.col(date_column).is_not_null() & (pl.col(value_column) > 0)).select(
+        pl.col(date_column).alias("day"),
+        decimal_year(pl.col(date_column)).alias("x"),
+        pl.col(value_column).log10().alias("y"),
+    )
+    return series["day"].to_numpy(), series["x"].to_numpy(), series["y"].to_numpy()
+
+
+def in_window(days: np.ndarray, window_start: date, window_end: date) -> np.ndarray:
+    """Which of `days` (datetime64[D]) fall within the window, both ends included."""
+    return (days >= np.datetime64(window_start, "D")) & (days <= np.datetime64(window_end, "D"))
+
+
 def window_xy(
     points: pl.DataFrame,
     window_start: date,
@@ -295,10 +378,9 @@ def window_xy(
     value_column: str = "value",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(decimal year, log10 value) of the points dated within the window, positive values only."""
-    window = points.filter(
-        pl.col(date_column).is_between(window_start, window_end) & (pl.col(value_column) > 0)
-    ).select(decimal_year(pl.col(date_column)).alias("x"), pl.col(value_column).log10().alias("y"))
-    return window["x"].to_numpy(), window["y"].to_numpy()
+    days, x, y = series_xy(points, date_column=date_column, value_column=value_column)
+    keep = in_window(days, window_start, window_end)
+    return x[keep], y[keep]
 
 
 def fit_window(
@@ -315,6 +397,53 @@ def fit_window(
     return fit_log_linear(x, y, min_points=min_points)
 
 
+TrendRequest = tuple[dict[str, object], np.ndarray, np.ndarray]  # a `trends.fits` row to fill, and its points
+
+
+def trend_requests(
+    points: pl.DataFrame,
+    windows: Sequence[Window],
+    *,
+    metric: str,
+    subset: str,
+    snapshot: str,
+    date_column: str = "publication_date",
+    value_column: str = "value",
+) -> list[TrendRequest]:
+    """The `trends.fits` rows of one series over `windows`, with each window's points, for `fitted_rows`."""
+    days, x, y = series_xy(points, date_column=date_column, value_column=value_column)
+    requests = []
+    for window in windows:
+        keep = in_window(days, window.start, window.end)
+        row: dict[str, object] = dict.fromkeys(FITS_SCHEMA)
+        row.update(
+            metric=metric,
+            subset=subset,
+            window_kind=window.kind,
+            window_start=window.start,
+            window_end=window.end,
+            snapshot=snapshot,
+            n=int(keep.sum()),
+            ci_level=CI_LEVEL,
+        )
+        requests.append((row, x[keep], y[keep]))
+    return requests
+
+
+def fitted_rows(requests: Sequence[TrendRequest], *, min_points: int = MIN_POINTS) -> list[dict[str, object]]:
+    """The rows of `requests`, every window fitted in one batch (`fit_lines`).
+
+    Too few points gives a row with status 'insufficient data' and null numbers, so the gap stays visible."""
+    fits = fit_lines([(x, y) for _, x, y in requests], min_points=min_points)
+    rows = []
+    for (row, _, _), fit in zip(requests, fits, strict=True):
+        if isinstance(fit, InsufficientData):
+            rows.append({**row, "status": f"insufficient data: {fit}"})
+        else:
+            rows.append({**row, **fit_columns(fit)})
+    return rows
+
+
 def trend_row(
     points: pl.DataFrame,
     *,
@@ -328,29 +457,18 @@ def trend_row(
     value_column: str = "value",
     min_points: int = MIN_POINTS,
 ) -> dict[str, object]:
-    """One `trends.fits` row for the points of `points` dated within the window (positive values only).
-
-    Too few points gives a row with status 'insufficient data' and null numbers, so the gap stays visible.
-    """
-    x, y = window_xy(points, window_start, window_end, date_column=date_column, value_column=value_column)
-    row: dict[str, object] = dict.fromkeys(FITS_SCHEMA)
-    row.update(
+    """One `trends.fits` row for the points of `points` dated within the window (positive values only)."""
+    window = Window(window_kind, window_start, window_end, window_kind)
+    requests = trend_requests(
+        points,
+        [window],
         metric=metric,
         subset=subset,
-        window_kind=window_kind,
-        window_start=window_start,
-        window_end=window_end,
         snapshot=snapshot,
-        n=int(x.size),
-        ci_level=CI_LEVEL,
+        date_column=date_column,
+        value_column=value_column,
     )
-    try:
-        fit = fit_log_linear(x, y, min_points=min_points)
-    except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
-        return row
-    row.update(fit_columns(fit))
-    return row
+    return fitted_rows(requests, min_points=min_points)[0]
 
 
 def fit_columns(fit: LogLinearFit) -> dict[str, object]:
@@ -384,14 +502,22 @@ def fits_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
 # -- resampling weights ---------------------------------------------------------------------------------------------
 
 
+def _resample_index(n: int, resamples: int, seed: int) -> np.ndarray:
+    """The points drawn by each resample, shape (resamples, n): every bootstrap here draws exactly these."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def _count_weights(index: np.ndarray, n: int) -> np.ndarray:
+    """How often each point was drawn in each row of `index`, as floats of shape (rows, n)."""
+    rows = index.shape[0]
+    flat = (index + n * np.arange(rows)[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * n).reshape(rows, n).astype(float)
+
+
 def bootstrap_weights(n: int, resamples: int, seed: int = BOOTSTRAP_SEED) -> np.ndarray:
     """Resamples as multiplicity weights, shape (resamples, n): weighted sums over a row equal sums over the
     resampled points, so weighted least squares on a row is OLS on that resample (and matrix products do it all)."""
-    rng = np.random.default_rng(seed)
-    index = rng.integers(0, n, size=(resamples, n))
-    weights = np.zeros((resamples, n))
-    np.add.at(weights, (np.repeat(np.arange(resamples), n), index.ravel()), 1.0)
-    return weights
+    return _count_weights(_resample_index(n, resamples, seed), n)
 
 
 # -- single breakpoint ----------------------------------------------------------------------------------------------
@@ -426,56 +552,57 @@ class BreakpointFit:
         return self.break_ci[0] <= self.grid_range[0] or self.break_ci[1] >= self.grid_range[1]
 
 
+def _left_sums(x: np.ndarray, y: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> list[np.ndarray]:
+    """For every (resample, candidate): the sums of w, w·x, w·y, w·x², w·xy and w·y² over the points left of the
+    candidate (x < g), and the count of distinct points drawn there; each of shape (resamples, candidates).
+
+    Cumulative sums along x read at each candidate: O(resamples × points), where a 0/1 matrix of points left of
+    each candidate costs a product per candidate."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order, None], y[order, None]
+    w = np.ascontiguousarray(weights[:, order].T)  # (points, resamples): each running sum adds whole rows
+    left_of = np.searchsorted(xs[:, 0], grid, side="left")  # points with x < g
+    sums = []
+    for values in (w, w * xs, w * ys, w * (xs * xs), w * (xs * ys), w * (ys * ys), (w > 0).astype(float)):
+        running = np.zeros((w.shape[0] + 1, w.shape[1]))
+        np.cumsum(values, axis=0, out=running[1:])
+        sums.append(running[left_of].T)
+    return sums
+
+
+def _hinge_fit(totals: list[np.ndarray], left: list[np.ndarray], grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Continuous fits y = a + b·x + c·max(x - g, 0) for every (resample, candidate): the 3×3 normal equations
+    (with their 1e-10·trace ridge) solved by elimination, the common (1, x) block first, in whole arrays.
+
+    The hinge sums come from the points right of g: Σw(x-g), Σw·x(x-g), Σw(x-g)², Σw·y(x-g). Returns
+    (intercept, slope before, hinge coefficient, SSR)."""
+    sw, sx, sy, sxx, sxy, syy = (t[:, None] for t in totals)
+    rw, rx, ry, rxx, rxy = (t - lt for t, lt in zip((sw, sx, sy, sxx, sxy), left[:5], strict=True))
+    g = grid[None, :]
+    sh, sxh, shh, shy = rx - g * rw, rxx - g * rx, rxx - 2 * g * rx + g * g * rw, rxy - g * ry
+    ridge = 1e-10 * (sw + sxx + shh)
+    a00, a11, a22 = sw + ridge, sxx + ridge, shh + ridge
+    with np.errstate(invalid="ignore", divide="ignore"):
+        det = a00 * a11 - sx * sx
+        u0, u1 = (a11 * sh - sx * sxh) / det, (a00 * sxh - sx * sh) / det  # (1, x) block⁻¹ · hinge column
+        v0, v1 = (a11 * sy - sx * sxy) / det, (a00 * sxy - sx * sy) / det  # (1, x) block⁻¹ · right-hand side
+        hinge = (shy - (sh * v0 + sxh * v1)) / (a22 - (sh * u0 + sxh * u1))
+    intercept, slope = v0 - hinge * u0, v1 - hinge * u1
+    return intercept, slope, hinge, syy - (intercept * sy + slope * sxy + hinge * shy)
+
+
 def _breakpoint_sums(x: np.ndarray, y: np.ndarray, weights: np.ndarray, grid: np.ndarray, continuous: bool):
     """SSR, slopes before/after and jump for every (resample, candidate); invalid candidates get SSR = inf."""
-    present = (weights > 0).astype(float)
-    sw, sx, sy = weights.sum(1), weights @ x, weights @ y
-    sxx, sxy, syy = weights @ (x * x), weights @ (x * y), weights @ (y * y)
-    left = (x[:, None] < grid[None, :]).astype(float)  # (n, T)
-    distinct_left = present @ left
-    distinct_right = present.sum(1, keepdims=True) - distinct_left
+    totals = [weights.sum(1), weights @ x, weights @ y, weights @ (x * x), weights @ (x * y), weights @ (y * y)]
+    *left, distinct_left = _left_sums(x, y, weights, grid)
+    distinct_right = (weights > 0).sum(1, keepdims=True) - distinct_left
     valid = (distinct_left >= 3) & (distinct_right >= 3)
     if continuous:
-        hinge = np.maximum(x[:, None] - grid[None, :], 0.0)
-        sh, sxh, shh, shy = (
-            weights @ hinge,
-            weights @ (x[:, None] * hinge),
-            weights @ (hinge**2),
-            weights @ (y[:, None] * hinge),
-        )
-        resamples, candidates = sh.shape
-        a = np.empty((resamples, candidates, 3, 3))
-        a[..., 0, 0] = sw[:, None]
-        a[..., 0, 1] = a[..., 1, 0] = sx[:, None]
-        a[..., 0, 2] = a[..., 2, 0] = sh
-        a[..., 1, 1] = sxx[:, None]
-        a[..., 1, 2] = a[..., 2, 1] = sxh
-        a[..., 2, 2] = shh
-        b = np.stack([np.broadcast_to(sy[:, None], sh.shape), np.broadcast_to(sxy[:, None], sh.shape), shy], axis=-1)
-        ridge = 1e-10 * np.trace(a, axis1=-2, axis2=-1)[..., None, None] * np.eye(3)
-        a = np.where(valid[..., None, None], a + ridge, np.eye(3))
-        beta = np.linalg.solve(a, b[..., None])[..., 0]
-        ssr = syy[:, None] - (beta * b).sum(-1)
-        before, after, jump = beta[..., 1], beta[..., 1] + beta[..., 2], None
+        _, before, hinge, ssr = _hinge_fit(totals, left, grid)
+        after, jump = before + hinge, None
     else:
-        lw, lx, ly = weights @ left, weights @ (x[:, None] * left), weights @ (y[:, None] * left)
-        lxx, lxy, lyy = (
-            weights @ (x[:, None] ** 2 * left),
-            weights @ ((x * y)[:, None] * left),
-            weights @ (y[:, None] ** 2 * left),
-        )
         sides = []
-        for w_, x_, y_, xx, xy, yy in (
-            (lw, lx, ly, lxx, lxy, lyy),
-            (
-                sw[:, None] - lw,
-                sx[:, None] - lx,
-                sy[:, None] - ly,
-                sxx[:, None] - lxx,
-                sxy[:, None] - lxy,
-                syy[:, None] - lyy,
-            ),
-        ):
+        for w_, x_, y_, xx, xy, yy in (left, [t[:, None] - lt for t, lt in zip(totals, left, strict=True)]):
             with np.errstate(invalid="ignore", divide="ignore"):
                 cxx = xx - x_ * x_ / w_
                 cxy = xy - x_ * y_ / w_
@@ -628,9 +755,35 @@ def _logistic_bounds(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple
     return lower, upper
 
 
-def _weighted_ssr(x: np.ndarray, y: np.ndarray, w: np.ndarray, p: np.ndarray) -> np.ndarray:
-    pred = p[:, 0:1] + (p[:, 1:2] - p[:, 0:1]) * expit(p[:, 2:3] * (x - p[:, 3:4]))
-    return (w * (y - pred) ** 2).sum(axis=1)
+def _curve(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x - midpoint, σ(slope·(x - midpoint)), residual) of each row's curve: what a step's Jacobian needs, so a
+    step that is taken has them already."""
+    u = x - p[:, 3:4]
+    s = expit(p[:, 2:3] * u)
+    return u, s, y - (p[:, 0:1] + (p[:, 1:2] - p[:, 0:1]) * s)
+
+
+def _normal_equations(
+    w: np.ndarray, p: np.ndarray, u: np.ndarray, s: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """JᵀWJ and JᵀW r of each row's curve at its parameters, the Jacobian written in place."""
+    jac = np.empty((p.shape[0], 4, u.shape[1]))
+    np.subtract(1, s, out=jac[:, 0])
+    jac[:, 1] = s
+    ds = (p[:, 1:2] - p[:, 0:1]) * s
+    ds *= jac[:, 0]
+    np.multiply(ds, u, out=jac[:, 2])
+    np.negative(ds, out=ds)
+    np.multiply(ds, p[:, 2:3], out=jac[:, 3])
+    jw = jac * w[:, None, :]
+    return jw @ jac.transpose(0, 2, 1), (jw @ r[..., None])[..., 0]
+
+
+def _damped_step(a: np.ndarray, g: np.ndarray, damping: np.ndarray) -> np.ndarray:
+    """One Levenberg-Marquardt step per row: (JᵀWJ + λ·scaled diag) step = JᵀW r."""
+    diag = np.diagonal(a, axis1=1, axis2=2)
+    scale = diag + 1e-9 * diag.sum(axis=1, keepdims=True) + 1e-12
+    return np.linalg.solve(a + damping[:, None, None] * np.eye(4) * scale[:, :, None], g[..., None])[..., 0]
 
 
 def fit_logistic_batch(
@@ -638,42 +791,45 @@ def fit_logistic_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least-squares logistic fits of many resamples at once: a projected Levenberg-Marquardt over
     arrays of shape (resamples, n). `x` may be (n,) or (resamples, n) (resampled or perturbed x);
-    returns the parameters (resamples, 4) and their SSR. A resample stops once its damping shows no step helps."""
+    returns the parameters (resamples, 4) and their SSR. A resample stops once its damping shows no step helps.
+
+    Every row does the same arithmetic as it would alone, so its answer does not depend on its batch: a row whose
+    last step was refused keeps its normal equations (only the damping changes), and finished rows are frozen and
+    dropped in bulk (when a quarter are done)."""
     x = np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), weights.shape))
     lower, upper = _logistic_bounds(x, y, weights)
     p = np.clip(np.array(start, dtype=float), lower, upper)
-    current = _weighted_ssr(x, y, weights, p)
-    damping = np.full(p.shape[0], 1e-2)
-    active = np.arange(p.shape[0])
-    eye = np.eye(4)
+    u, s, r = _curve(x, y, p)
+    rows = {"x": x, "w": weights, "p": p, "u": u, "s": s, "r": r, "lower": lower, "upper": upper}
+    rows |= {"ssr": (weights * r**2).sum(axis=1), "damping": np.full(p.shape[0], 1e-2), "index": np.arange(p.shape[0])}
+    rows |= {"a": np.empty((p.shape[0], 4, 4)), "g": np.empty((p.shape[0], 4)), "moved": np.ones(p.shape[0], bool)}
+    out_p, out_ssr, live = p.copy(), rows["ssr"].copy(), np.ones(p.shape[0], dtype=bool)
     for _ in range(iterations):
-        if active.size == 0:
+        if live.size == 0:
             break
-        xa, wa, pa = x[active], weights[active], p[active]
-        f, c, k, m = (pa[:, i : i + 1] for i in range(4))
-        s = expit(k * (xa - m))
-        ds = (c - f) * s * (1 - s)
-        jac = np.stack([1 - s, s, ds * (xa - m), -ds * k], axis=1)  # (B, 4, n)
-        resid = y - (f + (c - f) * s)
-        jw = jac * wa[:, None, :]
-        a = jw @ jac.transpose(0, 2, 1)
-        g = (jw @ resid[..., None])[..., 0]
-        diag = np.diagonal(a, axis1=1, axis2=2)
-        scale = diag + 1e-9 * diag.sum(axis=1, keepdims=True) + 1e-12
-        lam = damping[active]
-        step = np.linalg.solve(a + lam[:, None, None] * eye * scale[:, :, None], g[..., None])[..., 0]
-        candidate = np.clip(pa + step, lower[active], upper[active])
-        trial = _weighted_ssr(xa, y, wa, candidate)
-        before = current[active]
-        better = trial < before
-        p[active] = np.where(better[:, None], candidate, pa)
-        current[active] = np.where(better, trial, before)
-        damping[active] = np.clip(np.where(better, lam / 3, lam * 4), 1e-9, 1e9)
+        x, w, p, moved = rows["x"], rows["w"], rows["p"], rows["moved"]
+        todo = slice(None) if moved.all() else np.flatnonzero(moved)
+        rows["a"][todo], rows["g"][todo] = _normal_equations(w[todo], p[todo], *(rows[k][todo] for k in "usr"))
+        candidate = np.clip(p + _damped_step(rows["a"], rows["g"], rows["damping"]), rows["lower"], rows["upper"])
+        trial_curve = _curve(x, y, candidate)
+        trial = (w * trial_curve[2] ** 2).sum(axis=1)
+        better = (trial < rows["ssr"]) & live
         # done: no step helps even when heavily damped, or the last step gained almost nothing
-        stalled = damping[active] >= 1e6
-        settled = better & (before - trial <= 1e-10 * (before + 1e-12))
-        active = active[~(stalled | settled)]
-    return p, current
+        settled = better & (rows["ssr"] - trial <= 1e-10 * (rows["ssr"] + 1e-12))
+        for key, new in zip("pusr", (candidate, *trial_curve), strict=True):
+            np.copyto(rows[key], new, where=better[:, None])
+        rows["ssr"] = np.where(better, trial, rows["ssr"])
+        rows["damping"] = np.clip(np.where(better, rows["damping"] / 3, rows["damping"] * 4), 1e-9, 1e9)
+        rows["moved"] = better
+        done = (settled | (rows["damping"] >= 1e6)) & live
+        if done.any():
+            out_p[rows["index"][done]], out_ssr[rows["index"][done]] = rows["p"][done], rows["ssr"][done]
+            live &= ~done
+            if 4 * live.sum() < 3 * live.size:
+                rows = {key: value[live] for key, value in rows.items()}
+                live = live[live]
+    out_p[rows["index"][live]], out_ssr[rows["index"][live]] = rows["p"][live], rows["ssr"][live]
+    return out_p, out_ssr
 
 
 def _logistic_point_estimate(x: np.ndarray, y: np.ndarray) -> np.ndarray:

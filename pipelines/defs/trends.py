@@ -1,7 +1,9 @@
 """Trends: the fits of DESIGN.md's analysis, computed from the marts and stored in `trends.*`.
 
-One asset per table, each with a blocking check (finite numbers where status is 'ok', estimates inside their CIs,
-n above the fit's minimum). The analysis itself lives in `pipelines/fits.py` and `pipelines/trends/`.
+One asset per table (the two capability tables are one multi-asset: they share their fits), each with a blocking
+check (finite numbers where status is 'ok', estimates inside their CIs, n above the fit's minimum) whose
+description, when it fails, names each broken rule, its count of rows and one of them. The analysis itself lives
+in `pipelines/fits.py` and `pipelines/trends/`.
 """
 
 from collections.abc import Callable
@@ -11,10 +13,13 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
+    AssetKey,
     AssetsDefinition,
+    AssetSpec,
     MaterializeResult,
     asset,
     asset_check,
+    multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -35,8 +40,8 @@ def _ok_rows(frame: pl.DataFrame) -> int:
     return frame.filter(pl.col("status") == "ok").height if "status" in frame.columns else frame.height
 
 
-def _result(frame: pl.DataFrame, rows: int, **extra: object) -> MaterializeResult:
-    return MaterializeResult(metadata={"rows": rows, "ok_rows": _ok_rows(frame), **extra})
+def _result(frame: pl.DataFrame, rows: int, asset_key: AssetKey | None = None, **extra: object) -> MaterializeResult:
+    return MaterializeResult(asset_key=asset_key, metadata={"rows": rows, "ok_rows": _ok_rows(frame), **extra})
 
 
 @asset(key=["trends", "fits"], deps=[MODELS, HARDWARE], group_name=GROUP, kinds=KINDS)
@@ -50,6 +55,12 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         metric_order = [m.name for m in inputs.MODEL_METRICS] + [m.name for m in efficiency.HARDWARE_METRICS]
         frame = inputs.order_fits(rows, metric_order)
         written = replace_table(con, "trends", "fits", frame)
+        repeated = inputs.repeated_models(con)
+    if repeated:
+        context.log.warning(
+            f"marts.models repeats {repeated} model rows (a model file loaded more than once?): each model counts "
+            "once in the fits, but the marts should have one row per model"
+        )
     headline = frame.row(0, named=True)
     context.log.info(
         f"training compute, notable since 2010: {headline['growth_per_year']:.2f}x/year "
@@ -62,6 +73,7 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         growth_ci_low=headline["growth_ci_low"],
         growth_ci_high=headline["growth_ci_high"],
         n=headline["n"],
+        repeated_model_rows=repeated,
     )
 
 
@@ -171,46 +183,52 @@ def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBReso
 CAPABILITY_DEPS = [SCORES, MODELS]
 
 
-def _capability_tables(warehouse: DuckDBResource) -> tuple[pl.DataFrame, pl.DataFrame]:
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["trends", "capability_trends"],
+            deps=CAPABILITY_DEPS,
+            group_name=GROUP,
+            kinds=KINDS,
+            description="trends.capability_trends: ECI and METR time horizon per year, per 10x compute and dollars, "
+            "with a breakpoint.",
+        ),
+        AssetSpec(
+            ["trends", "capability_decomposition"],
+            deps=[*CAPABILITY_DEPS, ["trends", "fits"]],
+            group_name=GROUP,
+            kinds=KINDS,
+            description="trends.capability_decomposition: one year of frontier progress as a compute multiplier, "
+            "and compute's share.",
+        ),
+    ],
+    name="capability_tables",
+)
+def capability_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """trends.capability_trends and trends.capability_decomposition, built together: the decomposition is made of
+    the trends' own bootstrap draws, so one run of the fits serves both."""
     with warehouse_connection(warehouse) as con:
         models = inputs.load_models(con)
         scores = capabilities.load_index_scores(con)
         model_costs = benchmarks.load_model_costs(con)
-    return capabilities.capability_tables(scores, models, model_costs, _cost_trend_or_none(models))
-
-
-@asset(key=["trends", "capability_trends"], deps=CAPABILITY_DEPS, group_name=GROUP, kinds=KINDS)
-def capability_trends(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.capability_trends: ECI and METR time horizon per year, per 10x compute and dollars, with a breakpoint."""
-    frame, _ = _capability_tables(warehouse)
-    with warehouse_connection(warehouse) as con:
-        written = replace_table(con, "trends", "capability_trends", frame)
-    headline = frame.filter((pl.col("measure") == "per_year") & (pl.col("subset") == "frontier"))
+        trends, decomposition = capabilities.capability_tables(scores, models, model_costs, _cost_trend_or_none(models))
+        written = {
+            "capability_trends": replace_table(con, "trends", "capability_trends", trends),
+            "capability_decomposition": replace_table(con, "trends", "capability_decomposition", decomposition),
+        }
+    headline = trends.filter((pl.col("measure") == "per_year") & (pl.col("subset") == "frontier"))
     for row in headline.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(
             f"{row['index']}: {row['estimate']:.3g} {row['unit']} per year on the frontier "
             f"(90% CI {row['ci_low']:.3g}-{row['ci_high']:.3g}), n={row['n']}"
         )
-    return _result(frame, written)
-
-
-@asset(
-    key=["trends", "capability_decomposition"],
-    deps=[*CAPABILITY_DEPS, ["trends", "fits"]],
-    group_name=GROUP,
-    kinds=KINDS,
-)
-def capability_decomposition(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.capability_decomposition: one year of frontier progress as a compute multiplier, and compute's share."""
-    _, frame = _capability_tables(warehouse)
-    with warehouse_connection(warehouse) as con:
-        written = replace_table(con, "trends", "capability_decomposition", frame)
-    for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
+    for row in decomposition.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(
             f"{row['index']}: a year of frontier progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
             f"compute; compute growth explains {row['share_explained_by_compute']:.0%}"
         )
-    return _result(frame, written)
+    for table, frame in (("capability_trends", trends), ("capability_decomposition", decomposition)):
+        yield _result(frame, written[table], asset_key=AssetKey(["trends", table]))
 
 
 @asset(key=["trends", "compute_to_threshold_points"], deps=[SCORES, MODELS], group_name=GROUP, kinds=KINDS)
@@ -266,13 +284,21 @@ def _triples(*stems: str) -> tuple[tuple[str, str, str], ...]:
 CONTRACTS: dict[str, TableContract] = {
     "fits": TableContract(
         "fits",
+        keys=("metric", "subset", "window_kind", "window_start", "window_end"),
         required=("slope_oom_per_year", "slope_ci_low", "slope_ci_high", "growth_per_year", "intercept", "r2"),
         intervals=GROWTH,
         minimums=(("n", MIN_POINTS),),
     ),
-    "levels": TableContract("levels", required=("median", "year"), minimums=(("n", 1),), status_column=None),
+    "levels": TableContract(
+        "levels",
+        keys=("metric", "subset", "year"),
+        required=("median", "year"),
+        minimums=(("n", 1),),
+        status_column=None,
+    ),
     "breakpoints": TableContract(
         "breakpoints",
+        keys=("metric", "subset", "kind"),
         required=("break_date", "slope_before_oom_per_year", "slope_after_oom_per_year", "r2"),
         intervals=(
             ("break_date", "break_date_ci_low", "break_date_ci_high"),
@@ -285,6 +311,7 @@ CONTRACTS: dict[str, TableContract] = {
     ),
     "compute_decomposition": TableContract(
         "compute_decomposition",
+        keys=("subset", "window_kind", "window_start", "window_end", "flop_per_usd_basis"),
         required=(
             "compute_growth_per_year",
             "spending_growth_per_year",
@@ -304,24 +331,28 @@ CONTRACTS: dict[str, TableContract] = {
     ),
     "model_costs": TableContract(
         "model_costs",
+        keys=("model_key", "model_name"),
         required=("imputed_cost_usd_2023", "imputed_cost_low_usd_2023", "imputed_cost_high_usd_2023", "cost_usd_2023"),
         intervals=(("imputed_cost_usd_2023", "imputed_cost_low_usd_2023", "imputed_cost_high_usd_2023"),),
         status_column=None,
     ),
     "benchmark_scaling": TableContract(
         "benchmark_scaling",
+        keys=("benchmark", "x", "cost_basis"),
         required=("floor", "ceiling", "slope", "midpoint", "score_at_median", "points_per_10x_at_median"),
         intervals=_triples("slope", "points_per_10x_at_median", "multiplier_to_halve_error"),
         minimums=(("n_models", benchmarks.MIN_BENCHMARK_MODELS),),
     ),
     "benchmark_progress": TableContract(
         "benchmark_progress",
+        keys=("benchmark",),
         required=("points_per_year", "points_per_year_ci_low", "points_per_year_ci_high", "intercept", "slope"),
         intervals=_triples("points_per_year", "years_to_halve_error"),
         minimums=(("n_frontier_points", benchmarks.MIN_FRONTIER_POINTS),),
     ),
     "per_dollar_vs_per_year": TableContract(
         "per_dollar_vs_per_year",
+        keys=("benchmark",),
         required=("compute_multiplier_to_halve_error", "years_to_halve_error"),
         intervals=_triples(
             "compute_multiplier_to_halve_error", "dollar_multiplier_to_halve_error", "years_to_halve_error"
@@ -333,6 +364,7 @@ CONTRACTS: dict[str, TableContract] = {
     ),
     "capability_trends": TableContract(
         "capability_trends",
+        keys=("index", "measure", "subset", "cost_basis", "window_start", "window_end"),
         required=("estimate", "ci_low", "ci_high", "unit"),
         intervals=(
             ("estimate", "ci_low", "ci_high"),
@@ -343,6 +375,7 @@ CONTRACTS: dict[str, TableContract] = {
     ),
     "capability_decomposition": TableContract(
         "capability_decomposition",
+        keys=("index",),
         required=("compute_equivalent_multiplier_per_year", "ci_low", "ci_high", "share_explained_by_compute"),
         intervals=(
             ("compute_equivalent_multiplier_per_year", "ci_low", "ci_high"),
@@ -360,16 +393,21 @@ CONTRACTS: dict[str, TableContract] = {
         ),
     ),
     "compute_to_threshold_points": TableContract(
-        "compute_to_threshold_points", required=("least_compute_flop", "date", "threshold"), status_column=None
+        "compute_to_threshold_points",
+        keys=("benchmark", "threshold", "date", "model_name"),
+        required=("least_compute_flop", "date", "threshold"),
+        status_column=None,
     ),
     "compute_to_threshold": TableContract(
         "compute_to_threshold",
+        keys=("benchmark", "threshold"),
         required=("reduction_per_year", "halving_time_months"),
         intervals=_triples("halving_time_months", "reduction_per_year"),
         minimums=(("n_improving_points", thresholds.MIN_IMPROVING_POINTS),),
     ),
     "forecasts": TableContract(
         "forecasts",
+        keys=("target_label",),
         required=("predicted_date", "pi_low_date", "pi_high_date", "growth_per_year"),
         intervals=(("predicted_date", "pi_low_date", "pi_high_date"),),
         minimums=(("n", MIN_POINTS),),
@@ -377,12 +415,22 @@ CONTRACTS: dict[str, TableContract] = {
 }
 
 
-def table_check(asset_def: AssetsDefinition, table: str, name: str | None = None) -> Callable:
-    """A blocking check of `trends.<table>` against its contract."""
+def check_result(frame: pl.DataFrame, contract: TableContract) -> AssetCheckResult:
+    """The check of one table's frame: failed, its description names each broken rule, its count and a row."""
+    problems = table_problems(frame, contract)
+    passed = bool(problems.pop("passed"))
+    description = str(problems.pop("description"))
+    return AssetCheckResult(
+        passed=passed, severity=AssetCheckSeverity.ERROR, description=description, metadata=problems
+    )
+
+
+def table_check(asset: AssetsDefinition | AssetKey, table: str, name: str | None = None) -> Callable:
+    """A blocking check of `trends.<table>` against its contract (`asset`: its asset, or its key in a multi-asset)."""
     contract = CONTRACTS[table]
 
     @asset_check(
-        asset=asset_def,
+        asset=asset,
         name=name or f"{table}_are_consistent",
         blocking=True,
         description=f"trends.{table}: where status is ok, numbers are finite, CIs hold their estimates, n is enough.",
@@ -390,9 +438,7 @@ def table_check(asset_def: AssetsDefinition, table: str, name: str | None = None
     def _check(warehouse: DuckDBResource) -> AssetCheckResult:
         with warehouse_connection(warehouse) as con:
             frame = read_table(con, "trends", table)
-        problems = table_problems(frame, contract)
-        passed = bool(problems.pop("passed"))
-        return AssetCheckResult(passed=passed, severity=AssetCheckSeverity.ERROR, metadata=problems)
+        return check_result(frame, contract)
 
     return _check
 
@@ -408,8 +454,7 @@ TREND_ASSETS = [
     benchmark_scaling,
     benchmark_progress,
     per_dollar_vs_per_year,
-    capability_trends,
-    capability_decomposition,
+    capability_tables,
     compute_to_threshold_points,
     compute_to_threshold,
     trends_forecasts,
@@ -423,8 +468,8 @@ TREND_CHECKS = [
     table_check(benchmark_scaling, "benchmark_scaling"),
     table_check(benchmark_progress, "benchmark_progress"),
     table_check(per_dollar_vs_per_year, "per_dollar_vs_per_year"),
-    table_check(capability_trends, "capability_trends"),
-    table_check(capability_decomposition, "capability_decomposition"),
+    table_check(AssetKey(["trends", "capability_trends"]), "capability_trends"),
+    table_check(AssetKey(["trends", "capability_decomposition"]), "capability_decomposition"),
     table_check(compute_to_threshold_points, "compute_to_threshold_points"),
     table_check(compute_to_threshold, "compute_to_threshold"),
     table_check(trends_forecasts, "forecasts"),

@@ -4,15 +4,25 @@ For rows with status 'ok' (every row, for tables without a status): the listed e
 for numbers), every other number present is finite, each estimate lies within its own interval, and each count is
 at least the minimum its fit requires. Rows with another status ('insufficient data: ...', 'unstable: ...') stay in
 the table, visible, and are not checked.
+
+A failed check says what failed: each broken rule, how many rows break it, and one of them (its key columns and the
+offending values), so that a failure in a run's log can be acted on without opening the warehouse.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
 
 FLOATS = (pl.Float32, pl.Float64)
+RULES = {
+    "missing_estimates": "an estimate missing or not finite",
+    "non_finite_numbers": "a number that is not finite",
+    "ci_not_containing_estimate": "an estimate outside its CI",
+    "n_below_minimum": "n below the fit's minimum",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,7 @@ class TableContract:
     minimums: tuple[tuple[str, int], ...] = ()  # (count column, minimum)
     status_column: str | None = "status"
     expect_rows: bool = True  # at least one checked row
+    keys: tuple[str, ...] = ()  # the columns naming a row in a failure's example (default: its first text columns)
 
 
 def _is_bad(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -30,8 +41,42 @@ def _is_bad(column: str, dtype: pl.DataType) -> pl.Expr:
     return missing | ~pl.col(column).is_finite() if dtype in FLOATS else missing
 
 
+def _bad_value(value: object) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _offending(rule: str, row: dict[str, object], contract: TableContract, floats: list[str]) -> list[str]:
+    """The values of `row` that break `rule`, as `column=value` texts."""
+    if rule == "missing_estimates":
+        return [f"{c}={row[c]!r}" for c in contract.required if _bad_value(row[c])]
+    if rule == "non_finite_numbers":
+        return [f"{c}={row[c]!r}" for c in floats if row[c] is not None and not math.isfinite(row[c])]
+    if rule == "ci_not_containing_estimate":
+        return [
+            f"{e}={row[e]!r} outside [{row[lo]!r}, {row[hi]!r}]"
+            for e, lo, hi in contract.intervals
+            if None not in (row[e], row[lo], row[hi]) and not row[lo] <= row[e] <= row[hi]
+        ]
+    return [f"{c}={row[c]!r} < {minimum}" for c, minimum in contract.minimums if row[c] < minimum]
+
+
+def _key_columns(frame: pl.DataFrame, contract: TableContract) -> list[str]:
+    if contract.keys:
+        return [c for c in contract.keys if c in frame.columns]
+    texts = [c for c in frame.columns if frame.schema[c] == pl.String and c != contract.status_column]
+    return texts[:3]
+
+
+def _example(bad: pl.DataFrame, rule: str, contract: TableContract, floats: list[str]) -> str:
+    """The first offending row: its key columns, then the values that break the rule."""
+    row = bad.row(0, named=True)
+    keys = ", ".join(f"{c}={row[c]!r}" for c in _key_columns(bad, contract))
+    return f"({keys}): {'; '.join(_offending(rule, row, contract, floats))}"
+
+
 def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, object]:
-    """Counts of checked rows breaking each rule, with an example; `passed` is True when none does."""
+    """Counts of checked rows breaking each rule, with an example; `passed` is True when none does, and
+    `description` says which rules failed, on how many rows, with one offending row each."""
     checked = frame
     if contract.status_column is not None:
         checked = frame.filter(pl.col(contract.status_column) == "ok")
@@ -43,33 +88,41 @@ def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, ob
             return checked.clear()
         return checked.filter(pl.any_horizontal(expressions))
 
-    missing = rows_where([_is_bad(c, schema[c]) for c in contract.required])
-    non_finite = rows_where([pl.col(c).is_not_null() & ~pl.col(c).is_finite() for c in floats])
-    outside = rows_where(
-        [
-            pl.col(e).is_not_null()
-            & pl.col(lo).is_not_null()
-            & pl.col(hi).is_not_null()
-            & ((pl.col(e) < pl.col(lo)) | (pl.col(e) > pl.col(hi)))
-            for e, lo, hi in contract.intervals
-        ]
-    )
-    too_few = rows_where([pl.col(c) < minimum for c, minimum in contract.minimums])
+    bad = {
+        "missing_estimates": rows_where([_is_bad(c, schema[c]) for c in contract.required]),
+        "non_finite_numbers": rows_where([pl.col(c).is_not_null() & ~pl.col(c).is_finite() for c in floats]),
+        "ci_not_containing_estimate": rows_where(
+            [
+                pl.col(e).is_not_null()
+                & pl.col(lo).is_not_null()
+                & pl.col(hi).is_not_null()
+                & ((pl.col(e) < pl.col(lo)) | (pl.col(e) > pl.col(hi)))
+                for e, lo, hi in contract.intervals
+            ]
+        ),
+        "n_below_minimum": rows_where([pl.col(c) < minimum for c, minimum in contract.minimums]),
+    }
     empty = contract.expect_rows and checked.is_empty()
-    example = ""
-    for bad in (missing, non_finite, outside, too_few):
-        if bad.height:
-            keys = [c for c in bad.columns if bad.schema[c] == pl.String][:3]
-            example = str(bad.select(keys).head(3).rows())
-            break
+    examples = {rule: _example(rows, rule, contract, floats) for rule, rows in bad.items() if rows.height}
+    failures = [
+        f"{rule}: {bad[rule].height} of {checked.height} checked rows with {RULES[rule]}, e.g. {example}"
+        for rule, example in examples.items()
+    ]
+    if empty:
+        statuses = frame[contract.status_column].value_counts(sort=True) if contract.status_column else None
+        seen = "" if statuses is None or statuses.is_empty() else f"; most common status: {statuses.row(0)[0]!r}"
+        failures.append(f"no_checked_rows: none of {frame.height} rows has status 'ok'{seen}")
+    passed = not failures
     return {
-        "passed": not (missing.height or non_finite.height or outside.height or too_few.height or empty),
+        "passed": passed,
         "rows": frame.height,
         "checked_rows": checked.height,
-        "missing_estimates": missing.height,
-        "non_finite_numbers": non_finite.height,
-        "ci_not_containing_estimate": outside.height,
-        "n_below_minimum": too_few.height,
+        **{rule: rows.height for rule, rows in bad.items()},
         "no_checked_rows": empty,
-        "example": example,
+        "example": next(iter(examples.values()), ""),
+        "description": (
+            f"trends.{contract.table}: {checked.height} checked rows of {frame.height}, every rule holds"
+            if passed
+            else f"trends.{contract.table} failed {len(failures)} rule(s). " + " | ".join(failures)
+        ),
     }

@@ -28,11 +28,14 @@ from pipelines.fits import (
     InsufficientData,
     LogLinearFit,
     Window,
-    fit_window,
+    fit_lines,
+    fitted_rows,
+    in_window,
     percentile_ci,
     rolling_windows,
+    series_xy,
 )
-from pipelines.trends.inputs import METRICS_BY_NAME, metric_points, series_rows
+from pipelines.trends.inputs import METRICS_BY_NAME, metric_points, series_requests
 from pipelines.warehouse import query_frame
 
 HARDWARE_SUBSET = "all_hardware"
@@ -82,13 +85,13 @@ def hardware_fit_rows(hardware: pl.DataFrame) -> list[dict[str, object]]:
     """Each hardware metric over all release dates (window 'full') and in rolling windows; no eras (one chip
     before 2010)."""
     snapshot = hardware_snapshot(hardware)
-    rows = []
+    requests = []
     for metric in HARDWARE_METRICS:
         points = hardware_points(hardware, metric)
-        rows += series_rows(
+        requests += series_requests(
             points, metric=metric.name, subset=HARDWARE_SUBSET, snapshot=snapshot, eras=False, full_start=None
         )
-    return rows
+    return fitted_rows(requests)
 
 
 # -- compute = spending × FLOP per dollar ---------------------------------------------------------------------------
@@ -129,13 +132,24 @@ DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _try_fit(points: pl.DataFrame, window: Window) -> tuple[LogLinearFit | None, int, str | None]:
-    try:
-        fit = fit_window(points, window.start, window.end)
-    except InsufficientData as exc:
-        inside = points.filter(pl.col("publication_date").is_between(window.start, window.end) & (pl.col("value") > 0))
-        return None, inside.height, str(exc)
-    return fit, fit.n, None
+SeriesFit = tuple[LogLinearFit | None, int, str | None]  # the fit (None: too few points), its n, the problem
+
+
+def window_fits(
+    series: dict[str, pl.DataFrame], wanted: list[tuple[str, Window]]
+) -> dict[tuple[str, Window], SeriesFit]:
+    """The fit of each (series, window) in `wanted`, each fitted once and all in one batch (`fit_lines`)."""
+    points = {name: series_xy(frame) for name, frame in series.items()}
+    keys = list(dict.fromkeys(wanted))
+    masks = [in_window(points[name][0], window.start, window.end) for name, window in keys]
+    pairs = [(points[name][1][keep], points[name][2][keep]) for (name, _), keep in zip(keys, masks, strict=True)]
+    found = {}
+    for key, keep, fit in zip(keys, masks, fit_lines(pairs), strict=True):
+        if isinstance(fit, InsufficientData):
+            found[key] = (None, int(keep.sum()), str(fit))
+        else:
+            found[key] = (fit, fit.n, None)
+    return found
 
 
 def _independent(draws: list[np.ndarray], seed: int) -> list[np.ndarray]:
@@ -154,9 +168,7 @@ def decomposition_windows(first: date, last: date) -> list[Window]:
 
 
 def decomposition_row(
-    compute: pl.DataFrame,
-    spending: pl.DataFrame,
-    flop_per_usd: pl.DataFrame,
+    fitted: dict[str, SeriesFit],
     *,
     inverse_flop_per_usd: bool,
     subset: str,
@@ -164,7 +176,8 @@ def decomposition_row(
     basis: str,
     snapshot: str,
 ) -> dict[str, object]:
-    """One row: the three growth rates on a window, the compute growth they imply and the residual, with CIs.
+    """One row: the three growth rates on a window (`fitted`: compute, spending, flop_per_usd), the compute growth
+    they imply and the residual, with CIs.
 
     `inverse_flop_per_usd`: the points are USD per FLOP (training cost per FLOP), so FLOP per dollar is 1/value."""
     row: dict[str, object] = dict.fromkeys(DECOMPOSITION_SCHEMA)
@@ -179,8 +192,8 @@ def decomposition_row(
     )
     fits = {}
     problems = []
-    for name, points in (("compute", compute), ("spending", spending), ("flop_per_usd", flop_per_usd)):
-        fit, n, problem = _try_fit(points, window)
+    for name in ("compute", "spending", "flop_per_usd"):
+        fit, n, problem = fitted[name]
         row[f"n_{name}"] = n
         fits[name] = fit
         if problem:
@@ -226,30 +239,34 @@ def decomposition_row(
 
 def decomposition_frame(models: pl.DataFrame, hardware: pl.DataFrame, snapshot: str) -> pl.DataFrame:
     """compute growth vs spending growth × FLOP-per-dollar growth, per subset, window and FLOP-per-dollar basis."""
-    hardware_series = {
+    series = {
         "hardware_fp32": hardware_points(hardware, HARDWARE_BY_NAME["hardware_fp32_flops_per_usd"]),
         "hardware_fp16": hardware_points(hardware, HARDWARE_BY_NAME["hardware_fp16_flops_per_usd"]),
     }
-    rows = []
+    cells = []  # (subset, window, basis, the series of compute, spending and FLOP per dollar)
     for subset in DECOMPOSITION_SUBSETS:
-        compute = metric_points(models, METRICS_BY_NAME["training_compute"], subset)
-        spending = metric_points(models, METRICS_BY_NAME["training_cost"], subset)
-        cost_per_flop = metric_points(models, METRICS_BY_NAME["cost_per_flop"], subset)
+        for name, metric in (("compute", "training_compute"), ("spending", "training_cost"), ("cpf", "cost_per_flop")):
+            series[f"{name}:{subset}"] = metric_points(models, METRICS_BY_NAME[metric], subset)
+        compute = series[f"compute:{subset}"]
         if compute.is_empty():
             continue
         for window in decomposition_windows(compute["publication_date"].min(), compute["publication_date"].max()):
             for basis in FLOP_PER_USD_BASES:
-                inverse = basis == "training_cost_per_flop"
-                rows.append(
-                    decomposition_row(
-                        compute,
-                        spending,
-                        cost_per_flop if inverse else hardware_series[basis],
-                        inverse_flop_per_usd=inverse,
-                        subset=subset,
-                        window=window,
-                        basis=basis,
-                        snapshot=snapshot,
-                    )
-                )
+                flop = f"cpf:{subset}" if basis == "training_cost_per_flop" else basis
+                cells.append((subset, window, basis, (f"compute:{subset}", f"spending:{subset}", flop)))
+    fits = window_fits(series, [(name, window) for _, window, _, names in cells for name in names])
+    rows = [
+        decomposition_row(
+            {
+                part: fits[name, window]
+                for part, name in zip(("compute", "spending", "flop_per_usd"), names, strict=True)
+            },
+            inverse_flop_per_usd=basis == "training_cost_per_flop",
+            subset=subset,
+            window=window,
+            basis=basis,
+            snapshot=snapshot,
+        )
+        for subset, window, basis, names in cells
+    ]
     return pl.DataFrame(rows, schema=DECOMPOSITION_SCHEMA)

@@ -21,13 +21,15 @@ from pipelines.fits import (
     DEEP_LEARNING_START,
     FITS_SCHEMA,
     InsufficientData,
+    TrendRequest,
     Window,
     date_from_decimal_year,
     era_windows,
     fit_breakpoint,
     fits_frame,
+    fitted_rows,
     rolling_windows,
-    trend_row,
+    trend_requests,
     window_xy,
 )
 from pipelines.warehouse import first_row, query_frame
@@ -76,8 +78,15 @@ where m.publication_date is not null
 
 
 def load_models(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Dated models with every input metric, their subset flags and their domains (list)."""
-    return query_frame(con, MODELS_QUERY)
+    """Dated models with every input metric, their subset flags and their domains (list). A row repeated (a model
+    listed twice, or a file loaded twice) counts once: the fits resample models, and a copy is not another model."""
+    return query_frame(con, MODELS_QUERY).unique(maintain_order=True)
+
+
+def repeated_models(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows of marts.models beyond one per model_key: zero unless a model file was loaded more than once."""
+    row = first_row(con, "select count(*) - count(distinct model_key) from marts.models")
+    return int(row[0]) if row else 0
 
 
 def models_snapshot(con: duckdb.DuckDBPyConnection) -> str:
@@ -130,7 +139,7 @@ def series_windows(first: date, last: date, *, eras: bool = True, full_start: da
     return windows
 
 
-def series_rows(
+def series_requests(
     points: pl.DataFrame,
     *,
     metric: str,
@@ -139,36 +148,23 @@ def series_rows(
     date_column: str = "publication_date",
     eras: bool = True,
     full_start: date | None = DEEP_LEARNING_START,
-) -> list[dict[str, object]]:
-    """`trends.fits` rows of one series over its full window, eras and rolling windows."""
+) -> list[TrendRequest]:
+    """The `trends.fits` rows of one series over its full window, eras and rolling windows, still to be fitted."""
     dates = points[date_column].drop_nulls()
     if dates.is_empty():
         return []
-    rows = []
-    for window in series_windows(dates.min(), dates.max(), eras=eras, full_start=full_start):
-        rows.append(
-            trend_row(
-                points,
-                metric=metric,
-                subset=subset,
-                window_start=window.start,
-                window_end=window.end,
-                window_kind=window.kind,
-                snapshot=snapshot,
-                date_column=date_column,
-            )
-        )
-    return rows
+    windows = series_windows(dates.min(), dates.max(), eras=eras, full_start=full_start)
+    return trend_requests(points, windows, metric=metric, subset=subset, snapshot=snapshot, date_column=date_column)
 
 
 def input_fit_rows(models: pl.DataFrame, snapshot: str) -> list[dict[str, object]]:
-    """Every model metric × subset × window (full since 2010, eras, rolling)."""
-    rows = []
+    """Every model metric × subset × window (full since 2010, eras, rolling), fitted in one batch."""
+    requests = []
     for metric in MODEL_METRICS:
         for subset in metric_subsets(models, metric):
             points = metric_points(models, metric, subset)
-            rows += series_rows(points, metric=metric.name, subset=subset, snapshot=snapshot)
-    return rows
+            requests += series_requests(points, metric=metric.name, subset=subset, snapshot=snapshot)
+    return fitted_rows(requests)
 
 
 WINDOW_ORDER = {"full": 0, "era": 1, "rolling": 2}

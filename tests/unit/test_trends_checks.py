@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.defs.trends import check_result
 from pipelines.trends.checks import TableContract, table_problems
 
 CONTRACT = TableContract("t", required=("estimate",), intervals=(("estimate", "low", "high"),), minimums=(("n", 10),))
@@ -62,3 +63,36 @@ def test_date_intervals_and_tables_without_status() -> None:
     assert table_problems(good, contract)["passed"]
     bad = good.with_columns(pl.lit(date(2029, 1, 1)).alias("when"))
     assert not table_problems(bad, contract)["passed"]
+
+
+def test_a_failure_names_the_rule_the_count_and_an_offending_row() -> None:
+    planted = table(estimate=[1.0, 3.0, None], n=[20, 5, 3])  # row b: outside its CI and on too few points
+    result = check_result(planted, CONTRACT)
+    assert not result.passed
+    description = result.description or ""
+    assert description.startswith("trends.t failed 2 rule(s).")
+    assert "ci_not_containing_estimate: 1 of 2 checked rows with an estimate outside its CI" in description
+    assert "e.g. (name='b'): estimate=3.0 outside [1.5, 2.5]" in description
+    assert (
+        "n_below_minimum: 1 of 2 checked rows with n below the fit's minimum, e.g. (name='b'): n=5 < 10" in description
+    )
+    assert result.metadata["ci_not_containing_estimate"].value == 1
+
+
+def test_a_missing_or_infinite_number_is_named_with_its_column_and_value() -> None:
+    contract = TableContract("t", required=("estimate",), keys=("name", "n"))
+    description = check_result(table(estimate=[1.0, None, None], high=[math.inf, 2.5, None]), contract).description
+    assert "missing_estimates: 1 of 2 checked rows" in description and "(name='b', n=30): estimate=None" in description
+    assert "non_finite_numbers: 1 of 2 checked rows" in description and "(name='a', n=20): high=inf" in description
+
+
+def test_a_table_without_ok_rows_says_what_its_rows_are() -> None:
+    result = check_result(table(status=["insufficient data: 3 points"] * 3), CONTRACT)
+    assert not result.passed
+    assert "no_checked_rows: none of 3 rows has status 'ok'" in result.description
+    assert "'insufficient data: 3 points'" in result.description
+
+
+def test_a_passing_check_says_how_many_rows_it_checked() -> None:
+    result = check_result(table(), CONTRACT)
+    assert result.passed and result.description == "trends.t: 2 checked rows of 3, every rule holds"

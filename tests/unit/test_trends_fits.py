@@ -18,6 +18,7 @@ from pipelines.fits import (
     fit_breakpoint,
     fit_columns,
     fit_line,
+    fit_lines,
     fit_log_linear,
     fit_logistic,
     fit_logistic_batch,
@@ -200,6 +201,30 @@ def test_breakpoint_needs_enough_points_on_each_side() -> None:
         fit_breakpoint(x, x * 0.3)
     with pytest.raises(InsufficientData):
         fit_breakpoint(np.full(40, 2015.0), np.arange(40.0))
+
+
+def test_batched_lines_are_the_per_resample_fits_of_the_same_draws() -> None:
+    """fit_lines gives each series the resamples a loop would draw for it (rng.integers(0, n, (R, n)), same seed),
+    whatever else is in the batch; a resample of a single date has no slope and is left out."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(2010, 2024, 30)
+    series = [(x, 0.5 * (x - 2010) + rng.normal(0, 0.3, 30)), (x, rng.normal(0, 1, 30))]
+    clustered = np.r_[np.full(9, 2015.0), 2016.0]  # 1 in 3 resamples of 10 draws 2015 only: no slope
+    series.append((clustered, np.arange(10.0)))
+    fits = fit_lines([*series, (x[:3], x[:3])], resamples=300, min_points=5)
+    assert isinstance(fits[3], InsufficientData)
+    for (xs, ys), fit in zip(series, fits, strict=False):
+        index = np.random.default_rng(20_240_601).integers(0, xs.size, size=(300, xs.size))
+        xb, yb = xs[index], ys[index]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            xc, yc = xb - xb.mean(axis=1, keepdims=True), yb - yb.mean(axis=1, keepdims=True)
+            slopes = (xc * yc).sum(axis=1) / (xc * xc).sum(axis=1)
+        usable = np.isfinite(slopes)
+        np.testing.assert_allclose(fit.slope_draws, slopes[usable], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(fit.x_mean_draws, xb.mean(axis=1)[usable], rtol=1e-12)
+        alone = fit_line(xs, ys, resamples=300, min_points=5)
+        assert (fit.slope_ci_low, fit.slope_ci_high) == pytest.approx((alone.slope_ci_low, alone.slope_ci_high))
+    assert 50 < 300 - fits[2].slope_draws.size < 150
 
 
 def test_bootstrap_weights_are_resamples() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -58,6 +59,18 @@ def models() -> pl.DataFrame:
 def fits(models: pl.DataFrame) -> pl.DataFrame:
     rows = inputs.input_fit_rows(models, "sha")
     return inputs.order_fits(rows, [m.name for m in inputs.MODEL_METRICS])
+
+
+def test_a_model_file_loaded_ten_times_gives_the_same_fits(models: pl.DataFrame, fits: pl.DataFrame) -> None:
+    """Every model row repeated 10x (a file loaded ten times): each model still counts once, the gap is reported."""
+    con = duckdb.connect()
+    con.register("repeated", pl.concat([models] * 10))
+    con.execute("create schema marts")
+    con.execute("create table marts.models as select * from repeated")
+    loaded = inputs.load_models(con)
+    assert loaded.height == models.height and inputs.repeated_models(con) == 9 * models.height
+    again = inputs.order_fits(inputs.input_fit_rows(loaded, "sha"), [m.name for m in inputs.MODEL_METRICS])
+    assert again.equals(fits)
 
 
 def test_domains_with_too_few_models_get_no_subset(models: pl.DataFrame) -> None:
