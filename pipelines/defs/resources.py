@@ -169,7 +169,7 @@ DBT_FAILED = frozenset({"error", "fail", "runtime error"})  # and "warn": a prob
 # the console shows dbt's errors only; no dbt.log, no JSON artifacts (the step has the results), no usage tracking
 DBT_ARGS = ("--quiet", "--log-level-file", "none", "--no-write-json", "--no-send-anonymous-usage-stats")
 DbtEvent = Output | AssetMaterialization | AssetObservation | AssetCheckResult | AssetCheckEvaluation
-_MANIFESTS: dict[tuple, Any] = {}  # dbt's parsed `Manifest`, once per process and per state of the project
+_MANIFESTS: dict[tuple, tuple[tuple, Any]] = {}  # (project, profile) -> (project files' state, dbt `Manifest`)
 
 
 @contextmanager
@@ -216,6 +216,12 @@ def keep_result_events(sink: list[dict]) -> Callable[[Any], None]:
             sink.append(msg_to_dict(message))
 
     return keep
+
+
+def raise_interrupt(result: Any) -> None:
+    """Ctrl-C or SIGTERM (Dagster's interrupt) during dbt: its runner returns it as the result; raise it again."""
+    if result.exception is not None and not isinstance(result.exception, Exception):
+        raise result.exception
 
 
 def dbt_problems(result: Any) -> dict[str, tuple[str, str]]:
@@ -280,8 +286,7 @@ class DbtBuildResource(ConfigurableResource):
                 result = runner.invoke([*command, *common])
             finally:
                 close_dbt_duckdb()
-        if result.exception is not None and not isinstance(result.exception, Exception):
-            raise result.exception  # Ctrl-C or SIGTERM (Dagster's interrupt): dbt's runner returns it, not raises
+        raise_interrupt(result)
         problems = dbt_problems(result)
         for raw in raw_events:
             events = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}).to_default_asset_events(
@@ -314,15 +319,17 @@ class DbtBuildResource(ConfigurableResource):
         return self.parse(project_dir, common, working_path)
 
     def parse(self, project_dir: Path, common: list[str], working_path: Path | None) -> Any:
-        """`dbt parse`, once per process, project state and profile."""
+        """`dbt parse`, once per process and profile, and again after an edit to the project."""
         from dbt.cli.main import dbtRunner
 
-        key = (str(project_dir), self.profiles_dir, str(working_path), project_state(project_dir))
-        if key not in _MANIFESTS:
-            state = project_dir / "target" / "partial_parse.msgpack"
+        key, state = (str(project_dir), self.profiles_dir, str(working_path)), project_state(project_dir)
+        if key not in _MANIFESTS or _MANIFESTS[key][0] != state:
+            msgpack = project_dir / "target" / "partial_parse.msgpack"  # dbt refuses the option for a missing file
+            partial = ["--partial-parse-file-path", str(msgpack)] if msgpack.is_file() else []
             with dbt_invocation(project_dir, working_path):
-                result = dbtRunner().invoke(["parse", *common, "--partial-parse-file-path", str(state)])
+                result = dbtRunner().invoke(["parse", *common, *partial])
+            raise_interrupt(result)
             if not result.success:
                 raise Failure(description=f"dbt could not parse {project_dir}: {result.exception}")
-            _MANIFESTS[key] = result.result
-        return _MANIFESTS[key]
+            _MANIFESTS[key] = (state, result.result)
+        return _MANIFESTS[key][1]

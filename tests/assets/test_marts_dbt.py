@@ -7,6 +7,7 @@ no source data, through the real definitions: the run takes the lock, builds a w
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from dagster import AssetKey, DagsterInstance
 
 from pipelines.definitions import build_definitions
 from pipelines.defs.marts import DBT_PROJECT_DIR
+from pipelines.defs.resources import DbtBuildResource
 from pipelines.settings import Settings
 from pipelines.warehouse import CONNECTION_CONFIG
 
@@ -141,3 +143,17 @@ def test_a_warehouse_named_otherwise_gets_a_manifest_of_its_own(tmp_path: Path) 
     settings = settings_in(tmp_path, "scaling.duckdb")
     assert run_first_step(settings).success
     assert query(settings.warehouse_path, "select count(*) from scaling.marts.scaling_laws") == [(10,)]
+
+
+def test_the_manifest_is_parsed_once_per_process_and_again_after_an_edit(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_like_models"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    dbt = DbtBuildResource(project_dir=str(project), profiles_dir=str(project))
+    common = dbt.common_args(project, tmp_path / "target")
+    first = dbt.parse(project, common, None)
+    assert dbt.parse(project, common, None) is first
+    model = project / "models" / "marts" / "hardware.sql"
+    model.write_text(model.read_text() + "-- edited\n")
+    edited = dbt.parse(project, common, None)
+    assert "-- edited" in edited.nodes["model.scaling_warehouse.hardware"].raw_code
+    assert "-- edited" not in first.nodes["model.scaling_warehouse.hardware"].raw_code
