@@ -1,23 +1,18 @@
 """Marts: the dbt project in `dbt_like_models/`, each dbt model its own asset and each dbt test an asset check."""
 
-import os
-import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.resources import PathsResource, warehouse_connection
+from pipelines.defs.resources import DbtBuildResource, DbtEvent, PathsResource, warehouse_connection
 from pipelines.defs.versions import digest
 from pipelines.settings import PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_PATH_VARIABLE = "SCALING_WORKING_WAREHOUSE"  # the working copy a run builds (see pipelines.publish)
 
 
 # The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every ingest asset).
@@ -72,20 +67,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return spec
 
 
-@contextmanager
-def warehouse_env(paths: PathsResource) -> Iterator[None]:
-    """dbt runs as a subprocess that reads the run's working copy from SCALING_WORKING_WAREHOUSE (profiles.yml)."""
-    before = os.environ.get(DBT_PATH_VARIABLE)
-    os.environ[DBT_PATH_VARIABLE] = str(paths.working_path)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(DBT_PATH_VARIABLE, None)
-        else:
-            os.environ[DBT_PATH_VARIABLE] = before
-
-
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
@@ -93,22 +74,16 @@ def warehouse_env(paths: PathsResource) -> Iterator[None]:
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
     ),
 )
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, paths: PathsResource, warehouse: DuckDBResource):
-    """`dbt build`: models and their tests, in dependency order, into the `marts` schema."""
+def dbt_marts(
+    context: AssetExecutionContext, dbt: DbtBuildResource, paths: PathsResource, warehouse: DuckDBResource
+) -> Iterator[DbtEvent]:
+    """`dbt build` of the step's models and their tests, in dependency order, into the `marts` schema."""
     # marts.benchmark_scores reads trends.model_costs, so Dagster runs this multi-asset in several steps; the first
     # (views over the ops bookkeeping, seeds) can start before any ingest step has created the ops tables
     with warehouse_connection(warehouse):
         pass
-    with warehouse_env(paths):
-        invocation = dbt.cli(["build"], context=context)
-    yield from invocation.stream()
+    yield from dbt.build(context, paths)
 
 
-def dbt_executable() -> str:
-    """The `dbt` installed next to this Python (the venv), so runs work without activating the venv."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+def dbt_resource() -> DbtBuildResource:
+    return DbtBuildResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR))

@@ -1,0 +1,159 @@
+"""dbt runs inside the step's process: exactly the step's models and tests, quietly, leaving no handle on the warehouse.
+
+Each test materializes the first dbt step of a run (the view over the ops bookkeeping and the two seeds), which needs
+no source data, through the real definitions: the run takes the lock, builds a working copy and publishes it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from pipelines.definitions import build_definitions
+from pipelines.defs.marts import DBT_PROJECT_DIR
+from pipelines.defs.resources import DbtBuildResource
+from pipelines.settings import Settings
+from pipelines.warehouse import CONNECTION_CONFIG
+
+FIRST_STEP = [AssetKey(["marts", name]) for name in ("source_versions", "model_source_priority", "scaling_laws")]
+# what marts.source_versions reads of ops.fetch_log, without the table's not-null constraints
+FETCH_LOG = {"source": "varchar", "url": "varchar", "requested_url": "varchar", "attempt": "integer"}
+FETCH_LOG |= {"status": "integer", "outcome": "varchar", "error": "varchar", "bytes": "bigint", "sha256": "varchar"}
+FETCH_LOG |= {"last_modified": "varchar", "fetched_at": "timestamptz"}
+PULL = {"source": "all_models", "url": "u", "requested_url": "u", "attempt": 1, "status": 200, "outcome": "downloaded"}
+
+
+def settings_in(base: Path, warehouse: str = "warehouse.duckdb") -> Settings:
+    data = base / "data"
+    return Settings(data_dir=data, warehouse_path=data / warehouse, reports_dir=base / "reports", sources_mirror=None)
+
+
+def run_first_step(settings: Settings):
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    with DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance, asset_selection=FIRST_STEP, raise_on_error=False)
+
+
+def open_handles(directory: Path) -> list[str]:
+    """The files under `directory` this process holds open (Linux: /proc/self/fd)."""
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return [t for t in targets if t.startswith(str(directory))]
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True, config=dict(CONNECTION_CONFIG)) as con:
+        return con.execute(sql).fetchall()
+
+
+def publish_fetch_log(settings: Settings, row: dict, leave_out: str | None = None) -> None:
+    """A published warehouse whose `ops.fetch_log` (without column `leave_out`) holds one pull, `row`."""
+    columns = {name: kind for name, kind in FETCH_LOG.items() if name != leave_out}
+    settings.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path), config=dict(CONNECTION_CONFIG)) as con:
+        con.execute("create schema ops")
+        con.execute(f"create table ops.fetch_log ({', '.join(f'{n} {k}' for n, k in columns.items())})")
+        names = [name for name in columns if name in row]
+        con.execute(
+            f"insert into ops.fetch_log ({', '.join(names)}, fetched_at) values ({', '.join('?' * len(names))}, now())",
+            [row[name] for name in names],
+        )
+
+
+def failure_text(result) -> str:
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1, [e.step_key for e in failures]
+    return failures[0].step_failure_data.user_failure_data.description
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="open files are read from /proc")
+def test_dbt_closes_the_working_copy_so_each_run_publishes_what_dbt_wrote(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    assert run_first_step(settings).success
+    assert open_handles(settings.data_dir) == []  # dbt-duckdb would keep its DuckDB open on the renamed file
+    assert query(settings.warehouse_path, "select count(*) from marts.scaling_laws") == [(10,)]
+    with duckdb.connect(str(settings.warehouse_path), config=dict(CONNECTION_CONFIG)) as con:
+        con.execute("drop table marts.scaling_laws")
+    # the second run writes a new working copy: a handle left on the first one would take dbt's writes with it
+    assert run_first_step(settings).success
+    assert open_handles(settings.data_dir) == []
+    assert query(settings.warehouse_path, "select count(*) from marts.scaling_laws") == [(10,)]
+
+
+def test_a_step_builds_exactly_its_models_and_tests_quietly(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    targets_before = sorted(p.name for p in (DBT_PROJECT_DIR / "target").iterdir())
+    settings = settings_in(tmp_path)
+    result = run_first_step(settings)
+    assert result.success
+    built = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert built == set(FIRST_STEP)
+    checks = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert {key for key, _ in checks} == set(FIRST_STEP)
+    assert checks[(AssetKey(["marts", "scaling_laws"]), "unique_scaling_laws_law_id")] is True
+    assert all(checks.values())
+    out = capfd.readouterr().out
+    assert "Running with dbt" not in out and "Concurrency:" not in out  # dbt's console: errors only
+    assert sorted(p.name for p in (DBT_PROJECT_DIR / "target").iterdir()) == targets_before
+    assert (settings.data_dir / "dbt" / "compiled").is_dir()  # compiled SQL: beside the data it was run on
+
+
+def test_a_failing_dbt_test_fails_the_step_naming_it_with_dbts_message(
+    tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
+    settings = settings_in(tmp_path)
+    publish_fetch_log(settings, PULL | {"source": None})  # a pull that names no source
+    result = run_first_step(settings)
+    assert not result.success
+    text = failure_text(result)
+    assert text.startswith("dbt build failed: test not_null_source_versions_source: Got 1 result")
+    assert "\n" not in text
+    check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "not_null_source_versions_source")
+    assert not check.passed
+    assert check.description == "test not_null_source_versions_source: Got 1 result, configured to fail if != 0"
+    # dbt went on with what did not depend on the failure, as `dbt build` does
+    assert AssetKey(["marts", "scaling_laws"]) in {e.asset_key for e in result.get_asset_materialization_events()}
+    assert "Failure in test not_null_source_versions_source" in capfd.readouterr().out
+    assert open_handles(settings.data_dir) == [] or not Path("/proc/self/fd").is_dir()
+
+
+def test_a_failing_model_fails_the_step_naming_it_with_the_database_error(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    publish_fetch_log(settings, PULL, leave_out="requested_url")  # a column the model reads is missing
+    result = run_first_step(settings)
+    assert not result.success
+    text = failure_text(result)
+    assert text.startswith("dbt build failed: model source_versions: Runtime Error in model source_versions")
+    assert "requested_url" in text
+    built = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert AssetKey(["marts", "source_versions"]) not in built
+    assert AssetKey(["marts", "scaling_laws"]) in built
+
+
+def test_a_warehouse_named_otherwise_gets_a_manifest_of_its_own(tmp_path: Path) -> None:
+    # dbt-duckdb names the catalog after the file: `make manifest` parsed for `warehouse`, this file is `scaling`
+    settings = settings_in(tmp_path, "scaling.duckdb")
+    assert run_first_step(settings).success
+    assert query(settings.warehouse_path, "select count(*) from scaling.marts.scaling_laws") == [(10,)]
+
+
+def test_the_manifest_is_parsed_once_per_process_and_again_after_an_edit(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_like_models"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    dbt = DbtBuildResource(project_dir=str(project), profiles_dir=str(project))
+    common = dbt.common_args(project, tmp_path / "target")
+    first = dbt.parse(project, common, None)
+    assert dbt.parse(project, common, None) is first
+    model = project / "models" / "marts" / "hardware.sql"
+    model.write_text(model.read_text() + "-- edited\n")
+    edited = dbt.parse(project, common, None)
+    assert "-- edited" in edited.nodes["model.scaling_warehouse.hardware"].raw_code
+    assert "-- edited" not in first.nodes["model.scaling_warehouse.hardware"].raw_code
