@@ -1,4 +1,5 @@
-"""Shared fixtures: the source mirror on disk, and a local HTTP server over it that can misbehave on demand.
+"""Shared fixtures: the source mirror on disk, a local HTTP server over it that can misbehave on demand, the
+session's one full build (copied, not rebuilt, by tests that write) and the command line run in-process.
 
 Each fixture sits in its own section; add new ones below the last section.
 """
