@@ -1,4 +1,5 @@
-"""Shared fixtures: the source mirror on disk, and a local HTTP server over it that can misbehave on demand.
+"""Shared fixtures: the source mirror on disk, a local HTTP server over it that can misbehave on demand, the
+session's one full build (copied, not rebuilt, by tests that write) and the command line run in-process.
 
 Each fixture sits in its own section; add new ones below the last section.
 """
@@ -9,12 +10,14 @@ import contextlib
 import email.utils
 import hashlib
 import http.server
+import io
 import mimetypes
 import os
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -217,37 +220,70 @@ def http_mirror(shared_sources: Path) -> Iterator[MirrorServer]:
         yield mirror
 
 
-# -- a warehouse built once per session by the real pipeline, fetching over HTTP ----------------------------------
+# -- a warehouse built once per session by the real command line, fetching over HTTP -------------------------------
+
+
+@dataclass(frozen=True)
+class BuildEvents:
+    """The Dagster events of a command's runs, read back from its instance: what tests ask of an
+    `ExecuteInProcessResult` (success, every event, the asset-check evaluations), over all the command's runs."""
+
+    success: bool
+    all_events: list[Any]
+
+    def get_asset_check_evaluations(self) -> list[Any]:
+        from dagster import DagsterEventType
+
+        return [
+            e.event_specific_data for e in self.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+        ]
+
+
+def build_events(home: Path) -> BuildEvents:
+    """Every run recorded in the Dagster home `home`, oldest first, as one `BuildEvents`."""
+    from dagster import DagsterInstance, DagsterRunStatus
+    from dagster._core.instance.ref import InstanceRef
+
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        runs = list(reversed(instance.get_runs()))
+        events = [r.dagster_event for run in runs for r in instance.all_logs(run.run_id) if r.dagster_event]
+    return BuildEvents(
+        success=bool(runs) and all(r.status == DagsterRunStatus.SUCCESS for r in runs), all_events=events
+    )
 
 
 @dataclass(frozen=True)
 class BuiltWarehouse:
+    """The session's build: `python -m pipelines refresh` on an empty data dir (in-process), under `base`."""
+
     settings: Any
-    result: Any
+    result: BuildEvents
     mirror: MirrorServer
+    base: Path
+    cli: CliResult
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
-    """Every asset materialized in-process into a temporary directory, sources served by a local HTTP server."""
-    from dagster import DagsterInstance
-
-    from pipelines.definitions import build_definitions
-    from pipelines.defs.automation import REFRESH_JOB_NAME
-    from pipelines.settings import Settings
-
+    """The first pull a user makes, sources served by a local HTTP server; tests that write start from a copy
+    (`copy_build`) rather than build again. The mirror stays up for the session."""
     base = tmp_path_factory.mktemp("pipeline")
     with serve_mirror(shared_sources) as mirror:
-        settings = Settings(
-            data_dir=base / "data",
-            warehouse_path=base / "data" / "warehouse.duckdb",
-            reports_dir=base / "reports",
-            sources_mirror=mirror.base_url,
-        )
-        job = build_definitions(settings).resolve_job_def(REFRESH_JOB_NAME)
-        with DagsterInstance.ephemeral() as instance:
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
-            yield BuiltWarehouse(settings=settings, result=result, mirror=mirror)
+        done = run_cli(pipeline_env(base, mirror.base_url), "refresh")
+        result = build_events(base / "dagster")
+        yield BuiltWarehouse(pipeline_settings(base, mirror.base_url), result, mirror, base, done)
+
+
+def copy_build(built: BuiltWarehouse, base: Path, *, reports: bool = True, history: bool = True) -> None:
+    """The session build's data dir (without its lock file), and its reports and Dagster home when asked, copied
+    under `base` in the layout of `pipeline_env`: a built warehouse in milliseconds instead of a new build."""
+    import shutil
+
+    shutil.copytree(built.base / "data", base / "data", ignore=shutil.ignore_patterns("*.lock"))
+    if reports:
+        shutil.copytree(built.base / "reports", base / "reports")
+    if history:
+        shutil.copytree(built.base / "dagster", base / "dagster")
 
 
 # -- an editable copy of the mirror, served over HTTP for a whole test module -------------------------------------
@@ -264,24 +300,35 @@ def served_copy(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield mirror
 
 
-# -- the command line as a user runs it: a subprocess with its own data directory and Dagster home -----------------
+# -- the command line as a user runs it: its own data directory and Dagster home --------------------------------
 
 
 def pipeline_env(base: Path, mirror_url: str) -> dict[str, str]:
-    """The environment of `python -m pipelines` writing under `base`, fetching from `mirror_url`."""
+    """The environment of `python -m pipelines` writing under `base`, fetching from `mirror_url`, retrying at once
+    (the retries are what tests count; the backoff between them would only be waited for)."""
     env = {
         **os.environ,
         "SCALING_DATA_DIR": str(base / "data"),
         "SCALING_REPORTS_DIR": str(base / "reports"),
         "SCALING_SOURCES_MIRROR": mirror_url,
+        "SCALING_FETCH_BACKOFF": "0",
         "DAGSTER_HOME": str(base / "dagster"),
     }
     env.pop("SCALING_WAREHOUSE", None)
     return env
 
 
+def pipeline_settings(base: Path, mirror_url: str) -> Any:
+    """The settings `pipeline_env(base, mirror_url)` gives the command."""
+    from pipelines.settings import Settings
+
+    data = base / "data"
+    return Settings(data, data / "warehouse.duckdb", base / "reports", mirror_url, fetch_backoff_s=0.0)
+
+
 def start_cli(env: dict[str, str], *args: str) -> subprocess.Popen:
-    """`python -m pipelines <args>` started in the background, stdout and stderr together."""
+    """`python -m pipelines <args>` started in the background, stdout and stderr together: for tests where a
+    separate process is the point (a lock held by another process, SIGTERM, SIGKILL)."""
     return subprocess.Popen(
         [sys.executable, "-m", "pipelines", *args],
         cwd=PROJECT_ROOT,
@@ -290,3 +337,48 @@ def start_cli(env: dict[str, str], *args: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a run of the command left: its exit code and its output (the fields of `subprocess.CompletedProcess`)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(env: dict[str, str], *args: str) -> CliResult:
+    """`python -m pipelines <args>` run in this process, with `env` as its whole environment and its output captured:
+    the same `main` a subprocess runs, without an interpreter start and a fresh import of Dagster each time."""
+    from rich.console import Console
+
+    import pipelines.__main__ as cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        for name in set(os.environ) - set(env):
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.chdir(PROJECT_ROOT)
+        patch.setattr(cli, "console", Console(width=140))  # what the command prints into a pipe (not a terminal)
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exit_:  # what `sys.exit(main())` and argparse make of it
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        except Exception:  # what the interpreter does with an uncaught exception
+            traceback.print_exc()
+            code = 1
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def wait_for_writer(settings: Any, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Until `process` holds the writer lock of `settings` (it has started building), or fail saying why not."""
+    from pipelines.publish import current_writer
+
+    deadline = time.monotonic() + timeout
+    while current_writer(settings) is None:
+        assert process.poll() is None, f"the command ended before it took the lock:\n{process.stdout.read()[-3000:]}"
+        assert time.monotonic() < deadline, f"the command did not take the writer lock within {timeout:g} s"
+        time.sleep(0.05)

@@ -1,7 +1,9 @@
-"""Operations, end to end through `python -m pipelines refresh` in a subprocess, against a served copy of the mirror.
+"""Operations, end to end through `python -m pipelines refresh`, against a served copy of the mirror.
 
 The steps run in order and share one warehouse: first pull, a new release with known edits (history), an
 unchanged refresh (nothing rebuilt), a run where six sources break in six ways (guards), and a run killed mid-load.
+The first pull is the session's build (`built_warehouse`); the module continues from a copy of its data dir, reports
+and Dagster home. The command runs in-process (`run_cli`), except the run killed mid-write: a separate process.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import pipeline_env
+from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run_cli, start_cli, wait_for_writer
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
@@ -30,21 +32,16 @@ REMOVED, REVISED, ADDED = "AlexNet", "GPT-3 175B (davinci)", "Test model added b
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory, served_copy) -> dict[str, object]:
+def workspace(tmp_path_factory: pytest.TempPathFactory, served_copy, built_warehouse) -> dict[str, object]:
     base = tmp_path_factory.mktemp("operations")
+    copy_build(built_warehouse, base)
     env = pipeline_env(base, served_copy.base_url)
-    return {"base": base, "env": env, "mirror": served_copy, "warehouse": base / "data" / "warehouse.duckdb"}
+    settings = pipeline_settings(base, served_copy.base_url)
+    return {"base": base, "env": env, "mirror": served_copy, "warehouse": settings.warehouse_path, "settings": settings}
 
 
-def refresh(workspace, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines", "refresh"],
-        cwd=PROJECT_ROOT,
-        env=workspace["env"],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def refresh(workspace) -> CliResult:
+    return run_cli(workspace["env"], "refresh")
 
 
 def query(workspace, sql: str) -> list[tuple]:
@@ -73,8 +70,9 @@ def rewrite_csv(path: Path, edit) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def test_first_pull_builds_everything(workspace) -> None:
-    done = refresh(workspace)
+def test_first_pull_builds_everything(workspace, built_warehouse) -> None:
+    """The session's build is the first pull; `workspace` is a copy of what it published."""
+    done = built_warehouse.cli
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert query(workspace, "select count(*) from raw.notable_models") == [(1036,)]
     assert query(workspace, "select count(*) from marts.model_history") == [(0,)]
@@ -201,16 +199,9 @@ def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(wo
     mirror.clear_faults()
     # runs write a working copy beside the published file; readers never see it (see pipelines/publish.py)
     wal = Path(str(workspace["warehouse"]) + ".building.wal")
-    first = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "refresh"],
-        cwd=PROJECT_ROOT,
-        env=workspace["env"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    time.sleep(2.0)
-    second = refresh(workspace, timeout=120)
+    first = start_cli(workspace["env"], "refresh")  # a process of its own: it holds the lock, then it is killed
+    wait_for_writer(workspace["settings"], first)
+    second = refresh(workspace)
     assert second.returncode == 3, second.stdout[-2000:]
     assert "another refresh" in second.stdout
     # kill while a write is in flight: DuckDB's write-ahead log exists only between a write and its checkpoint
@@ -245,14 +236,7 @@ def test_a_lost_warehouse_is_rebuilt_from_data_raw_with_the_same_history(workspa
     before = {name: query(workspace, sql) for name, sql in tables.items()}
     assert len(before["history"]) == 3
     workspace["warehouse"].unlink()
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "rebuild"],
-        cwd=PROJECT_ROOT,
-        env=workspace["env"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_cli(workspace["env"], "rebuild")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for name, sql in tables.items():
         assert query(workspace, sql) == before[name], name

@@ -52,3 +52,23 @@ def test_an_interrupt_wrapped_by_a_library_is_still_an_interrupt() -> None:
         wrapped = serializable_error_info_from_exc_info(sys.exc_info())
     assert _interrupt_in(wrapped)
     assert not _interrupt_in(_wrapped_error())
+
+
+def test_the_command_run_in_process_answers_as_the_subprocess_does(tmp_path) -> None:
+    """The e2e tests run `python -m pipelines` in-process (`run_cli`) where a separate process is not the point:
+    the same exit code and the same output as the interpreter's, and argparse's errors become exit code 2."""
+    import subprocess
+
+    from conftest import pipeline_env, run_cli
+
+    from pipelines.settings import PROJECT_ROOT
+
+    env = pipeline_env(tmp_path, "http://127.0.0.1:9")
+    spawned = subprocess.run(
+        [sys.executable, "-m", "pipelines", "status"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    in_process = run_cli(env, "status")
+    assert (in_process.returncode, in_process.stdout) == (spawned.returncode, spawned.stdout)
+    assert in_process.returncode == 1 and "no warehouse at" in in_process.stdout
+    unknown = run_cli(env, "nonsense")
+    assert unknown.returncode == 2 and "invalid choice: 'nonsense'" in unknown.stderr
