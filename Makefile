@@ -34,9 +34,10 @@ browser:
 run: manifest browser
 	$(BIN)/python -m pipelines refresh
 
+# Two workers (the machine's two cores); a module's tests stay together and in order on one worker (--dist loadscope).
 test: manifest browser
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 dev: manifest
 	mkdir -p data/dagster && { [ -s data/dagster/dagster.yaml ] || cp pipelines/dagster.yaml data/dagster/dagster.yaml; }

@@ -5,30 +5,24 @@ settings) its PNG and SVG were rendered from. A chart whose hash matches the pre
 files (hard-linked into the folder being written); only the others are rendered.
 
 vl-convert 1.9 holds the GIL and a single converter for the whole of every call, so threads cannot render two
-charts at once. Worker processes can: this file run as a script, importing nothing but vl-convert, renders the jobs
-it reads from its stdin (pickled), and the page's own Python work (its HTML and CSVs) goes on while they do. Plain
-subprocesses rather than `multiprocessing`, whose spawned children re-run the parent's main script. The workers
-live as long as the process, so only the first page of a run pays for starting them.
+charts at once. Worker processes can (`concurrent.futures.ProcessPoolExecutor`), and the page's own Python work (its
+HTML and CSVs) goes on while they do. The workers live as long as the process, so only the first page of a run pays
+for starting them.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import hashlib
 import json
 import os
-import pickle
 import secrets
 import shutil
 import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +36,7 @@ RENDERER = f"{VL_CONVERT}; svg; png scale {PNG_SCALE}"
 # Two processes on a two-core machine; none on one core, where they could only add their start-up.
 WORKERS = min(2, os.cpu_count() or 1)
 
-_threads: ThreadPoolExecutor | None = None
-_local = threading.local()
-_workers: list[_Worker] = []
+_workers: ProcessPoolExecutor | None = None
 
 
 class ExportError(RuntimeError):
@@ -63,80 +55,37 @@ def javascript_bundle() -> str:
     return vlc.javascript_bundle()
 
 
-JOBS: dict[str, Callable[..., Any]] = {"render": render, "javascript_bundle": javascript_bundle}
-
-
 def spec_hash(spec: dict[str, Any]) -> str:
     """What an export is rendered from: the spec (as JSON, in its own key order, floats exact) and the renderer."""
     return hashlib.sha256(f"{RENDERER}\n{json.dumps(spec)}".encode()).hexdigest()
 
 
-class _Worker:
-    """One worker process (this file as a script), doing one job at a time for the thread that owns it."""
-
-    def __init__(self) -> None:
-        command = [sys.executable, "-I", str(Path(__file__).resolve())]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        if not _workers:
-            atexit.register(_stop_workers)
-        _workers.append(self)
-
-    def call(self, job: str, args: tuple[Any, ...]) -> Any:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        pickle.dump((job, args), self.process.stdin)
-        self.process.stdin.flush()
-        ok, value = pickle.load(self.process.stdout)
-        if not ok:
-            raise ExportError(value)
-        return value
+def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
+    """A job in a worker process; its failure comes back as one `ExportError` line, not a remote traceback."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        raise ExportError(f"{function.__name__}: {type(exc).__name__}: {exc}") from None
 
 
-def _stop_workers() -> None:
-    """At exit: close each worker's stdin, which ends its loop, and reap it."""
-    for worker in _workers:
-        with contextlib.suppress(OSError, ValueError):
-            worker.process.stdin.close()  # type: ignore[union-attr]
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            worker.process.wait(timeout=5)
-
-
-def _remote(job: str, *args: Any) -> Any:
-    """Run `job` in this thread's worker process, starting one if it has none (or its last one died)."""
-    worker = getattr(_local, "worker", None)
-    if worker is None or worker.process.poll() is not None:
-        worker = _local.worker = _Worker()
-    return worker.call(job, args)
-
-
-def serve() -> None:
-    """A worker's loop: read a pickled (job, args), write back (True, result) or (False, error), until EOF.
-
-    Replies go to the original stdout alone: anything printed (by vl-convert's JavaScript too) goes to stderr.
-    Ctrl-C is the parent's to handle: it closes the pipe, which ends the loop, with no traceback from here.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    while True:
-        try:
-            job, args = pickle.load(sys.stdin.buffer)
-        except EOFError:
-            return
-        try:
-            reply = (True, JOBS[job](*args))
-        except Exception as exc:  # reported to the caller, which raises it
-            reply = (False, f"{job}: {type(exc).__name__}: {exc}")
-        pickle.dump(reply, replies)
-        replies.flush()
+def _pool() -> ProcessPoolExecutor:
+    """The run's worker processes, started on first use and kept for the process's life. Spawned (not forked: the
+    parent has Dagster's and DuckDB's threads), and deaf to Ctrl-C, which is the parent's to handle."""
+    global _workers
+    if _workers is None:
+        _workers = ProcessPoolExecutor(
+            WORKERS,
+            mp_context=get_context("spawn"),
+            initializer=signal.signal,
+            initargs=(signal.SIGINT, signal.SIG_IGN),
+        )
+    return _workers
 
 
 def submit(function: Callable[..., Any], *args: Any, parallel: bool = True) -> Future:
-    """`function(*args)` (one of `JOBS`) in a worker process when there are workers worth using, else here and now."""
-    global _threads
+    """`function(*args)` in a worker process when there are workers worth using, else here and now."""
     if parallel and WORKERS > 1:
-        if _threads is None:
-            _threads = ThreadPoolExecutor(WORKERS, thread_name_prefix="vl-convert")
-        return _threads.submit(_remote, function.__name__, *args)
+        return _pool().submit(_in_worker, function, *args)
     done: Future = Future()
     try:
         done.set_result(function(*args))
@@ -183,7 +132,7 @@ def start_exports(specs: dict[str, dict[str, Any]], folder: Path, previous: Path
     for name, digest in hashes.items():
         on_disk = all((previous / f"{name}{suffix}").is_file() for suffix in (".png", ".svg"))
         (exports.kept if known.get(name) == digest and on_disk else todo).append(name)
-    parallel = len(todo) > 1 or _threads is not None  # one chart is not worth starting the workers for
+    parallel = len(todo) > 1 or _workers is not None  # one chart is not worth starting the workers for
     exports.rendering = {name: submit(render, specs[name], parallel=parallel) for name in todo}
     return exports
 
@@ -210,7 +159,3 @@ def link_atomic(source: Path, target: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-if __name__ == "__main__":
-    serve()
