@@ -13,6 +13,7 @@ Exit status 1 when a goal is missed or a build failed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -23,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipelines.settings import PROJECT_ROOT
@@ -31,6 +32,12 @@ from pipelines.settings import PROJECT_ROOT
 NOTABLE = "epoch.ai/data/notable_ai_models.csv"
 MODEL_FILES = (NOTABLE, "epoch.ai/data/frontier_ai_models.csv", "epoch.ai/data/large_scale_ai_models.csv")
 SCALE = 10
+SCALED_COLUMNS = (
+    "Training compute (FLOP)",
+    "Parameters",
+    "Training dataset size (total)",
+    "Training compute cost (2023 USD)",
+)
 # the nine headline trends of the floor: (source, date column, value column), fitted as log10 value per year
 HEADLINES = (
     ("notable_models", "Publication date", "Training compute (FLOP)"),
@@ -83,11 +90,27 @@ def _write_records(path: Path, header: list[str], records: list[list[str]]) -> N
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def _copy_row(row: list[str], header: list[str], k: int) -> list[str]:
+    """Copy `k` of a model: a new name, published `k` days later, every figure 1% larger per copy, so the
+    copies are distinct points around the real ones rather than repeats of them (a repeat counts once)."""
+    copy = list(row)
+    for index, column in enumerate(header):
+        value = row[index].strip()
+        if column == "Model":
+            copy[index] = f"{value} (copy {k})"
+        elif column == "Publication date" and value:
+            with contextlib.suppress(ValueError):
+                copy[index] = (date.fromisoformat(value[:10]) + timedelta(days=k)).isoformat()
+        elif column in SCALED_COLUMNS and value:
+            with contextlib.suppress(ValueError):
+                copy[index] = repr(float(value) * 1.01**k)
+    return copy
+
+
 def enlarge(path: Path, times: int = SCALE) -> None:
-    """Each model row, then `times - 1` copies of it under new names (distinct models, the same figures)."""
+    """Each model row, then `times - 1` nearby copies of it (see `_copy_row`)."""
     header, records = _records(path)
-    model = header.index("Model")
-    copies = [[*r[:model], f"{r[model]} (copy {k})", *r[model + 1 :]] for k in range(1, times) for r in records]
+    copies = [_copy_row(r, header, k) for k in range(1, times) for r in records]
     _write_records(path, header, records + copies)
 
 
@@ -133,7 +156,9 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}")
+        failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
+        tail = "\n".join(failed) or (done.stdout + done.stderr)[-3000:]
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{tail}")
     return elapsed
 
 

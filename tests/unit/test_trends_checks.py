@@ -47,6 +47,15 @@ def test_an_estimate_outside_its_ci_fails() -> None:
     assert not problems["passed"] and problems["ci_not_containing_estimate"] == 1
 
 
+def test_an_estimate_missing_a_zero_width_ci_by_rounding_passes_and_by_more_fails() -> None:
+    # every resample drew the same points: a CI of zero width the estimate misses in the 16th digit (seen on x10 data)
+    rounding = table(estimate=[-1.6e-25, 0.10831206893074294, None], low=[0.0, 0.10831206893074297, None])
+    rounding = rounding.with_columns(high=pl.Series([0.0, 0.10831206893074304, None]))
+    assert table_problems(rounding, CONTRACT)["passed"]
+    beyond = rounding.with_columns(estimate=pl.Series([-1e-6, 0.1083, None]))
+    assert table_problems(beyond, CONTRACT)["ci_not_containing_estimate"] == 2
+
+
 def test_a_fit_on_too_few_points_fails() -> None:
     problems = table_problems(table(n=[20, 5, 3]), CONTRACT)
     assert not problems["passed"] and problems["n_below_minimum"] == 1
