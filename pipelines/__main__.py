@@ -232,7 +232,7 @@ def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
     rebuilds what Dagster then reports stale or missing, with descendants."""
     pulled, reason = unchanged_pull(settings)
     if pulled is not None:
-        log_pull(settings, pulled.attempts)
+        log_pull(settings, pulled)
         console.print("nothing to rebuild: every source answered with the file the warehouse holds, code unchanged")
         return [PhaseOutcome(name="pull sources", ran=True)]
     console.print(f"pulling with Dagster: {reason}")

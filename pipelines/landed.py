@@ -1,7 +1,7 @@
 """What the warehouse says was landed: the last good pull of a source and the file its raw table holds.
 
 Read by the ingest assets, the `source_changes` sensor and the unchanged-refresh shortcut (`pipelines.unchanged`),
-which must not import Dagster: this module does not.
+which must not import Dagster: this module does not. They also pull and log pulls the same way, through here.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.fetch import PreviousFetch
-from pipelines.warehouse import first_row, table_exists
+from pipelines import journal
+from pipelines.fetch import FetchAttempt, Fetcher, PreviousFetch
+from pipelines.settings import Settings
+from pipelines.warehouse import append_rows, first_row, table_exists
 
 GOOD_OUTCOMES = ("downloaded", "unchanged", "not_modified")
 
@@ -39,3 +41,17 @@ def held_file(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, 
         return None, None
     row = first_row(con, f"select any_value(_sha256), count(*) from raw.{source}")
     return (row[0], int(row[1])) if row else (None, None)
+
+
+def fetcher_for(settings: Settings) -> Fetcher:
+    """The fetcher every pull uses: the mirror, the retry backoff and the per-source deadline of `settings`."""
+    return Fetcher(
+        settings.raw_dir, settings.sources_mirror, backoff=settings.fetch_backoff_s, deadline=settings.fetch_deadline_s
+    )
+
+
+def log_attempts(raw_dir: Path, con: duckdb.DuckDBPyConnection, attempts: list[FetchAttempt]) -> int:
+    """Journal first (data/raw is the record), then `ops.fetch_log`."""
+    rows = [attempt.as_row() for attempt in attempts]
+    journal.append(raw_dir, "fetch_log", rows)
+    return append_rows(con, "fetch_log", rows)

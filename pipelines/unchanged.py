@@ -18,20 +18,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from pipelines import journal
 from pipelines.charts.screenshots import find_chromium, screenshots_stale
-from pipelines.fetch import FetchAttempt, Fetcher, FetchError, PreviousFetch
-from pipelines.landed import held_file, last_good_fetch
+from pipelines.fetch import FetchAttempt, FetchError, PreviousFetch
+from pipelines.landed import fetcher_for, held_file, last_good_fetch, log_attempts
 from pipelines.settings import PROJECT_ROOT, Settings
 from pipelines.sources import SOURCES
-from pipelines.warehouse import CONNECTION_CONFIG, append_rows
+from pipelines.warehouse import CONNECTION_CONFIG
 
 STAMP_VERSION = 1
 CODE_DIRS = ("pipelines", "dbt_like_models")
@@ -78,24 +75,17 @@ def stamp_holds(settings: Settings) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class UnchangedPull:
-    """Every source answered with the file the warehouse holds: the attempts to log, nothing to rebuild."""
-
-    attempts: list[FetchAttempt]
-
-
 def holds_same_file(outcome: str, sha256: str | None, held: str | None) -> bool:
     """The pull changes nothing: the held file again, or an optional source still absent (its table, if any,
     stays as the ingest asset would leave it)."""
     return outcome == "missing_optional" or (outcome in UNCHANGED_OUTCOMES and sha256 == held)
 
 
-def ask_sources(settings: Settings, previous: dict[str, PreviousFetch | None], held: dict[str, str | None]):
-    """Pull every source with its validators; None at the first one that has something new or fails."""
-    fetcher = Fetcher(
-        settings.raw_dir, settings.sources_mirror, backoff=settings.fetch_backoff_s, deadline=settings.fetch_deadline_s
-    )
+def ask_sources(
+    settings: Settings, previous: dict[str, PreviousFetch | None], held: dict[str, str | None]
+) -> list[FetchAttempt] | None:
+    """Pull every source with its validators: the attempts, or None at the first that has something new or fails."""
+    fetcher = fetcher_for(settings)
     attempts: list[FetchAttempt] = []
     for source in SOURCES:
         if previous[source.name] is None and not source.optional:
@@ -108,11 +98,12 @@ def ask_sources(settings: Settings, previous: dict[str, PreviousFetch | None], h
         except FetchError:
             return None  # the full path retries it and records the failure against the source
         attempts += result.attempts + (metadata.attempts if metadata else [])
-    return UnchangedPull(attempts)
+    return attempts
 
 
-def unchanged_pull(settings: Settings) -> tuple[UnchangedPull | None, str]:
-    """The attempts of a pull that found nothing new, or None and the reason the full path is needed."""
+def unchanged_pull(settings: Settings) -> tuple[list[FetchAttempt] | None, str]:
+    """The attempts of a pull that found nothing new (every source answered with the file the warehouse holds),
+    or None and the reason the full path is needed."""
     reason = stamp_holds(settings)
     if reason:
         return None, reason
@@ -125,15 +116,13 @@ def unchanged_pull(settings: Settings) -> tuple[UnchangedPull | None, str]:
     finally:
         con.close()
     pulled = ask_sources(settings, previous, held)
-    return (pulled, "") if pulled else (None, "a source has a new file or did not answer")
+    return (pulled, "") if pulled is not None else (None, "a source has a new file or did not answer")
 
 
-def log_pull(settings: Settings, attempts: Iterable[FetchAttempt]) -> int:
-    """Journal first (data/raw is the record), then `ops.fetch_log` in the working copy."""
-    rows = [attempt.as_row() for attempt in attempts]
-    journal.append(settings.raw_dir, "fetch_log", rows)
+def log_pull(settings: Settings, attempts: list[FetchAttempt]) -> int:
+    """The pull's attempts, into the journal and the working copy's `ops.fetch_log`, as the ingest assets log."""
     con = duckdb.connect(str(settings.working_path), config=dict(CONNECTION_CONFIG))
     try:
-        return append_rows(con, "fetch_log", rows)
+        return log_attempts(settings.raw_dir, con, attempts)
     finally:
         con.close()

@@ -17,9 +17,9 @@ from dagster import (
     sensor,
 )
 
-from pipelines.fetch import Fetcher, FetchError
+from pipelines.fetch import FetchError
 from pipelines.freshness import SCREENSHOTS_KEY, screenshots_behind
-from pipelines.landed import last_good_fetch
+from pipelines.landed import fetcher_for, last_good_fetch
 from pipelines.settings import load_settings
 from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
@@ -78,9 +78,7 @@ def source_changes(context: SensorEvaluationContext):
         previous = {source.name: last_good_fetch(con, source.name) for source in SOURCES if not source.optional}
     finally:
         con.close()
-    fetcher = Fetcher(
-        settings.raw_dir, settings.sources_mirror, backoff=settings.fetch_backoff_s, deadline=settings.fetch_deadline_s
-    )
+    fetcher = fetcher_for(settings)
     changed = []
     for source in SOURCES:
         known = previous.get(source.name)

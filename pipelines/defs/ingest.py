@@ -22,14 +22,14 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from pipelines import journal
+from pipelines import journal, landed
 from pipelines.defs.resources import PathsResource, warehouse_connection
-from pipelines.fetch import Fetcher, FetchError, FetchResult
+from pipelines.fetch import FetchError, FetchResult
 from pipelines.guards import RAW_GUARDS, GuardResult, column_changes, raw_guards
 from pipelines.landed import held_file, last_good_fetch
 from pipelines.raw import read_source_file
 from pipelines.sources import SOURCES, Source
-from pipelines.warehouse import append_rows, first_row, read_table, replace_table
+from pipelines.warehouse import first_row, read_table, replace_table
 
 VERSION_COLUMNS = (
     "source", "sha256", "url", "path", "bytes", "rows", "last_modified", "fetched_at", "status", "reason",
@@ -63,18 +63,13 @@ def _passing(message: str) -> list[GuardResult]:
 
 
 def log_attempts(paths: PathsResource, warehouse: DuckDBResource, attempts: list) -> None:
-    """Journal first (data/raw is the record), then `ops.fetch_log`."""
-    rows = [a.as_row() for a in attempts]
-    journal.append(paths.raw_dir, "fetch_log", rows)
     with warehouse_connection(warehouse) as con:
-        append_rows(con, "fetch_log", rows)
+        landed.log_attempts(paths.raw_dir, con, attempts)
 
 
 def fetch_logged(source: Source, paths: PathsResource, warehouse: DuckDBResource, previous) -> FetchResult:
     """Fetch a source and its metadata, logging every attempt; a failed fetch becomes a `Failure` naming it."""
-    fetcher = Fetcher(
-        paths.raw_dir, paths.sources_mirror, backoff=paths.fetch_backoff_s, deadline=paths.fetch_deadline_s
-    )
+    fetcher = landed.fetcher_for(paths.settings)
     try:
         result = fetcher.fetch(source, previous)
     except FetchError as exc:

@@ -190,9 +190,13 @@ def dbt_invocation(project_dir: Path, working_path: Path | None) -> Iterator[Non
 
 def project_state(project_dir: Path) -> tuple:
     """Name, size and mtime of the project's files: a manifest parsed before an edit is not reused after it."""
-    files = [p for p in sorted(project_dir.rglob("*")) if p.is_file()]
-    kept = [p for p in files if not {"target", "logs"} & set(p.relative_to(project_dir).parts)]
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in kept)
+    state = []
+    for folder, subfolders, files in os.walk(project_dir):
+        subfolders[:] = sorted(d for d in subfolders if d not in ("target", "logs"))  # dbt's output, not the project
+        for path in (Path(folder, name) for name in sorted(files)):
+            stat = path.stat()
+            state.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(state)
 
 
 def close_dbt_duckdb() -> None:
