@@ -5,9 +5,8 @@ settings) its PNG and SVG were rendered from. A chart whose hash matches the pre
 files (hard-linked into the folder being written); only the others are rendered.
 
 vl-convert 1.9 holds the GIL and a single converter for the whole of every call, so threads cannot render two
-charts at once. Worker processes can (`concurrent.futures.ProcessPoolExecutor`), and the page's own Python work (its
-HTML and CSVs) goes on while they do. The workers live as long as the process, so only the first page of a run pays
-for starting them.
+charts at once. The run's worker processes can (`pipelines.workers`), and the page's own Python work (its HTML and
+CSVs) goes on while they do.
 """
 
 from __future__ import annotations
@@ -17,30 +16,21 @@ import json
 import os
 import secrets
 import shutil
-import signal
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib.metadata import version
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import vl_convert as vlc
+
+from pipelines.workers import running, submit
 
 EXPORT_HASHES = ".export-hashes.json"
 PNG_SCALE = 2
 VL_CONVERT = f"vl-convert-python {version('vl-convert-python')}"
 # What else decides the bytes of an export besides the spec: a new vl-convert or scale renders every chart again.
 RENDERER = f"{VL_CONVERT}; svg; png scale {PNG_SCALE}"
-# Two processes on a two-core machine; none on one core, where they could only add their start-up.
-WORKERS = min(2, os.cpu_count() or 1)
-
-_workers: ProcessPoolExecutor | None = None
-
-
-class ExportError(RuntimeError):
-    """vl-convert failed in a worker process: its message."""
 
 
 def render(spec: dict[str, Any]) -> tuple[bytes, str]:
@@ -58,40 +48,6 @@ def javascript_bundle() -> str:
 def spec_hash(spec: dict[str, Any]) -> str:
     """What an export is rendered from: the spec (as JSON, in its own key order, floats exact) and the renderer."""
     return hashlib.sha256(f"{RENDERER}\n{json.dumps(spec)}".encode()).hexdigest()
-
-
-def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
-    """A job in a worker process; its failure comes back as one `ExportError` line, not a remote traceback."""
-    try:
-        return function(*args)
-    except Exception as exc:
-        raise ExportError(f"{function.__name__}: {type(exc).__name__}: {exc}") from None
-
-
-def _pool() -> ProcessPoolExecutor:
-    """The run's worker processes, started on first use and kept for the process's life. Spawned (not forked: the
-    parent has Dagster's and DuckDB's threads), and deaf to Ctrl-C, which is the parent's to handle."""
-    global _workers
-    if _workers is None:
-        _workers = ProcessPoolExecutor(
-            WORKERS,
-            mp_context=get_context("spawn"),
-            initializer=signal.signal,
-            initargs=(signal.SIGINT, signal.SIG_IGN),
-        )
-    return _workers
-
-
-def submit(function: Callable[..., Any], *args: Any, parallel: bool = True) -> Future:
-    """`function(*args)` in a worker process when there are workers worth using, else here and now."""
-    if parallel and WORKERS > 1:
-        return _pool().submit(_in_worker, function, *args)
-    done: Future = Future()
-    try:
-        done.set_result(function(*args))
-    except Exception as exc:  # handed to whoever waits on the future, as a worker's would be
-        done.set_exception(exc)
-    return done
 
 
 @dataclass
@@ -132,7 +88,7 @@ def start_exports(specs: dict[str, dict[str, Any]], folder: Path, previous: Path
     for name, digest in hashes.items():
         on_disk = all((previous / f"{name}{suffix}").is_file() for suffix in (".png", ".svg"))
         (exports.kept if known.get(name) == digest and on_disk else todo).append(name)
-    parallel = len(todo) > 1 or _workers is not None  # one chart is not worth starting the workers for
+    parallel = len(todo) > 1 or running()  # one chart is not worth starting the workers for
     exports.rendering = {name: submit(render, specs[name], parallel=parallel) for name in todo}
     return exports
 

@@ -24,6 +24,7 @@ import altair as alt
 import jinja2
 import polars as pl
 
+from pipelines import workers
 from pipelines.charts import exports
 from pipelines.charts.builders import enable_theme
 from pipelines.sources import SOURCES
@@ -234,7 +235,7 @@ def start_vendor_bundle(reports_dir: Path, previous: Path) -> Future[str] | None
         for relative in (VENDOR_BUNDLE, BUNDLE_STAMP):
             exports.link_atomic(previous / relative, reports_dir / relative)
         return None
-    return exports.submit(exports.javascript_bundle)
+    return workers.submit(exports.javascript_bundle)
 
 
 def _bundle_current(folder: Path) -> bool:

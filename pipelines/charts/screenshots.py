@@ -6,7 +6,9 @@ Playwright drives Debian's Chromium (its own browser download is not used): `fin
 
 from __future__ import annotations
 
+import queue
 import shutil
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -122,31 +124,76 @@ class Shot:
 
 
 def take_screenshots(
-    reports_dir: Path, pages: list[str], *, executable: str, published_dir: Path | None = None
+    reports_dir: Path,
+    pages: list[str],
+    *,
+    executable: str,
+    published_dir: Path | None = None,
+    taken: dict[str, Shot] | None = None,
 ) -> list[Shot]:
     """A full-page PNG of each page that exists, written whole or not at all; pages not built are skipped.
 
     A run writes pages to a staging folder swapped in whole: a page it did not rebuild keeps the published
     screenshot when that is newer than the published page, and is shot from `published_dir` when not, so the
-    staged `screenshots/` folder holds every page when it replaces the published one.
+    staged `screenshots/` folder holds every page when it replaces the published one. Pages in `taken` were shot
+    already, while the run built the others (`BackgroundShots`).
 
     Playwright's sync API refuses to start where an event loop already runs in the thread (a notebook, or another
     Playwright session), so the browser gets a worker thread of its own.
     """
+    taken = taken or {}
     kept, todo = [], []
     for name in pages:
         page = reports_dir / f"{name}.html"
         previous = _unchanged_shot(name, page, published_dir)
-        if previous is not None:
+        if name in taken:
+            kept.append(taken[name])
+        elif previous is not None:
             kept.append(_keep(name, previous, reports_dir))
         elif page.exists() or (published_dir is not None and (page := published_dir / f"{name}.html").exists()):
             todo.append((name, page))
-    if not todo:
-        return kept
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        taken = worker.submit(_take_screenshots, reports_dir, todo, executable).result()
+    if todo:
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            kept += worker.submit(_take_screenshots, reports_dir, todo, executable).result()
     order = {name: i for i, name in enumerate(pages)}
-    return sorted(kept + taken, key=lambda shot: order[shot.page])
+    return sorted(kept, key=lambda shot: order[shot.page])
+
+
+class BackgroundShots:
+    """Chromium in a thread of its own, shooting each page as soon as the run has written it while the run goes
+    on building the next ones (on the other core); `finish` waits for the last shot and closes the browser."""
+
+    def __init__(self, executable: str, reports_dir: Path) -> None:
+        self._pages: queue.SimpleQueue[tuple[str, Path] | None] = queue.SimpleQueue()
+        self._shots: dict[str, tuple[Shot, Path, int]] = {}  # name -> (shot, page, the page's mtime when shot)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._work, args=(executable, reports_dir), name="screenshots", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, name: str, page: Path) -> None:
+        """Shoot `page` (just written) once the pages submitted before it are done."""
+        self._pages.put((name, page))
+
+    def finish(self) -> dict[str, Shot]:
+        """The shots taken, of pages unchanged since (a page written again after its shot is shot again later);
+        Chromium's failure, if it had one, raised here."""
+        self._pages.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return {name: shot for name, (shot, page, version) in self._shots.items() if _mtime_ns(page) == version}
+
+    def _work(self, executable: str, reports_dir: Path) -> None:
+        try:
+            with browser(executable) as chromium:
+                while (item := self._pages.get()) is not None:
+                    name, page = item
+                    version = _mtime_ns(page)
+                    self._shots[name] = (_shoot(chromium, reports_dir, name, page), page, version)
+        except BaseException as error:  # given to `finish`, in the run's thread
+            self._error = error
 
 
 def _unchanged_shot(name: str, staged: Path, published_dir: Path | None) -> Path | None:
@@ -165,6 +212,20 @@ def _keep(name: str, previous: Path, reports_dir: Path) -> Shot:
     path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
     link_atomic(previous, path)
     return Shot(name, path, None)
+
+
+def _mtime_ns(path: Path) -> int | None:
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
+def _shoot(chromium: Any, reports_dir: Path, name: str, page: Path) -> Shot:
+    """One page, opened, settled and shot into `reports_dir/screenshots/<name>.png`."""
+    from pipelines.charts.page import write_atomic
+
+    with opened(chromium, page) as (tab, report):
+        path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
+        write_atomic(path, tab.screenshot(full_page=True, type="png"))
+    return Shot(name, path, report)
 
 
 def _take_screenshots(reports_dir: Path, todo: list[tuple[str, Path]], executable: str) -> list[Shot]:

@@ -161,6 +161,34 @@ def warehouse_connection(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyC
         yield con
 
 
+class ScreenshotsResource(ConfigurableResource):
+    """The run's background Chromium (`pipelines.charts.screenshots.BackgroundShots`): each page asset hands it
+    the page it wrote, the screenshots asset collects the shots, and the run's end closes it whatever happened.
+    Shooting while the next pages build keeps the second core busy; one after another, they took seven seconds."""
+
+    _shots: Any = PrivateAttr(default=None)
+
+    def page_written(self, name: str, page: Path) -> None:
+        """Shoot `page` in the background (nothing without Chromium: the screenshots asset says so)."""
+        from pipelines.charts.screenshots import BackgroundShots, find_chromium
+
+        if self._shots is None:
+            executable = find_chromium()
+            if executable is None:
+                return
+            self._shots = BackgroundShots(executable, page.parent)
+        self._shots.submit(name, page)
+
+    def taken(self) -> dict[str, Any]:
+        """The pages shot so far (page name -> `Shot`), once the last is done; Chromium closed."""
+        shots, self._shots = self._shots, None
+        return shots.finish() if shots is not None else {}
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        with contextlib.suppress(Exception):  # a run that failed before its screenshots step: close the browser
+            self.taken()
+
+
 # -- dbt, in the step's process -----------------------------------------------------------------------------------
 
 DBT_PATH_VARIABLE = "SCALING_WORKING_WAREHOUSE"  # the working copy a build writes (dbt_like_models/profiles.yml)

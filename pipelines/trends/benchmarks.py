@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines import workers
 from pipelines.fits import (
     CI_LEVEL,
     LOGISTIC_RESAMPLES,
@@ -270,14 +271,20 @@ def scaling_row(
     return row
 
 
+def scaling_rows(group: pl.DataFrame, benchmark: str, trend: CostTrend | None, snapshot: str) -> list[dict]:
+    """One benchmark's rows: compute, cost observed, cost imputed."""
+    return [
+        scaling_row(group, benchmark=benchmark, x=x, cost_basis=basis, trend=trend, snapshot=snapshot)
+        for x, basis in SCALING_CASES
+    ]
+
+
 def scaling_frame(best: pl.DataFrame, trend: CostTrend | None, snapshot: str) -> pl.DataFrame:
-    """Every fraction benchmark × (compute | cost observed | cost imputed)."""
-    rows = []
-    for benchmark in best["benchmark"].unique().sort().to_list():
-        group = best.filter(pl.col("benchmark") == benchmark)
-        for x, basis in SCALING_CASES:
-            rows.append(scaling_row(group, benchmark=benchmark, x=x, cost_basis=basis, trend=trend, snapshot=snapshot))
-    return pl.DataFrame(rows, schema=SCALING_SCHEMA)
+    """Every fraction benchmark × (compute | cost observed | cost imputed); the benchmarks' bootstrapped logistic
+    fits (seconds of CPU) are spread over the run's worker processes."""
+    benchmarks = best["benchmark"].unique().sort().to_list()
+    groups = [(best.filter(pl.col("benchmark") == name), name, trend, snapshot) for name in benchmarks]
+    return pl.DataFrame([row for rows in workers.starmap(scaling_rows, groups) for row in rows], schema=SCALING_SCHEMA)
 
 
 # -- progress: the frontier score over time ------------------------------------------------------------------------

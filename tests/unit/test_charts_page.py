@@ -11,6 +11,7 @@ import altair as alt
 import polars as pl
 import pytest
 
+from pipelines import workers
 from pipelines.charts import exports
 from pipelines.charts import page as page_module
 from pipelines.charts.builders import decades
@@ -43,7 +44,7 @@ def small_bundle(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     in this process (the worker processes have a test of their own), so a test can replace the renderer."""
     built: list[str] = []
     monkeypatch.setattr(exports, "javascript_bundle", lambda: built.append("bundle") or "window.vegaEmbed = 1;")
-    monkeypatch.setattr(exports, "WORKERS", 1)
+    monkeypatch.setattr(workers, "WORKERS", 1)
     return built
 
 
@@ -259,11 +260,11 @@ def test_the_vendor_bundle_is_built_only_when_vl_convert_changed(tmp_path: Path,
 
 
 def test_worker_processes_export_the_same_bytes_and_report_failures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exports, "WORKERS", 2)
+    monkeypatch.setattr(workers, "WORKERS", 2)
     chart, _ = tiny_chart()
     specs = [chart.properties(title=f"chart {i}").to_dict() for i in range(3)]
-    futures = [exports.submit(exports.render, spec) for spec in specs]
+    futures = [workers.submit(exports.render, spec) for spec in specs]
     assert [f.result(timeout=120) for f in futures] == [exports.render(spec) for spec in specs]
-    broken = exports.submit(exports.render, {"mark": "no such mark", "data": {"values": [{"x": 1}]}})
-    with pytest.raises(exports.ExportError, match="render"):
+    broken = workers.submit(exports.render, {"mark": "no such mark", "data": {"values": [{"x": 1}]}})
+    with pytest.raises(workers.WorkerError, match="render"):
         broken.result(timeout=120)

@@ -5,6 +5,9 @@ the pages it rebuilt or whose published screenshot is behind, and keeps the othe
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from pipelines.charts.page import Page
 from pipelines.charts.registry import NAV, PAGES, WRITTEN_BY
 from pipelines.charts.screenshots import PageReport, Shot, screenshots_stale
 from pipelines.defs import reports
-from pipelines.defs.resources import PathsResource
+from pipelines.defs.resources import PathsResource, ScreenshotsResource
 
 BUILT = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -30,7 +33,7 @@ def test_without_chromium_the_screenshots_asset_skips_and_says_why(
     paths = PathsResource(
         data_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"), reports_dir=str(tmp_path / "reports")
     )
-    result = reports.report_screenshots(build_asset_context(), paths=paths)
+    result = reports.report_screenshots(build_asset_context(), paths=paths, screenshots=ScreenshotsResource())
     assert result.metadata["skipped"] == "chromium not found"
     assert not (tmp_path / "reports" / "screenshots").exists()
     assert "Chromium is not on PATH" in capfd.readouterr().err
@@ -133,3 +136,60 @@ def test_a_run_shoots_the_pages_it_rebuilt_or_whose_screenshot_is_behind_and_kee
     kept = staging / "screenshots" / "index.png"
     assert kept.read_bytes() == b"published png"
     assert kept.stat().st_mtime == (published / "screenshots" / "index.png").stat().st_mtime  # still not behind
+
+
+def test_pages_shot_while_the_run_built_the_others_are_kept_unless_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextmanager
+    def fake_browser(executable: str) -> Iterator[str]:
+        yield executable
+
+    benchmarks_shot = threading.Event()
+
+    def shoot(chromium: str, reports_dir: Path, name: str, page: Path) -> Shot:
+        if name == "benchmarks":
+            benchmarks_shot.set()
+        return Shot(name, reports_dir / "screenshots" / f"{name}.png", PageReport(page.read_text(), "ok", []))
+
+    monkeypatch.setattr(screenshots, "browser", fake_browser)
+    monkeypatch.setattr(screenshots, "_shoot", shoot)
+    staging = tmp_path / "reports" / ".building"
+    staging.mkdir(parents=True)
+    for name in ("index", "benchmarks"):
+        (staging / f"{name}.html").write_text(f"first {name}")
+    background = screenshots.BackgroundShots("chromium", staging)
+    for name in ("index", "benchmarks"):
+        background.submit(name, staging / f"{name}.html")
+    assert benchmarks_shot.wait(10)
+    (staging / "benchmarks.html").write_text("second benchmarks")  # a retried step wrote the page again
+    later = (staging / "benchmarks.html").stat().st_mtime + 5
+    os.utime(staging / "benchmarks.html", (later, later))
+    taken = background.finish()
+    assert {name: shot.report.url for name, shot in taken.items() if shot.report} == {"index": "first index"}
+
+    asked: list[tuple[str, Path]] = []
+
+    def shoot_rest(reports_dir: Path, todo: list[tuple[str, Path]], executable: str) -> list[Shot]:
+        asked.extend(todo)
+        return [Shot(name, reports_dir / "screenshots" / f"{name}.png", None) for name, _ in todo]
+
+    monkeypatch.setattr(screenshots, "_take_screenshots", shoot_rest)
+    shots = screenshots.take_screenshots(staging, ["index", "benchmarks"], executable="chromium", taken=taken)
+    assert asked == [("benchmarks", staging / "benchmarks.html")]
+    assert [shot.page for shot in shots] == ["index", "benchmarks"]
+
+
+def test_a_browser_that_fails_in_the_background_fails_the_screenshots_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextmanager
+    def broken_browser(executable: str) -> Iterator[str]:
+        raise RuntimeError(f"{executable}: cannot launch")
+        yield executable
+
+    monkeypatch.setattr(screenshots, "browser", broken_browser)
+    background = screenshots.BackgroundShots("/usr/bin/no-chromium", tmp_path)
+    background.submit("index", tmp_path / "index.html")
+    with pytest.raises(RuntimeError, match="no-chromium: cannot launch"):
+        background.finish()

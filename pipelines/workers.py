@@ -1,0 +1,66 @@
+"""The run's worker processes, for CPU-bound work the run's one thread would otherwise do alone: chart exports
+(vl-convert holds the GIL for a whole render) and the logistic fits of `trends.benchmark_scaling`.
+
+Two processes on a two-core machine; none on one core, where they could only add their start-up. They are spawned
+(not forked: the parent has Dagster's and DuckDB's threads), deaf to Ctrl-C, which is the parent's to handle, and
+live as long as the process, so only the first job of a run pays for starting them (half a second).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+WORKERS = min(2, os.cpu_count() or 1)
+
+_workers: ProcessPoolExecutor | None = None
+
+
+class WorkerError(RuntimeError):
+    """A job failed in a worker process: its function and message."""
+
+
+def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
+    """A job in a worker process; its failure comes back as one `WorkerError` line, not a remote traceback."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        raise WorkerError(f"{function.__name__}: {type(exc).__name__}: {exc}") from None
+
+
+def _pool() -> ProcessPoolExecutor:
+    global _workers
+    if _workers is None:
+        _workers = ProcessPoolExecutor(
+            WORKERS,
+            mp_context=get_context("spawn"),
+            initializer=signal.signal,
+            initargs=(signal.SIGINT, signal.SIG_IGN),
+        )
+    return _workers
+
+
+def running() -> bool:
+    """Whether the workers were started (a single job is then worth sending to them)."""
+    return _workers is not None
+
+
+def submit(function: Callable[..., Any], *args: Any, parallel: bool = True) -> Future:
+    """`function(*args)` in a worker process when there are workers worth using, else here and now."""
+    if parallel and WORKERS > 1:
+        return _pool().submit(_in_worker, function, *args)
+    done: Future = Future()
+    try:
+        done.set_result(function(*args))
+    except Exception as exc:  # handed to whoever waits on the future, as a worker's would be
+        done.set_exception(exc)
+    return done
+
+
+def starmap(function: Callable[..., Any], arguments: Iterable[tuple[Any, ...]]) -> list[Any]:
+    """`[function(*args) for args in arguments]`, spread over the workers, in order."""
+    return [future.result() for future in [submit(function, *args) for args in arguments]]
