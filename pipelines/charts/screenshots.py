@@ -167,10 +167,17 @@ class BackgroundShots:
         self._pages: queue.SimpleQueue[tuple[str, Path] | None] = queue.SimpleQueue()
         self._shots: dict[str, tuple[Shot, Path, int]] = {}  # name -> (shot, page, the page's mtime when shot)
         self._error: BaseException | None = None
+        self._cancelled = threading.Event()
         self._thread = threading.Thread(
             target=self._work, args=(executable, reports_dir), name="screenshots", daemon=True
         )
         self._thread.start()
+
+    def cancel(self) -> None:
+        """Close the browser without shooting the pages still waiting (the run failed before its screenshots)."""
+        self._cancelled.set()
+        self._pages.put(None)
+        self._thread.join()
 
     def submit(self, name: str, page: Path) -> None:
         """Shoot `page` (just written) once the pages submitted before it are done."""
@@ -188,7 +195,7 @@ class BackgroundShots:
     def _work(self, executable: str, reports_dir: Path) -> None:
         try:
             with browser(executable) as chromium:
-                while (item := self._pages.get()) is not None:
+                while (item := self._pages.get()) is not None and not self._cancelled.is_set():
                     name, page = item
                     version = _mtime_ns(page)
                     self._shots[name] = (_shoot(chromium, reports_dir, name, page), page, version)

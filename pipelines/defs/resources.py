@@ -185,8 +185,10 @@ class ScreenshotsResource(ConfigurableResource):
         return shots.finish() if shots is not None else {}
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        with contextlib.suppress(Exception):  # a run that failed before its screenshots step: close the browser
-            self.taken()
+        """A run that failed before its screenshots step: close the browser, leaving the waiting pages unshot."""
+        shots, self._shots = self._shots, None
+        if shots is not None:
+            shots.cancel()
 
 
 # -- dbt, in the step's process -----------------------------------------------------------------------------------
