@@ -34,10 +34,11 @@ browser:
 run: manifest browser
 	$(BIN)/python -m pipelines refresh
 
-# Two workers (the machine's two cores); a module's tests stay together and in order on one worker (--dist loadscope).
+# Two workers (the machine's two cores); a module's tests stay together and in order on one worker (--dist loadscope),
+# and modules go out in collection order, the slowest first (tests/conftest.py), not by their number of tests.
 test: manifest browser
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 dev: manifest
 	mkdir -p data/dagster && { [ -s data/dagster/dagster.yaml ] || cp pipelines/dagster.yaml data/dagster/dagster.yaml; }
