@@ -12,7 +12,7 @@ from pipelines.defs.marts import OPS_TABLES, dbt_marts, dbt_resource
 from pipelines.defs.reports import REPORT_ASSETS
 from pipelines.defs.resources import PathsResource, ScreenshotsResource, warehouse_resource
 from pipelines.defs.tidy import TIDY_ASSETS, TIDY_CHECKS
-from pipelines.defs.trends import TREND_ASSETS, TREND_CHECKS
+from pipelines.defs.trends import TREND_ASSETS
 from pipelines.defs.versions import with_code_versions
 from pipelines.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -27,7 +27,7 @@ def build_definitions(settings: Settings | None = None, code_root: Path = PROJEC
     assets = [*RAW_ASSETS, *TIDY_ASSETS, dbt_marts, *TREND_ASSETS, *REPORT_ASSETS]
     return Definitions(
         assets=[*OPS_TABLES, *with_code_versions(assets, code_root)],
-        asset_checks=[*TIDY_CHECKS, *TREND_CHECKS],
+        asset_checks=TIDY_CHECKS,
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,

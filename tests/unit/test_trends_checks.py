@@ -105,3 +105,41 @@ def test_a_table_without_ok_rows_says_what_its_rows_are() -> None:
 def test_a_passing_check_says_how_many_rows_it_checked() -> None:
     result = check_result(table(), CONTRACT)
     assert result.passed and result.description == "trends.t: 2 checked rows of 3, every rule holds"
+
+
+def test_a_table_breaking_its_contract_fails_its_step_and_skips_what_reads_it(tmp_path, monkeypatch) -> None:
+    """The check runs in the asset's own step: a failure fails that step (blocking), naming the broken rule."""
+    from dagster import AssetKey, DagsterEventType, asset, materialize
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs import trends as trend_assets
+
+    broken = pl.DataFrame(
+        {
+            "target_label": ["1e27 FLOP run"],
+            "predicted_date": [date(2030, 1, 1)],
+            "pi_low_date": [date(2031, 1, 1)],  # the prediction lies outside its own interval
+            "pi_high_date": [date(2032, 1, 1)],
+            "growth_per_year": [4.0],
+            "n": [50],
+            "status": ["ok"],
+        }
+    )
+    monkeypatch.setattr(trend_assets.inputs, "load_models", lambda con: pl.DataFrame())
+    monkeypatch.setattr(trend_assets.forecasts, "forecasts_frame", lambda models: broken)
+
+    @asset(deps=[AssetKey(["trends", "forecasts"])])
+    def reader() -> None:
+        raise AssertionError("a failed blocking check must skip what reads the table")
+
+    result = materialize(
+        [trend_assets.trends_forecasts, reader],
+        resources={"warehouse": DuckDBResource(database=str(tmp_path / "w.duckdb"))},
+        raise_on_error=False,
+    )
+    failed = [e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    assert failed == ["trends__forecasts"]
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "forecasts_are_consistent" and not evaluation.passed
+    assert "ci_not_containing_estimate: 1 of 1 checked rows" in (evaluation.description or "")
+    assert not result.asset_materializations_for_node("reader")
