@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import fcntl
 import hashlib
 import http.server
 import io
+import json
 import mimetypes
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -20,7 +23,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -283,19 +286,54 @@ class BuiltWarehouse:
 @pytest.fixture(scope="session")
 def built_warehouse(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
     """The first pull a user makes, sources served by a local HTTP server; tests that write start from a copy
-    (`copy_build`) rather than build again. The mirror stays up for the session."""
-    base = tmp_path_factory.mktemp("pipeline")
+    (`copy_build`) rather than build again. One build per test run: under xdist the first worker to need it builds
+    it into the folder the workers share, holding a file lock, and the other waits for it instead of building the
+    same thing at the same time on the same two cores. Nothing writes it afterwards; each worker serves the mirror
+    for its own session."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its workers
+    base = root / "session_build"
     with serve_mirror(shared_sources) as mirror:
-        done = run_cli(pipeline_env(base, mirror.base_url), "refresh")
-        result = build_events(base / "dagster")
-        yield BuiltWarehouse(pipeline_settings(base, mirror.base_url), result, mirror, base, done)
+        with exclusive(root / "session_build.lock"):
+            done = finished_build(base) or first_pull(base, mirror)
+        yield BuiltWarehouse(
+            pipeline_settings(base, mirror.base_url), build_events(base / "dagster"), mirror, base, done
+        )
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) across processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+BUILD_RESULT = "cli.json"  # written last: a folder without it is a build that did not finish
+
+
+def finished_build(base: Path) -> CliResult | None:
+    """What the build under `base` printed, when another worker finished it."""
+    result = base / BUILD_RESULT
+    return CliResult(**json.loads(result.read_text(encoding="utf-8"))) if result.exists() else None
+
+
+def first_pull(base: Path, mirror: MirrorServer) -> CliResult:
+    """`python -m pipelines refresh` on an empty data dir under `base`, its result recorded for the other worker."""
+    shutil.rmtree(base, ignore_errors=True)  # what a worker that crashed mid-build left
+    base.mkdir(parents=True)
+    done = run_cli(pipeline_env(base, mirror.base_url), "refresh")
+    (base / BUILD_RESULT).write_text(json.dumps(asdict(done)), encoding="utf-8")
+    return done
 
 
 def copy_build(built: BuiltWarehouse, base: Path, *, reports: bool = True, history: bool = True) -> None:
     """The session build's data dir (without its lock file), and its reports and Dagster home when asked, copied
     under `base` in the layout of `pipeline_env`: a built warehouse in milliseconds instead of a new build."""
-    import shutil
-
     shutil.copytree(built.base / "data", base / "data", ignore=shutil.ignore_patterns("*.lock"))
     if reports:
         shutil.copytree(built.base / "reports", base / "reports")
