@@ -35,7 +35,7 @@ run: manifest browser
 	$(BIN)/python -m pipelines refresh
 
 # Two workers (the machine's two cores); a module's tests stay together and in order on one worker (--dist loadscope),
-# and modules go out in collection order, the slowest first (tests/conftest.py), not by their number of tests.
+# and modules go out in the order tests/conftest.py gives them (MODULE_ORDER), not by their number of tests.
 test: manifest browser
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder

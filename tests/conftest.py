@@ -30,20 +30,23 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-# The slowest modules (each runs the pipeline end to end) first, in this order: `make test` hands whole modules to
-# its two workers in collection order (--dist loadscope --no-loadscope-reorder), so the two workers start on the two
-# longest and take the next two as they finish, and end together instead of one waiting a minute for the other.
-SLOWEST_FIRST = (
+# The order in which `make test` hands whole modules to its two workers (--dist loadscope --no-loadscope-reorder):
+# the operations module first (the longest: it waits for the session build, then runs two minutes of refreshes),
+# then modules that need no build, for the other worker while the first builds, then the other long modules. The
+# rest follow as collected, for whichever worker is free first; the two end within seconds of each other.
+MODULE_ORDER = (
     "tests/e2e/test_operations.py",
+    "tests/assets/test_marts_dbt.py",
+    "tests/assets/test_staleness.py",
+    "tests/assets/test_definitions.py",
     "tests/browser/test_reports_in_chromium.py",
     "tests/e2e/test_publication.py",
-    "tests/e2e/test_trends.py",
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules in `SLOWEST_FIRST` order, then the rest as collected; a module's tests keep their order."""
-    rank = {module: i for i, module in enumerate(SLOWEST_FIRST)}
+    """Modules in `MODULE_ORDER`, then the rest as collected; a module's tests keep their order."""
+    rank = {module: i for i, module in enumerate(MODULE_ORDER)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
 
