@@ -50,7 +50,8 @@ EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
-TERMINATED = threading.Event()  # set by SIGTERM
+TERMINATED = threading.Event()  # SIGINT or SIGTERM came (`interrupted`)
+_signal_pipe: int | None = None  # read end of the wakeup fd of `sigterm_as_interrupt`
 
 
 def dagster_instance(settings: Settings):
@@ -214,24 +215,48 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
             stop.set()
             watcher.join(timeout=2)
         progress.update(task, completed=total, description=f"{name} done")
-    if TERMINATED.is_set() or _was_interrupted(result.all_events):  # the run ended as failed; the command stops too
+    if interrupted() or _was_interrupted(result.all_events):  # the run ended as failed; the command stops too
         raise KeyboardInterrupt(f"{name} interrupted")
     return _collect(PhaseOutcome(name=name, ran=True, success=result.success), result.all_events)
 
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a scheduler stopping us) takes the same path as Ctrl-C: runs marked canceled, nothing published."""
+    """SIGTERM (a scheduler stopping us) takes the same path as Ctrl-C: runs marked canceled, nothing published.
+
+    Inside a step, Dagster's own handler takes both signals and raises its interrupt error, which the code it lands
+    in may report as something else (DuckDB: `RuntimeError: Query interrupted`). A wakeup fd sees every signal at
+    the C level, whichever Python handler then runs, so `interrupted` knows one came.
+    """
+    global _signal_pipe
 
     def _raise(signum, frame):
-        TERMINATED.set()  # remembered: code the signal lands in (DuckDB, Dagster) may turn the exception into another
         raise KeyboardInterrupt(f"signal {signum}")
 
+    TERMINATED.clear()
     previous = signal.signal(signal.SIGTERM, _raise)
+    read, write = os.pipe()
+    for fd in (read, write):
+        os.set_blocking(fd, False)
+    previous_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    _signal_pipe = read
     try:
         yield
     finally:
+        signal.set_wakeup_fd(previous_fd)
         signal.signal(signal.SIGTERM, previous)
+        _signal_pipe = None
+        os.close(read)
+        os.close(write)
+
+
+def interrupted() -> bool:
+    """Whether SIGINT or SIGTERM reached the process since `sigterm_as_interrupt` began."""
+    if _signal_pipe is not None:
+        with contextlib.suppress(BlockingIOError):
+            if {signal.SIGINT, signal.SIGTERM} & set(os.read(_signal_pipe, 1024)):
+                TERMINATED.set()
+    return TERMINATED.is_set()
 
 
 def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:

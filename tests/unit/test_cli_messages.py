@@ -72,3 +72,25 @@ def test_the_command_run_in_process_answers_as_the_subprocess_does(tmp_path) -> 
     assert in_process.returncode == 1 and "no warehouse at" in in_process.stdout
     unknown = run_cli(env, "nonsense")
     assert unknown.returncode == 2 and "invalid choice: 'nonsense'" in unknown.stderr
+
+
+def test_a_signal_swallowed_by_another_handler_still_marks_the_command_interrupted() -> None:
+    """Inside a step Dagster's handler takes SIGTERM, and DuckDB may report it as `Query interrupted`: the command
+    still learns of it (the wakeup fd of `sigterm_as_interrupt`)."""
+    import os
+    import signal
+
+    from pipelines.__main__ import interrupted, sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        assert not interrupted()
+        swallowed: list[int] = []
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: swallowed.append(signum))
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        assert swallowed == [signal.SIGTERM]
+        assert interrupted()
+    with sigterm_as_interrupt():
+        assert not interrupted()  # a new command starts afresh
