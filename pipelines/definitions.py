@@ -10,7 +10,7 @@ from pipelines.defs.automation import JOBS, SCHEDULES, SENSORS
 from pipelines.defs.ingest import RAW_ASSETS
 from pipelines.defs.marts import OPS_TABLES, dbt_marts, dbt_resource
 from pipelines.defs.reports import REPORT_ASSETS
-from pipelines.defs.resources import PathsResource, ScreenshotsResource, warehouse_resource
+from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_resource
 from pipelines.defs.tidy import TIDY_ASSETS, TIDY_CHECKS
 from pipelines.defs.trends import TREND_ASSETS
 from pipelines.defs.versions import with_code_versions
@@ -35,7 +35,7 @@ def build_definitions(settings: Settings | None = None, code_root: Path = PROJEC
             "warehouse": warehouse_resource(settings),
             "paths": PathsResource.from_settings(settings),
             "dbt": dbt_resource(),
-            "screenshots": ScreenshotsResource(),
+            "background": BackgroundPagesResource(),
         },
         executor=in_process_executor,
     )

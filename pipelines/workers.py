@@ -64,3 +64,11 @@ def submit(function: Callable[..., Any], *args: Any, parallel: bool = True) -> F
 def starmap(function: Callable[..., Any], arguments: Iterable[tuple[Any, ...]]) -> list[Any]:
     """`[function(*args) for args in arguments]`, spread over the workers, in order."""
     return [future.result() for future in [submit(function, *args) for args in arguments]]
+
+
+def warm(function: Callable[[], Any]) -> None:
+    """Start the workers now and run `function` (imports, caches) in them, on the cores the run's own thread leaves
+    idle, so that their first real jobs start at once."""
+    if WORKERS > 1:
+        for _ in range(WORKERS):
+            submit(function)

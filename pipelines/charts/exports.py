@@ -45,6 +45,13 @@ def javascript_bundle() -> str:
     return vlc.javascript_bundle()
 
 
+def warm_up() -> None:
+    """What a process's first export pays once: vl-convert's bundle (kept by vl-convert for the process's life, which
+    the first page's vendor bundle then costs nothing) and its first render."""
+    javascript_bundle()
+    render({"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+
+
 def spec_hash(spec: dict[str, Any]) -> str:
     """What an export is rendered from: the spec (as JSON, in its own key order, floats exact) and the renderer."""
     return hashlib.sha256(f"{RENDERER}\n{json.dumps(spec)}".encode()).hexdigest()

@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.charts.registry import PAGE_NAMES, PAGES, PageSpec, build_page
 from pipelines.charts.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
-from pipelines.defs.resources import PathsResource, ScreenshotsResource, warehouse_connection
+from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_connection
 from pipelines.sources import SOURCES
 
 # Every page cites the file each raw table holds (sha256, fetch time, rows) and its Last-Modified from the fetch log.
@@ -41,13 +41,13 @@ def page_asset(spec: PageSpec) -> AssetsDefinition:
         context: AssetExecutionContext,
         warehouse: DuckDBResource,
         paths: PathsResource,
-        screenshots: ScreenshotsResource,
+        background: BackgroundPagesResource,
     ) -> MaterializeResult:
         with warehouse_connection(warehouse) as con:
             published = paths.settings.reports_dir  # the previous build's files (the run writes to a staging folder)
             path, page = build_page(spec, con, paths.reports_path, datetime.now(UTC), published)
         if shoots_screenshots(context):
-            screenshots.page_written(spec.name, path)
+            background.page_written(spec.name, path)
         missing = sorted({block.data["table"] for block in page.blocks if block.kind == "missing"})
         if missing:
             context.log.warning(f"{path.name}: sections waiting for tables that are missing: {', '.join(missing)}")
@@ -79,7 +79,7 @@ def shoots_screenshots(context: AssetExecutionContext) -> bool:
     kinds={"chromium", "png"},
 )
 def report_screenshots(
-    context: AssetExecutionContext, paths: PathsResource, screenshots: ScreenshotsResource
+    context: AssetExecutionContext, paths: PathsResource, background: BackgroundPagesResource
 ) -> MaterializeResult:
     """reports/screenshots/<page>.png: every page at 1280 px wide, rendered by headless Chromium from file://; a
     page this run did not rebuild keeps its published screenshot when that is newer than the page."""
@@ -95,7 +95,7 @@ def report_screenshots(
         PAGE_NAMES,
         executable=executable,
         published_dir=paths.settings.reports_dir,
-        taken=screenshots.taken(),
+        taken=background.taken(),
     )
     taken = {s.page: s.report for s in shots if s.report is not None}
     problems = {page: report.console_errors for page, report in taken.items() if report.console_errors}

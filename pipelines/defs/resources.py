@@ -161,12 +161,20 @@ def warehouse_connection(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyC
         yield con
 
 
-class ScreenshotsResource(ConfigurableResource):
-    """The run's background Chromium (`pipelines.charts.screenshots.BackgroundShots`): each page asset hands it
-    the page it wrote, the screenshots asset collects the shots, and the run's end closes it whatever happened.
-    Shooting while the next pages build keeps the second core busy; one after another, they took seven seconds."""
+class BackgroundPagesResource(ConfigurableResource):
+    """The work a run does for its pages beside its own thread. When the run starts, the worker processes start and
+    load vl-convert (`pipelines.workers.warm`), on the core the run leaves idle while it pulls, tidies and runs dbt.
+    Then each page asset hands over the page it wrote, for Chromium to shoot in a thread of its own
+    (`pipelines.charts.screenshots.BackgroundShots`) while the next pages build; the screenshots asset collects the
+    shots, and the run's end closes the browser whatever happened. One after another, the shots took seven seconds."""
 
     _shots: Any = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        from pipelines import workers
+        from pipelines.charts.exports import warm_up
+
+        workers.warm(warm_up)
 
     def page_written(self, name: str, page: Path) -> None:
         """Shoot `page` in the background (nothing without Chromium: the screenshots asset says so)."""

@@ -21,7 +21,7 @@ from pipelines.charts.page import Page
 from pipelines.charts.registry import NAV, PAGES, WRITTEN_BY
 from pipelines.charts.screenshots import PageReport, Shot, screenshots_stale
 from pipelines.defs import reports
-from pipelines.defs.resources import PathsResource, ScreenshotsResource
+from pipelines.defs.resources import BackgroundPagesResource, PathsResource
 
 BUILT = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -33,7 +33,7 @@ def test_without_chromium_the_screenshots_asset_skips_and_says_why(
     paths = PathsResource(
         data_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"), reports_dir=str(tmp_path / "reports")
     )
-    result = reports.report_screenshots(build_asset_context(), paths=paths, screenshots=ScreenshotsResource())
+    result = reports.report_screenshots(build_asset_context(), paths=paths, background=BackgroundPagesResource())
     assert result.metadata["skipped"] == "chromium not found"
     assert not (tmp_path / "reports" / "screenshots").exists()
     assert "Chromium is not on PATH" in capfd.readouterr().err
