@@ -22,6 +22,8 @@ import polars as pl
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.special import expit
 
+from pipelines import workers
+
 CI_LEVEL = 0.90
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20_240_601
@@ -280,7 +282,7 @@ def fit_lines(
     one draw and one matrix product: hundreds of windows cost about what a few fits did. A series that cannot be
     fitted gets its InsufficientData in its place instead of a fit."""
     results: list[LogLinearFit | InsufficientData | None] = [None] * len(pairs)
-    by_size: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    by_size: dict[int, list[SizedSeries]] = {}
     for i, (x, y) in enumerate(pairs):
         try:
             x, y = _finite_points(x, y, min_points)
@@ -288,13 +290,43 @@ def fit_lines(
             results[i] = exc
             continue
         by_size.setdefault(x.size, []).append((i, x, y))
-    for n, members in by_size.items():
+    groups = list(by_size.items())
+    parallel = sum(n * len(members) for n, members in groups) >= PARALLEL_POINTS
+    chunks = _balanced(groups, 2 * workers.WORKERS) if parallel else [groups]
+    jobs = [(chunk, resamples, seed, ci_level) for chunk in chunks]
+    for fitted in workers.starmap(_fit_size_groups, jobs, parallel=parallel):
+        for i, fit in fitted:
+            results[i] = fit
+    return results
+
+
+SizedSeries = tuple[int, np.ndarray, np.ndarray]  # (position in the request, x, y), all series of a group one size
+PARALLEL_POINTS = 100_000  # points × series below which sending the groups to the worker processes costs more
+
+
+def _fit_size_groups(
+    groups: list[tuple[int, list[SizedSeries]]], resamples: int, seed: int, ci_level: float
+) -> list[tuple[int, LogLinearFit]]:
+    """The fits of groups of same-size series, one resample draw and one matrix product per group."""
+    fitted = []
+    for n, members in groups:
         xs = np.stack([x for _, x, _ in members], axis=1)
         ys = np.stack([y for _, _, y in members], axis=1)
         slopes, x_means, y_means = _resampled_lines(xs, ys, _resample_index(n, resamples, seed))
         for j, (i, x, y) in enumerate(members):
-            results[i] = _line_fit(x, y, slopes[:, j], x_means[:, j], y_means[:, j], ci_level)
-    return results
+            fitted.append((i, _line_fit(x, y, slopes[:, j], x_means[:, j], y_means[:, j], ci_level)))
+    return fitted
+
+
+def _balanced(groups: list[tuple[int, list[SizedSeries]]], parts: int) -> list[list[tuple[int, list[SizedSeries]]]]:
+    """The groups dealt into `parts` chunks of about equal work (points × series), largest first."""
+    chunks: list[list[tuple[int, list[SizedSeries]]]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for group in sorted(groups, key=lambda g: -g[0] * len(g[1])):
+        lightest = loads.index(min(loads))
+        chunks[lightest].append(group)
+        loads[lightest] += group[0] * len(group[1])
+    return [chunk for chunk in chunks if chunk]
 
 
 def fit_line(

@@ -61,9 +61,9 @@ def submit(function: Callable[..., Any], *args: Any, parallel: bool = True) -> F
     return done
 
 
-def starmap(function: Callable[..., Any], arguments: Iterable[tuple[Any, ...]]) -> list[Any]:
-    """`[function(*args) for args in arguments]`, spread over the workers, in order."""
-    return [future.result() for future in [submit(function, *args) for args in arguments]]
+def starmap(function: Callable[..., Any], arguments: Iterable[tuple[Any, ...]], parallel: bool = True) -> list[Any]:
+    """`[function(*args) for args in arguments]`, spread over the workers (here when not `parallel`), in order."""
+    return [future.result() for future in [submit(function, *args, parallel=parallel) for args in arguments]]
 
 
 def warm(function: Callable[[], Any]) -> None:

@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from pipelines import workers
 from pipelines.fits import (
     CI_LEVEL,
     DEEP_LEARNING_START,
@@ -337,12 +338,19 @@ def breakpoint_row(points: pl.DataFrame, *, metric: str, subset: str, continuous
 
 
 def breakpoints_frame(models: pl.DataFrame, snapshot: str) -> pl.DataFrame:
-    """Continuous (hinge) and discontinuous (two lines, a jump) single-break fits of the main series."""
-    rows = []
-    for metric_name, subset in BREAKPOINT_SERIES:
-        points = metric_points(models, METRICS_BY_NAME[metric_name], subset)
-        for continuous in (True, False):
-            rows.append(
-                breakpoint_row(points, metric=metric_name, subset=subset, continuous=continuous, snapshot=snapshot)
-            )
-    return pl.DataFrame(rows, schema=BREAKPOINTS_SCHEMA)
+    """Continuous (hinge) and discontinuous (two lines, a jump) single-break fits of the main series, spread over
+    the run's worker processes (their grid searches over resamples take seconds with many models)."""
+    jobs = [
+        (metric_points(models, METRICS_BY_NAME[metric_name], subset), metric_name, subset, continuous, snapshot)
+        for metric_name, subset in BREAKPOINT_SERIES
+        for continuous in (True, False)
+    ]
+    parallel = sum(job[0].height for job in jobs) >= PARALLEL_BREAKPOINT_POINTS
+    return pl.DataFrame(workers.starmap(_breakpoint_row, jobs, parallel=parallel), schema=BREAKPOINTS_SCHEMA)
+
+
+PARALLEL_BREAKPOINT_POINTS = 10_000  # below, sending the series to the worker processes costs more than it saves
+
+
+def _breakpoint_row(points: pl.DataFrame, metric: str, subset: str, continuous: bool, snapshot: str) -> dict:
+    return breakpoint_row(points, metric=metric, subset=subset, continuous=continuous, snapshot=snapshot)

@@ -112,3 +112,25 @@ def test_a_break_date_the_data_cannot_place_is_censored_by_the_admissible_range(
     few = np.sort(rng.uniform(2023, 2026, 14))  # 14 points, 5 a side, no break: like the mirror's ECI frontier
     straight = fit_breakpoint(few, 14.0 * (few - 2024) + rng.normal(0, 3, few.size), min_side=5)
     assert straight.break_ci_censored, (straight.break_ci, straight.grid_range)
+
+
+def test_fits_spread_over_worker_processes_are_the_same_bits_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines import fits, workers
+
+    rng = np.random.default_rng(7)
+    pairs = [(np.arange(n, dtype=float), 0.3 * np.arange(n) + rng.normal(size=n)) for n in (5, 12, 12, 40, 3, 40, 7)]
+    here = fits.fit_lines(pairs)
+    monkeypatch.setattr(fits, "PARALLEL_POINTS", 0)
+    monkeypatch.setattr(workers, "WORKERS", 2)
+    spread = fits.fit_lines(pairs)
+    assert isinstance(here[4], InsufficientData) and isinstance(spread[4], InsufficientData)  # 3 points: too few
+    for a, b in zip(here, spread, strict=True):
+        if isinstance(a, InsufficientData):
+            continue
+        assert (a.n, a.slope_oom_per_year, a.slope_ci_low, a.slope_ci_high) == (
+            b.n,
+            b.slope_oom_per_year,
+            b.slope_ci_low,
+            b.slope_ci_high,
+        )
+        assert np.array_equal(a.slope_draws, b.slope_draws)
