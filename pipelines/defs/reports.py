@@ -1,6 +1,8 @@
 """Reports: one asset per page of the registry (`pipelines/charts/registry.py`), downstream of exactly the tables
 that page declares, written into `PathsResource.reports_path`; then screenshots at 1280 px wide by headless
-Chromium (Playwright) of the pages the run rebuilt, or whose published screenshot is older than the page.
+Chromium (Playwright) of the pages the run rebuilt, or whose published screenshot is older than the page. Chromium
+shoots each page as soon as it is written, while the next ones build (`BackgroundPagesResource`); the screenshots
+asset collects them.
 
 A page is written file by file through temporary names, so a failed build (or an upstream failure, which skips
 these assets) leaves the previous pages in place.
