@@ -227,19 +227,22 @@ def _mtime_ns(path: Path) -> int | None:
 
 def _shoot(chromium: Any, reports_dir: Path, name: str, page: Path) -> Shot:
     """One page, opened, settled and shot into `reports_dir/screenshots/<name>.png`."""
+    with opened(chromium, page) as (tab, report):
+        return Shot(name, _save(tab, reports_dir, name), report)
+
+
+def _save(tab: Any, reports_dir: Path, name: str) -> Path:
+    """The settled tab's full-page PNG, written whole as `reports_dir/screenshots/<name>.png`."""
     from pipelines.charts.page import write_atomic
 
-    with opened(chromium, page) as (tab, report):
-        path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
-        write_atomic(path, tab.screenshot(full_page=True, type="png"))
-    return Shot(name, path, report)
+    path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
+    write_atomic(path, tab.screenshot(full_page=True, type="png"))
+    return path
 
 
 def _take_screenshots(reports_dir: Path, todo: list[tuple[str, Path]], executable: str) -> list[Shot]:
     """Up to `TABS` pages load and render at once (Chromium gives each its own renderer process); each is shot
     as soon as its charts settle, in order."""
-    from pipelines.charts.page import write_atomic
-
     shots: list[Shot] = []
     waiting = iter(todo)
     loading: deque[tuple[str, str, tuple[Any, list[str], list[str]]]] = deque()
@@ -258,8 +261,7 @@ def _take_screenshots(reports_dir: Path, todo: list[tuple[str, Path]], executabl
             name, url, (tab, errors, dialogs) = loading.popleft()
             try:
                 report = _settled(tab, url, errors, dialogs)
-                path = reports_dir / SCREENSHOT_DIR / f"{name}.png"
-                write_atomic(path, tab.screenshot(full_page=True, type="png"))
+                path = _save(tab, reports_dir, name)
             finally:
                 tab.close()
             shots.append(Shot(name, path, report))
