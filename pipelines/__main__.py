@@ -141,6 +141,16 @@ def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
             instance.report_run_canceled(run, message="interrupted (Ctrl-C or SIGTERM) in `python -m pipelines`")
 
 
+def _discard_finished_run(instance, run_id: str) -> None:
+    """A signal that came as the run's last step ended is seen only after the run succeeded; the command publishes
+    nothing, so that run is marked canceled too, and the UI does not show work that never landed as done."""
+    from dagster import DagsterRunStatus
+
+    run = instance.get_run_by_id(run_id)
+    if run is not None and run.status == DagsterRunStatus.SUCCESS:
+        instance.report_run_canceled(run, message="interrupted (Ctrl-C or SIGTERM) as it ended: nothing published")
+
+
 INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
 
 
@@ -216,6 +226,7 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
             watcher.join(timeout=2)
         progress.update(task, completed=total, description=f"{name} done")
     if interrupted() or _was_interrupted(result.all_events):  # the run ended as failed; the command stops too
+        _discard_finished_run(instance, result.run_id)
         raise KeyboardInterrupt(f"{name} interrupted")
     return _collect(PhaseOutcome(name=name, ran=True, success=result.success), result.all_events)
 

@@ -94,3 +94,24 @@ def test_a_signal_swallowed_by_another_handler_still_marks_the_command_interrupt
         assert interrupted()
     with sigterm_as_interrupt():
         assert not interrupted()  # a new command starts afresh
+
+
+def test_a_run_that_succeeded_as_the_signal_came_is_marked_canceled_and_a_failed_one_stays_failed() -> None:
+    from dagster import DagsterInstance, DagsterRunStatus, asset, materialize
+
+    from pipelines.__main__ import _discard_finished_run
+
+    @asset
+    def fine() -> None: ...
+
+    @asset
+    def broken() -> None:
+        raise ValueError("broken")
+
+    with DagsterInstance.ephemeral() as instance:
+        succeeded = materialize([fine], instance=instance)
+        failed = materialize([broken], instance=instance, raise_on_error=False)
+        for result in (succeeded, failed):
+            _discard_finished_run(instance, result.run_id)
+        assert instance.get_run_by_id(succeeded.run_id).status == DagsterRunStatus.CANCELED
+        assert instance.get_run_by_id(failed.run_id).status == DagsterRunStatus.FAILURE
