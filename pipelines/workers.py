@@ -1,5 +1,6 @@
 """The run's worker processes, for CPU-bound work the run's one thread would otherwise do alone: chart exports
-(vl-convert holds the GIL for a whole render) and the logistic fits of `trends.benchmark_scaling`.
+(vl-convert holds the GIL for a whole render), the logistic fits of `trends.benchmark_scaling`, and the line and
+breakpoint fits of `trends.fits` and `trends.breakpoints` when there are enough points to pay for the hand-over.
 
 Two processes on a two-core machine; none on one core, where they could only add their start-up. They are spawned
 (not forked: the parent has Dagster's and DuckDB's threads), deaf to Ctrl-C, which is the parent's to handle, and

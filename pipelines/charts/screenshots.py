@@ -142,21 +142,21 @@ def take_screenshots(
     Playwright session), so the browser gets a worker thread of its own.
     """
     taken = taken or {}
-    kept, todo = [], []
+    shots, todo = [], []
     for name in pages:
         page = reports_dir / f"{name}.html"
         previous = _unchanged_shot(name, page, published_dir)
         if name in taken:
-            kept.append(taken[name])
+            shots.append(taken[name])
         elif previous is not None:
-            kept.append(_keep(name, previous, reports_dir))
+            shots.append(_keep(name, previous, reports_dir))
         elif page.exists() or (published_dir is not None and (page := published_dir / f"{name}.html").exists()):
             todo.append((name, page))
     if todo:
         with ThreadPoolExecutor(max_workers=1) as worker:
-            kept += worker.submit(_take_screenshots, reports_dir, todo, executable).result()
+            shots += worker.submit(_take_screenshots, reports_dir, todo, executable).result()
     order = {name: i for i, name in enumerate(pages)}
-    return sorted(kept, key=lambda shot: order[shot.page])
+    return sorted(shots, key=lambda shot: order[shot.page])
 
 
 class BackgroundShots:

@@ -7,6 +7,9 @@ whose description, when it fails, names each broken rule, its count of rows and 
 in `pipelines/fits.py` and `pipelines/trends/`.
 """
 
+from collections.abc import Callable
+
+import duckdb
 import polars as pl
 from dagster import (
     AssetCheckResult,
@@ -191,10 +194,14 @@ def check_result(frame: pl.DataFrame, contract: TableContract) -> AssetCheckResu
     )
 
 
+def check_name(table: str) -> str:
+    return f"{table}_are_consistent"
+
+
 def check_spec(table: str) -> AssetCheckSpec:
     """The blocking check of `trends.<table>`, run inside the asset's own step on the frame it wrote."""
     return AssetCheckSpec(
-        f"{table}_are_consistent",
+        check_name(table),
         asset=AssetKey(["trends", table]),
         blocking=True,
         description=f"trends.{table}: where status is ok, numbers are finite, CIs hold their estimates, n is enough.",
@@ -205,17 +212,23 @@ def _ok_rows(frame: pl.DataFrame) -> int:
     return frame.filter(pl.col("status") == "ok").height if "status" in frame.columns else frame.height
 
 
-def _result(table: str, frame: pl.DataFrame, rows: int, **extra: object) -> MaterializeResult:
-    """`trends.<table>` written: its row counts, and its blocking check (a failure fails the step, as its own
+def _store(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, **extra: object) -> MaterializeResult:
+    """Write `frame` as `trends.<table>`; its row counts, and its blocking check (a failure fails the step, as its own
     step did, which skips everything downstream and keeps the run from publishing)."""
+    rows = replace_table(con, "trends", table, frame)
     key = AssetKey(["trends", table])
-    check = check_result(frame, CONTRACTS[table])._replace(asset_key=key, check_name=f"{table}_are_consistent")
+    check = check_result(frame, CONTRACTS[table])._replace(asset_key=key, check_name=check_name(table))
     return MaterializeResult(
         asset_key=key, metadata={"rows": rows, "ok_rows": _ok_rows(frame), **extra}, check_results=[check]
     )
 
 
-@asset(key=["trends", "fits"], deps=[MODELS, HARDWARE], group_name=GROUP, kinds=KINDS, check_specs=[check_spec("fits")])
+def trend_asset(table: str, deps: list) -> Callable:
+    """The `@asset` of `trends.<table>`, with its blocking check."""
+    return asset(key=["trends", table], deps=deps, group_name=GROUP, kinds=KINDS, check_specs=[check_spec(table)])
+
+
+@trend_asset("fits", deps=[MODELS, HARDWARE])
 def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.fits: growth per year (90% bootstrap CI) of every input and efficiency metric by subset and window."""
     with warehouse_connection(warehouse) as con:
@@ -225,81 +238,71 @@ def trends_fits(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         rows = inputs.input_fit_rows(models, snapshot) + efficiency.hardware_fit_rows(hardware)
         metric_order = [m.name for m in inputs.MODEL_METRICS] + [m.name for m in efficiency.HARDWARE_METRICS]
         frame = inputs.order_fits(rows, metric_order)
-        written = replace_table(con, "trends", "fits", frame)
         repeated = inputs.repeated_models(con)
+        headline = frame.row(0, named=True)
+        result = _store(
+            con,
+            "fits",
+            frame,
+            growth_per_year=headline["growth_per_year"],
+            growth_ci_low=headline["growth_ci_low"],
+            growth_ci_high=headline["growth_ci_high"],
+            n=headline["n"],
+            repeated_model_rows=repeated,
+        )
     if repeated:
         context.log.warning(
             f"marts.models repeats {repeated} model rows (a model file loaded more than once?): each model counts "
             "once in the fits, but the marts should have one row per model"
         )
-    headline = frame.row(0, named=True)
     context.log.info(
         f"training compute, notable since 2010: {headline['growth_per_year']:.2f}x/year "
         f"(90% CI {headline['growth_ci_low']:.2f}-{headline['growth_ci_high']:.2f}), n={headline['n']}"
     )
-    return _result(
-        "fits",
-        frame,
-        written,
-        growth_per_year=headline["growth_per_year"],
-        growth_ci_low=headline["growth_ci_low"],
-        growth_ci_high=headline["growth_ci_high"],
-        n=headline["n"],
-        repeated_model_rows=repeated,
-    )
+    return result
 
 
-@asset(key=["trends", "levels"], deps=[MODELS], group_name=GROUP, kinds=KINDS, check_specs=[check_spec("levels")])
+@trend_asset("levels", deps=[MODELS])
 def trends_levels(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.levels: median and quartiles of each input metric by publication year (e.g. tokens per parameter)."""
     with warehouse_connection(warehouse) as con:
         frame = inputs.levels_frame(inputs.load_models(con), inputs.models_snapshot(con))
-        return _result("levels", frame, replace_table(con, "trends", "levels", frame))
+        return _store(con, "levels", frame)
 
 
-@asset(
-    key=["trends", "breakpoints"], deps=[MODELS], group_name=GROUP, kinds=KINDS, check_specs=[check_spec("breakpoints")]
-)
+@trend_asset("breakpoints", deps=[MODELS])
 def trends_breakpoints(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.breakpoints: the single best break date in compute and parameter trends, continuous or with a jump."""
     with warehouse_connection(warehouse) as con:
         frame = inputs.breakpoints_frame(inputs.load_models(con), inputs.models_snapshot(con))
-        written = replace_table(con, "trends", "breakpoints", frame)
+        result = _store(con, "breakpoints", frame)
     for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(
             f"{row['metric']} / {row['subset']} / {row['kind']}: break {row['break_date']} "
             f"(90% CI {row['break_date_ci_low']}..{row['break_date_ci_high']})"
         )
-    return _result("breakpoints", frame, written)
+    return result
 
 
-@asset(
-    key=["trends", "compute_decomposition"],
-    deps=[MODELS, HARDWARE],
-    group_name=GROUP,
-    kinds=KINDS,
-    check_specs=[check_spec("compute_decomposition")],
-)
+@trend_asset("compute_decomposition", deps=[MODELS, HARDWARE])
 def compute_decomposition(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.compute_decomposition: compute growth against spending growth × FLOP-per-dollar growth, residual."""
     with warehouse_connection(warehouse) as con:
         models = inputs.load_models(con)
         frame = efficiency.decomposition_frame(models, efficiency.load_hardware(con), inputs.models_snapshot(con))
-        return _result("compute_decomposition", frame, replace_table(con, "trends", "compute_decomposition", frame))
+        return _store(con, "compute_decomposition", frame)
 
 
-@asset(
-    key=["trends", "model_costs"], deps=[MODELS], group_name=GROUP, kinds=KINDS, check_specs=[check_spec("model_costs")]
-)
+@trend_asset("model_costs", deps=[MODELS])
 def model_costs(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.model_costs: observed training cost and cost imputed from compute × the cost-per-FLOP trend."""
     with warehouse_connection(warehouse) as con:
         models = inputs.load_models(con)
         trend = costs.fit_cost_trend(models)
         frame = costs.model_costs_frame(models, trend)
-        written = replace_table(con, "trends", "model_costs", frame)
+        result = _store(con, "model_costs", frame, imputed=int(frame["is_imputed"].sum()), basis=trend.basis)
     context.log.info(f"imputation basis: {trend.basis}")
-    return _result("model_costs", frame, written, imputed=int(frame["is_imputed"].sum()), basis=trend.basis)
+    return result
 
 
 def _cost_trend_or_none(models: pl.DataFrame) -> costs.CostTrend | None:
@@ -309,13 +312,7 @@ def _cost_trend_or_none(models: pl.DataFrame) -> costs.CostTrend | None:
         return None
 
 
-@asset(
-    key=["trends", "benchmark_scaling"],
-    deps=[SCORES, MODELS],
-    group_name=GROUP,
-    kinds=KINDS,
-    check_specs=[check_spec("benchmark_scaling")],
-)
+@trend_asset("benchmark_scaling", deps=[SCORES, MODELS])
 def benchmark_scaling(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.benchmark_scaling: logistic score vs log10 compute / cost per benchmark, per 10x and to halve error."""
     with warehouse_connection(warehouse) as con:
@@ -323,31 +320,21 @@ def benchmark_scaling(warehouse: DuckDBResource) -> MaterializeResult:
         scores = benchmarks.load_scores(con)
         best = benchmarks.best_by_model(scores, models, benchmarks.load_model_costs(con))
         frame = benchmarks.scaling_frame(best, _cost_trend_or_none(models), benchmarks.scores_snapshot(scores))
-        return _result("benchmark_scaling", frame, replace_table(con, "trends", "benchmark_scaling", frame))
+        return _store(con, "benchmark_scaling", frame)
 
 
-@asset(
-    key=["trends", "benchmark_progress"],
-    deps=[SCORES, MODELS],
-    group_name=GROUP,
-    kinds=KINDS,
-    check_specs=[check_spec("benchmark_progress")],
-)
+@trend_asset("benchmark_progress", deps=[SCORES, MODELS])
 def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.benchmark_progress: the frontier score over time per benchmark, points per year, years to halve error."""
     with warehouse_connection(warehouse) as con:
         scores = benchmarks.load_scores(con)
         versions = benchmarks.best_by_version(scores, inputs.load_models(con))
         frame = benchmarks.progress_frame(versions, benchmarks.scores_snapshot(scores))
-        return _result("benchmark_progress", frame, replace_table(con, "trends", "benchmark_progress", frame))
+        return _store(con, "benchmark_progress", frame)
 
 
-@asset(
-    key=["trends", "per_dollar_vs_per_year"],
-    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], SCORES, MODELS],
-    group_name=GROUP,
-    kinds=KINDS,
-    check_specs=[check_spec("per_dollar_vs_per_year")],
+@trend_asset(
+    "per_dollar_vs_per_year", deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], SCORES, MODELS]
 )
 def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years; pooled and per
@@ -361,13 +348,13 @@ def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBReso
         versions = benchmarks.best_by_version(scores, models)
         pooled_row = pooled.pooled_row(best, versions, _cost_trend_or_none(models), benchmarks.PER_DOLLAR_COST_BASIS)
         frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress, pooled_row)
-        written = replace_table(con, "trends", "per_dollar_vs_per_year", frame)
+        result = _store(con, "per_dollar_vs_per_year", frame)
     for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(
             f"{row['benchmark_name']}: ×{row['compute_multiplier_to_halve_error']:.3g} compute or "
             f"{row['years_to_halve_error']:.2f} years to halve the error (n={row['n_models']})"
         )
-    return _result("per_dollar_vs_per_year", frame, written)
+    return result
 
 
 CAPABILITY_DEPS = [SCORES, MODELS]
@@ -403,10 +390,7 @@ def capability_tables(context: AssetExecutionContext, warehouse: DuckDBResource)
         scores = capabilities.load_index_scores(con)
         model_costs = benchmarks.load_model_costs(con)
         trends, decomposition = capabilities.capability_tables(scores, models, model_costs, _cost_trend_or_none(models))
-        written = {
-            "capability_trends": replace_table(con, "trends", "capability_trends", trends),
-            "capability_decomposition": replace_table(con, "trends", "capability_decomposition", decomposition),
-        }
+        results = [_store(con, "capability_trends", trends), _store(con, "capability_decomposition", decomposition)]
     headline = trends.filter((pl.col("measure") == "per_year") & (pl.col("subset") == "frontier"))
     for row in headline.filter(pl.col("status") == "ok").iter_rows(named=True):
         context.log.info(
@@ -418,54 +402,39 @@ def capability_tables(context: AssetExecutionContext, warehouse: DuckDBResource)
             f"{row['index']}: a year of frontier progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
             f"compute; compute growth explains {row['share_explained_by_compute']:.0%}"
         )
-    for table, frame in (("capability_trends", trends), ("capability_decomposition", decomposition)):
-        yield _result(table, frame, written[table])
+    yield from results
 
 
-@asset(
-    key=["trends", "compute_to_threshold_points"],
-    deps=[SCORES, MODELS],
-    group_name=GROUP,
-    kinds=KINDS,
-    check_specs=[check_spec("compute_to_threshold_points")],
-)
+@trend_asset("compute_to_threshold_points", deps=[SCORES, MODELS])
 def compute_to_threshold_points(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.compute_to_threshold_points: each new least-compute model reaching a score threshold, by date."""
     with warehouse_connection(warehouse) as con:
         frame = thresholds.threshold_points_frame(benchmarks.load_scores(con), inputs.load_models(con))
-        return _result(
-            "compute_to_threshold_points", frame, replace_table(con, "trends", "compute_to_threshold_points", frame)
-        )
+        return _store(con, "compute_to_threshold_points", frame)
 
 
-@asset(
-    key=["trends", "compute_to_threshold"],
-    deps=[["trends", "compute_to_threshold_points"], SCORES],
-    group_name=GROUP,
-    kinds=KINDS,
-    check_specs=[check_spec("compute_to_threshold")],
-)
+@trend_asset("compute_to_threshold", deps=[["trends", "compute_to_threshold_points"], SCORES])
 def compute_to_threshold(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.compute_to_threshold: halving time (months) of the least compute reaching each benchmark threshold."""
     with warehouse_connection(warehouse) as con:
         points = read_table(con, "trends", "compute_to_threshold_points")
         sha = query_frame(con, "select any_value(snapshot_sha256) as sha from marts.benchmark_scores")["sha"][0]
         frame = thresholds.thresholds_frame(points, sha or "")
-        return _result("compute_to_threshold", frame, replace_table(con, "trends", "compute_to_threshold", frame))
+        return _store(con, "compute_to_threshold", frame)
 
 
-@asset(key=["trends", "forecasts"], deps=[MODELS], group_name=GROUP, kinds=KINDS, check_specs=[check_spec("forecasts")])
+@trend_asset("forecasts", deps=[MODELS])
 def trends_forecasts(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.forecasts: extrapolated dates of a $1B / $10B and a 1e27 / 1e28 FLOP frontier run (extrapolations)."""
     with warehouse_connection(warehouse) as con:
         frame = forecasts.forecasts_frame(inputs.load_models(con))
-        written = replace_table(con, "trends", "forecasts", frame)
+        result = _store(con, "forecasts", frame)
     for row in frame.iter_rows(named=True):
         context.log.info(
             f"{row['target_label']}: {row['predicted_date']} "
             f"(90% PI {row['pi_low_date']}..{row['pi_high_date']}), {row['status']}"
         )
-    return _result("forecasts", frame, written)
+    return result
 
 
 TREND_ASSETS = [
