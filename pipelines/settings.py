@@ -6,9 +6,11 @@ A run never writes the published warehouse or the published reports: it builds i
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,17 +33,68 @@ def _path(value: str | None, default: Path) -> Path:
     return path if path.is_absolute() else (Path.cwd() / path).resolve()
 
 
-def _seconds(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise SettingsError(f"{name}={value!r} is not a number of seconds") from None
-    if seconds < 0:
-        raise SettingsError(f"{name}={value!r} must be zero or more seconds")
-    return seconds
+@dataclass(frozen=True)
+class SecondsSetting:
+    """A `SCALING_*` setting in seconds: the `Settings` field it fills and the values that can work."""
+
+    variable: str
+    field: str
+    default: float
+    positive: bool  # above 0; otherwise 0 or more
+    meaning: str
+
+    @property
+    def expected(self) -> str:
+        bound = "above 0" if self.positive else "0 or more"
+        return f"a number of seconds {bound} ({self.meaning}; default {self.default:g})"
+
+    def check(self, value: float, text: str | None = None) -> float:
+        """`value`, or a `SettingsError` naming the variable, the value and what is expected: a deadline of 0 or a
+        negative wait would fail every source or every run later, far from the setting that caused it."""
+        shown = text if text is not None else f"{value:g}"
+        if not math.isfinite(value) or value < 0 or (self.positive and value == 0):
+            raise SettingsError(f"{self.variable}={shown!r} cannot work: expected {self.expected}")
+        return value
+
+    def read(self) -> float:
+        """The value from the environment; unset or empty gives the default."""
+        text = os.environ.get(self.variable)
+        if not text:
+            return self.default
+        try:
+            value = float(text)
+        except ValueError:
+            raise SettingsError(f"{self.variable}={text!r} is not a number: expected {self.expected}") from None
+        return self.check(value, text)
+
+
+SECONDS_SETTINGS = (
+    SecondsSetting(
+        "SCALING_FETCH_DEADLINE", "fetch_deadline_s", DEFAULT_FETCH_DEADLINE_S, True,
+        "seconds one source's download may take, retries included",
+    ),
+    SecondsSetting(
+        "SCALING_FETCH_BACKOFF", "fetch_backoff_s", DEFAULT_FETCH_BACKOFF_S, False,
+        "seconds of the first retry's backoff; 0 retries at once",
+    ),
+    SecondsSetting(
+        "SCALING_LOCK_WAIT", "lock_wait_s", 0.0, False, "seconds a second writer waits for the lock; 0 fails at once"
+    ),
+)  # fmt: skip
+MIRROR_SCHEMES = ("http", "https", "file")
+
+
+def _mirror() -> str | None:
+    """`SCALING_SOURCES_MIRROR` as a directory (resolved) or a base URL; another scheme cannot be fetched from."""
+    mirror = os.environ.get("SCALING_SOURCES_MIRROR") or None
+    if mirror and "://" not in mirror:
+        return str(_path(mirror, Path(mirror)))
+    if mirror and urlsplit(mirror).scheme.lower() not in MIRROR_SCHEMES:
+        raise SettingsError(
+            f"SCALING_SOURCES_MIRROR={mirror!r} cannot work: expected a directory or an http(s) base URL "
+            "holding copies of the sources laid out as <host>/<path>"
+        )
+    return mirror
 
 
 @dataclass(frozen=True)
@@ -55,6 +108,11 @@ class Settings:
     fetch_deadline_s: float = DEFAULT_FETCH_DEADLINE_S
     fetch_backoff_s: float = DEFAULT_FETCH_BACKOFF_S
     lock_wait_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        """Settings made in code (a Dagster resource's config) are held to the rules of the environment's."""
+        for setting in SECONDS_SETTINGS:
+            setting.check(getattr(self, setting.field))
 
     @property
     def raw_dir(self) -> Path:
@@ -104,15 +162,7 @@ def load_settings() -> Settings:
     data_dir = _path(os.environ.get("SCALING_DATA_DIR"), PROJECT_ROOT / "data")
     warehouse = _path(os.environ.get("SCALING_WAREHOUSE"), data_dir / "warehouse.duckdb")
     reports = _path(os.environ.get("SCALING_REPORTS_DIR"), PROJECT_ROOT / "reports")
-    mirror = os.environ.get("SCALING_SOURCES_MIRROR") or None
-    if mirror and "://" not in mirror:
-        mirror = str(_path(mirror, Path(mirror)))
+    seconds = {setting.field: setting.read() for setting in SECONDS_SETTINGS}
     return Settings(
-        data_dir=data_dir,
-        warehouse_path=warehouse,
-        reports_dir=reports,
-        sources_mirror=mirror,
-        fetch_deadline_s=_seconds("SCALING_FETCH_DEADLINE", DEFAULT_FETCH_DEADLINE_S),
-        fetch_backoff_s=_seconds("SCALING_FETCH_BACKOFF", DEFAULT_FETCH_BACKOFF_S),
-        lock_wait_s=_seconds("SCALING_LOCK_WAIT", 0.0),
+        data_dir=data_dir, warehouse_path=warehouse, reports_dir=reports, sources_mirror=_mirror(), **seconds
     )
