@@ -85,12 +85,19 @@ class PhaseOutcome:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     materialized: list[str] = field(default_factory=list)
+    run_id: str | None = None
+
+
+REMOTE_TRACEBACKS = ("_RemoteTraceback", "RemoteTraceback")
 
 
 def root_cause(error) -> str:
     """The innermost exception of a Dagster error chain as `Type: message`, not Dagster's wrapper text."""
     while error.cause is not None or error.context is not None:
-        error = error.cause or error.context
+        inner = error.cause or error.context
+        if inner.cls_name in REMOTE_TRACEBACKS:  # a worker's traceback as text: the error above it says it
+            break
+        error = inner
     lines = (error.message or "").strip().splitlines()
     text = lines[0] if lines else ""
     name = error.cls_name or "Error"
@@ -228,7 +235,7 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
     if interrupted() or _was_interrupted(result.all_events):  # the run ended as failed; the command stops too
         _discard_finished_run(instance, result.run_id)
         raise KeyboardInterrupt(f"{name} interrupted")
-    return _collect(PhaseOutcome(name=name, ran=True, success=result.success), result.all_events)
+    return _collect(PhaseOutcome(name=name, ran=True, success=result.success, run_id=result.run_id), result.all_events)
 
 
 @contextlib.contextmanager
@@ -283,17 +290,54 @@ def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
         return _pull_then_rebuild(settings, instance, defs)
 
 
+def _working_state(settings: Settings) -> tuple[dict[str, str | None], set[str]]:
+    """What the working copy holds: each source's file (sha256) and the runs whose work it carries."""
+    from pipelines.landed import held_file
+    from pipelines.publish import published_runs
+    from pipelines.sources import SOURCES
+
+    con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
+    try:
+        return {s.name: held_file(con, s.name)[0] for s in SOURCES}, published_runs(con)
+    finally:
+        con.close()
+
+
+def check_publishable(settings: Settings, instance, graph, phases: list[PhaseOutcome]) -> PhaseOutcome:
+    """The last look before publication: every asset of the working copy comes from the files it holds and from
+    runs whose work it carries (`pipelines.freshness.inconsistencies`); a mixed build is not published."""
+    from pipelines.freshness import inconsistencies
+
+    held, published = _working_state(settings)
+    runs = published | {p.run_id for p in phases if p.run_id}
+    problems = inconsistencies(instance, graph, runs, held)
+    outcome = PhaseOutcome(name="publication check", ran=True, success=not problems)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        outcome.failed_steps.append(f"publication check: the build is not one consistent version: {shown}")
+    return outcome
+
+
 def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]:
+    """Pull, then rebuild what is stale, missing, or was last built by a run that never published; check the
+    result is one consistent build."""
     from pipelines.defs.automation import INGEST_JOB_NAME, REBUILD_JOB_NAME
-    from pipelines.freshness import rebuild_keys
+    from pipelines.freshness import rebuild_keys, restore_raw_versions
 
     ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance)
-    stale = rebuild_keys(instance, defs.resolve_asset_graph(), reports_dir=settings.reports_dir)
+    graph = defs.resolve_asset_graph()
+    held, published = _working_state(settings)
+    restored = restore_raw_versions(instance, graph, held)
+    if restored:
+        console.print(f"sources recorded by runs that did not publish, set back to the files held: {restored}")
+    published.add(ingest.run_id or "")
+    stale = rebuild_keys(instance, graph, reports_dir=settings.reports_dir, published_runs=published)
     if not stale:
         console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
-        return [ingest]
+        return [ingest, check_publishable(settings, instance, graph, [ingest])]
     console.print(f"rebuilding {len(stale)} stale assets: {', '.join(k.to_user_string() for k in stale)}")
-    return [ingest, run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale)]
+    phases = [ingest, run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale)]
+    return [*phases, check_publishable(settings, instance, graph, phases)]
 
 
 def _replay_then_build(settings: Settings) -> list[PhaseOutcome]:
@@ -310,11 +354,13 @@ def _replay_then_build(settings: Settings) -> list[PhaseOutcome]:
         f"({replayed.loads} loads, {replayed.snapshots} model snapshot rows)"
     )
     from pipelines.defs.automation import REBUILD_JOB_NAME
-    from pipelines.freshness import downstream_keys
+    from pipelines.freshness import downstream_keys, restore_raw_versions
 
     with dagster_session(settings) as (instance, defs):
-        keys = downstream_keys(defs.resolve_asset_graph())
-        return [run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, keys)]
+        graph = defs.resolve_asset_graph()
+        restore_raw_versions(instance, graph, _working_state(settings)[0])
+        phases = [run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, downstream_keys(graph))]
+        return [*phases, check_publishable(settings, instance, graph, phases)]
 
 
 def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, elapsed: float) -> int:
@@ -356,11 +402,15 @@ def as_writer(command: str, body: Callable[[Settings], list[PhaseOutcome]], *, f
         with sigterm_as_interrupt(), writer_lock(settings, command) as (_, note):
             if note:
                 console.print(f"[yellow]{note}")
-            prepare_working_copy(settings, CONNECTION_CONFIG, fresh=fresh)
+            completed = prepare_working_copy(settings, CONNECTION_CONFIG, fresh=fresh)
+            if completed:
+                console.print(f"[yellow]{completed}")
             phases = body(settings)
             published = not any(build_failed(p) for p in phases)
             if published:
-                publish(settings, CONNECTION_CONFIG, current_stamp(settings) if complete(phases) else None)
+                stamp = current_stamp(settings) if complete(phases) else None
+                run_ids = [p.run_id for p in phases if p.run_id]
+                publish(settings, CONNECTION_CONFIG, stamp, run_ids=run_ids, command=command)
             else:
                 discard_working_copy(settings)
     except KeyboardInterrupt:

@@ -7,6 +7,11 @@ rebuild always gives the rebuilt asset a new data version (a hash of its new cod
 refresh takes the descendants of every stale or missing asset in the same run, as the automation condition does
 with `will_be_requested` and as "Materialize stale" followed by its children would.
 
+Dagster's record is not the warehouse's, though: a run whose working copy was thrown away (interrupted, killed, a
+failed step) still recorded its materializations, and after it Dagster would call its assets fresh although the
+published warehouse never received them. The published file lists the runs whose work it holds
+(`ops.published_runs`); an asset whose latest materialization came from any other run is rebuilt too.
+
 The screenshots are files Chromium writes: a page newer than its screenshot, or without one, is invisible to
 Dagster (the last run may have had no Chromium). That rule stays here, used by the CLI and by a small sensor.
 """
@@ -16,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, AssetMaterialization, DagsterInstance
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContext
 
 INGEST_PREFIX = "raw"
+DATA_VERSION_TAG = "dagster/data_version"  # where Dagster keeps a materialization's data version
 SCREENSHOTS_KEY = AssetKey(["reports", "screenshots"])
 REBUILD = (StaleStatus.STALE, StaleStatus.MISSING)
 
@@ -65,6 +71,63 @@ def stale_or_missing(instance: DagsterInstance, graph, keys: Iterable[AssetKey])
     return [key for key in keys if resolver.get_status(key) in REBUILD]
 
 
+def unpublished(instance: DagsterInstance, keys: Iterable[AssetKey], published_runs: set[str]) -> list[AssetKey]:
+    """The `keys` whose latest materialization came from a run that did not publish (its work was discarded)."""
+    keys = list(keys)
+    latest = instance.get_latest_materialization_events(keys)
+    return [key for key in keys if (event := latest.get(key)) and event.run_id and event.run_id not in published_runs]
+
+
+def raw_keys(graph) -> list[AssetKey]:
+    return sorted((k for k in graph.materializable_asset_keys if k.path[0] == INGEST_PREFIX), key=str)
+
+
+def recorded_versions(instance: DagsterInstance, keys: list[AssetKey]) -> dict[AssetKey, str | None]:
+    """The data version of each key's latest materialization (a raw asset's: the sha256 its table holds)."""
+    latest = instance.get_latest_materialization_events(keys)
+    return {
+        key: (event.asset_materialization.tags or {}).get(DATA_VERSION_TAG) if event else None
+        for key, event in latest.items()
+    }
+
+
+def restore_raw_versions(instance: DagsterInstance, graph, held: dict[str, str | None]) -> list[str]:
+    """A raw asset whose latest record is a file the warehouse does not hold (loaded by a run that never
+    published, and not loaded again since) gets a record of the file it does hold, so Dagster compares the
+    downstream assets with what they will really read. Returns the sources restored."""
+    restored = []
+    for key, version in recorded_versions(instance, raw_keys(graph)).items():
+        holds = held.get(key.path[-1]) or "missing"
+        if version is not None and version != holds:
+            description = (
+                f"restored: the warehouse holds {holds[:12]}; {version[:12]} came from a run that did not publish"
+            )
+            instance.report_runless_asset_event(
+                AssetMaterialization(key, description=description, tags={DATA_VERSION_TAG: holds})
+            )
+            restored.append(key.path[-1])
+    return restored
+
+
+def inconsistencies(
+    instance: DagsterInstance, graph, published_runs: set[str], held: dict[str, str | None]
+) -> list[str]:
+    """Why the working copy is not one build, checked before it is published: a raw record that is not the file the
+    table holds, or a downstream asset stale, missing, or last built by a run whose work the copy does not hold."""
+    problems = [
+        f"{key.to_user_string()} is recorded as {version} but its table holds {held.get(key.path[-1]) or 'missing'}"
+        for key, version in recorded_versions(instance, raw_keys(graph)).items()
+        if version is not None and version != (held.get(key.path[-1]) or "missing")
+    ]
+    candidates = downstream_keys(graph)
+    problems += [f"{k.to_user_string()} is stale or missing" for k in stale_or_missing(instance, graph, candidates)]
+    problems += [
+        f"{k.to_user_string()} was last built by a run whose work this warehouse does not hold"
+        for k in unpublished(instance, candidates, published_runs)
+    ]
+    return problems
+
+
 def screenshots_behind(reports_dir: Path | None = None) -> bool:
     """Chromium is here and a published page has no screenshot or a newer one than its screenshot."""
     from pipelines.charts.screenshots import find_chromium, screenshots_stale
@@ -74,11 +137,16 @@ def screenshots_behind(reports_dir: Path | None = None) -> bool:
     return bool(find_chromium()) and screenshots_stale(reports_dir or load_settings().reports_dir)
 
 
-def rebuild_keys(instance: DagsterInstance, graph, *, reports_dir: Path | None = None) -> list[AssetKey]:
-    """The downstream assets a refresh rebuilds: the stale or missing ones and all their descendants, plus the
-    screenshots when their files are behind the pages."""
+def rebuild_keys(
+    instance: DagsterInstance, graph, *, reports_dir: Path | None = None, published_runs: set[str] | None = None
+) -> list[AssetKey]:
+    """The downstream assets a refresh rebuilds: the stale or missing ones, those last built by a run that did not
+    publish (when `published_runs` is given), and all their descendants; plus the screenshots when their files
+    are behind the pages."""
     candidates = downstream_keys(graph)
     roots = stale_or_missing(instance, graph, candidates)
+    if published_runs is not None:
+        roots += unpublished(instance, candidates, published_runs)
     chosen = with_descendants(graph, roots)
     if SCREENSHOTS_KEY in candidates and SCREENSHOTS_KEY not in chosen and screenshots_behind(reports_dir):
         chosen.add(SCREENSHOTS_KEY)

@@ -6,6 +6,14 @@ every step writes there, and a successful run renames it over the published file
 Readers that had the old file open keep their snapshot; new connections see the new file. Report pages follow the
 same rule through `reports_staging_dir`.
 
+Publication is two renames (the warehouse, then the pages), so it is written down first: an intent file beside
+the warehouse names the build, and a run that finds one (its writer was killed between the renames) completes it
+before anything else. The published file also lists the Dagster runs whose work it holds (`ops.published_runs`), so
+work recorded by a run that never published is not taken for done (`pipelines.freshness`).
+
+Nothing here replaces a file that is not this project's warehouse: a text file at the warehouse path, another
+DuckDB database, or the published file changed by someone else since the run copied it is refused, not overwritten.
+
 The lock is re-entrant within a process, so `python -m pipelines refresh` holds it across its two runs while the
 runs' warehouse resource, which takes it too (UI, schedule and sensor runs have nothing else), finds it held.
 """
@@ -29,6 +37,7 @@ import duckdb
 
 from pipelines import journal
 from pipelines.settings import Settings, SettingsError, check_warehouse_path
+from pipelines.warehouse import ensure_schemas
 
 REBUILD_HINT = "rebuild it from data/raw with `python -m pipelines rebuild`"
 HEADROOM_BYTES = 64 << 20  # new raw files, reports and Dagster's event log, beyond the working copy itself
@@ -174,6 +183,8 @@ def classify(exc: BaseException, path: Path) -> WarehouseError | WarehouseBusy |
     if "could not set lock" in lowered or "conflicting lock" in lowered:
         return WarehouseBusy(f"{path} is locked by another process: {text.split('. See also')[0]}")
     if "not a valid duckdb database file" in lowered or "corrupt" in lowered:
+        if path.exists() and not is_duckdb_file(path):
+            return WarehouseError(not_ours_message(path, "is not a DuckDB file"))
         return WarehouseError(f"{path} is not a readable DuckDB warehouse ({text.strip()}); {REBUILD_HINT}")
     if "is a directory" in lowered or number == errno.EISDIR:
         return WarehouseError(f"{path} is a directory; set SCALING_WAREHOUSE to a file path")
@@ -247,14 +258,81 @@ def check_free_space(settings: Settings) -> None:
         )
 
 
-def prepare_working_copy(settings: Settings, config: dict, *, fresh: bool = False) -> None:
-    """Start a build: discard a working copy a dead run left, copy the published file (or start empty)."""
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+ATTACH_HINT = (
+    "keep your own tables in a DuckDB file of your own that attaches the warehouse read-only "
+    "(ATTACH 'data/warehouse.duckdb' AS warehouse (READ_ONLY)), see the README"
+)
+_ORIGINS: dict[Path, tuple] = {}  # working copy -> the published file's identity when the run copied it
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether `path` starts like a DuckDB database (a corrupt one included): the files `rebuild` may replace."""
+    with open(path, "rb") as handle:
+        return handle.read(12)[8:12] == DUCKDB_MAGIC
+
+
+def not_ours_message(path: Path, what: str) -> str:
+    return (
+        f"{path} {what}, so it is not this project's warehouse; refusing to replace it: move it away, or set "
+        "SCALING_WAREHOUSE to the warehouse's path"
+    )
+
+
+def check_replaceable(path: Path, config: dict) -> None:
+    """Refuse to write over anything but this project's warehouse: absent, a DuckDB file holding `ops.fetch_log`,
+    or a DuckDB file too corrupt to open (what `rebuild` is for)."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise WarehouseError(not_ours_message(path, "is not a regular file"))
+    if not is_duckdb_file(path):
+        raise WarehouseError(not_ours_message(path, "is not a DuckDB file"))
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=dict(config))
+    except duckdb.Error:
+        return  # a locked or corrupt warehouse: `connect_bounded` says which, when it matters
+    try:
+        tables = con.execute("select count(*) from duckdb_tables() where schema_name = 'ops'").fetchone()[0]
+        has_any = con.execute("select count(*) from duckdb_tables()").fetchone()[0]
+    finally:
+        con.close()
+    if has_any and not tables:
+        raise WarehouseError(not_ours_message(path, "is a DuckDB database without the warehouse's ops tables"))
+
+
+def file_identity(path: Path) -> tuple:
+    """What changes when anyone writes the file (or its WAL): inode, size and modification time of each."""
+    identity = []
+    for part in (path, _wal(path)):
+        with contextlib.suppress(FileNotFoundError):
+            stat = part.stat()
+            identity.append((part.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(identity)
+
+
+def check_unchanged_since_copy(settings: Settings) -> None:
+    """A table someone created in the published file during the run would vanish at the swap: refuse instead."""
+    origin = _ORIGINS.get(settings.working_path)
+    if origin is not None and file_identity(settings.warehouse_path) != origin:
+        raise WarehouseError(
+            f"{settings.warehouse_path} was changed by another process while this run built its next version; "
+            f"not published, so those changes are kept (the next run starts from them); {ATTACH_HINT}"
+        )
+
+
+def prepare_working_copy(settings: Settings, config: dict, *, fresh: bool = False) -> str | None:
+    """Start a build: complete a publication a killed run left half-done (returns what was done), discard a working
+    copy a dead run left, copy the published file (or start empty)."""
     check_warehouse_path(settings)
     working, published = settings.working_path, settings.warehouse_path
     try:
         published.parent.mkdir(parents=True, exist_ok=True)
+        completed = complete_interrupted_publication(settings)
+        check_replaceable(published, config)
         discard_working_copy(settings)
         check_free_space(settings)
+        _ORIGINS[working] = file_identity(published)
         if published.exists() and not fresh:
             _verify_readable(published, config)
             _copy_atomic(published, working)
@@ -262,28 +340,105 @@ def prepare_working_copy(settings: Settings, config: dict, *, fresh: bool = Fals
                 _copy_atomic(_wal(published), _wal(working))
     except OSError as exc:
         raise classify(exc, published) or exc from exc
+    return completed
 
 
-def publish(settings: Settings, config: dict, stamp: dict | None = None) -> None:
+def record_published_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str], command: str) -> None:
+    """The Dagster runs whose work this file holds, published with it (`pipelines.freshness` reads them back)."""
+    ensure_schemas(con)
+    for run_id in run_ids:
+        con.execute("insert into ops.published_runs values (?, ?, now())", [run_id, command])
+
+
+def published_runs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The runs `record_published_runs` listed (none in a warehouse built before they were listed)."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = 'published_runs'"
+    ).fetchone()[0]
+    return {row[0] for row in con.execute("select run_id from ops.published_runs").fetchall()} if exists else set()
+
+
+def _seal_working_copy(settings: Settings, config: dict, run_ids: list[str], command: str) -> None:
+    """The run ids in, the WAL checkpointed into the file, the file on disk: ready to be renamed."""
+    con = connect_bounded(settings.working_path, config)
+    try:
+        record_published_runs(con, run_ids, command)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    with open(settings.working_path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def publish(
+    settings: Settings, config: dict, stamp: dict | None = None, *, run_ids: list[str] = (), command: str = ""
+) -> None:
     """Swap the working copy in as the published warehouse, then the staged report files into `reports_dir`.
-    `stamp` says the build completed cleanly (`pipelines.unchanged`); any other publication removes the stamp."""
+    `run_ids` are the Dagster runs whose work the copy holds. `stamp` says the build completed cleanly
+    (`pipelines.unchanged`); any other publication removes the stamp."""
     working, published = settings.working_path, settings.warehouse_path
     _unlink(settings.stamp_path)
+    check_replaceable(published, config)
+    check_unchanged_since_copy(settings)
     if working.exists():
-        con = connect_bounded(working, config)
-        try:
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        with open(working, "rb") as handle:
-            os.fsync(handle.fileno())
-        _unlink(_wal(published))  # a WAL left beside the old file must never be replayed onto the new one
-        journal.commit(settings.raw_dir)  # first: a crash in between re-fetches, it never loses a record
-        os.replace(working, published)
-        _unlink(_wal(working))
-    publish_reports(settings.reports_staging_dir, settings.reports_dir)
+        _seal_working_copy(settings, config, list(run_ids), command)
+    journal.commit(settings.raw_dir)  # first: a crash in between re-fetches, it never loses a record
+    _write_atomic(intent_path(settings), json.dumps({"pid": os.getpid(), "command": command, "since": _now()}))
+    _finish_publication(settings)
     if stamp is not None:
         _write_atomic(settings.stamp_path, json.dumps(stamp, sort_keys=True))
+
+
+def intent_path(settings: Settings) -> Path:
+    """Present from the first rename of a publication to its last: a run that finds it completes the publication."""
+    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".publishing.json")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _finish_publication(settings: Settings) -> list[str]:
+    """The renames, each safe to repeat: the working copy over the published file (if not done yet), then each
+    staged page over its published one; the intent goes last."""
+    working, published = settings.working_path, settings.warehouse_path
+    if working.exists():
+        _unlink(_wal(published), _wal(published.resolve()))  # an old file's WAL must never replay onto the new one
+        _swap_in(working, published.resolve())  # a symlinked warehouse: its target is replaced, the link stays
+        _unlink(_wal(working))
+    moved = publish_reports(settings.reports_staging_dir, settings.reports_dir)
+    _unlink(intent_path(settings))
+    return moved
+
+
+def _swap_in(working: Path, target: Path) -> None:
+    """Rename `working` over `target`; across filesystems (a symlink to another disk), copy it beside first."""
+    try:
+        os.replace(working, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        _copy_atomic(working, target)
+        _unlink(working)
+
+
+def complete_interrupted_publication(settings: Settings) -> str | None:
+    """A publication whose writer died between its renames (the warehouse swapped, the pages not yet): finish it,
+    so the published warehouse and pages are one build again; returns what it did, for the log."""
+    intent = intent_path(settings)
+    if not intent.exists():
+        return None
+    started: dict = {}
+    with contextlib.suppress(OSError, ValueError):
+        loaded = json.loads(intent.read_text(encoding="utf-8"))
+        started = loaded if isinstance(loaded, dict) else {}
+    swapped = not settings.working_path.exists()
+    moved = _finish_publication(settings)
+    return (
+        f"completed the publication interrupted at {started.get('since', '?')} ({started.get('command') or 'a run'}, "
+        f"pid {started.get('pid', '?')}): {'warehouse already swapped' if swapped else 'warehouse swapped'}, "
+        f"{len(moved)} staged report entries moved"
+    )
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -313,10 +468,20 @@ def publish_reports(staging: Path, target: Path) -> list[str]:
 
 
 def discard_working_copy(settings: Settings) -> None:
-    """After a failed build: nothing of it may reach readers."""
+    """After a failed build, or a dead run's leftovers: nothing of it may reach readers, nothing of it stays."""
     _unlink(settings.working_path, _wal(settings.working_path))
     shutil.rmtree(settings.reports_staging_dir, ignore_errors=True)
     journal.discard(settings.raw_dir)
+    published = settings.warehouse_path
+    for leftover in (
+        *published.parent.glob(f".{published.name}.*.part"),
+        *published.parent.glob(f".{settings.working_path.name}.*.part"),
+        *published.parent.glob(f".{published.name}*.tmp"),
+    ):
+        _unlink(leftover)
+    if settings.reports_dir.is_dir():
+        for retired in settings.reports_dir.glob(".retired-*"):
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 def check_settings(settings: Settings) -> None:

@@ -59,6 +59,12 @@ create table if not exists ops.model_snapshots (
     training_dataset_size_datapoints double,
     training_cost_usd_2023 double
 );
+-- the Dagster runs whose work this file holds, written when it is published (`pipelines.publish`)
+create table if not exists ops.published_runs (
+    run_id varchar not null,
+    command varchar,
+    published_at timestamptz not null
+);
 create table if not exists ops.rejected_values (
     source varchar not null,
     column_name varchar not null,

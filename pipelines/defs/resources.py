@@ -113,7 +113,9 @@ class WarehouseResource(DuckDBResource):
             if note and context.log:
                 context.log.warning(note)
             if outermost:
-                prepare_working_copy(self.paths.settings, self.connection_config)
+                completed = prepare_working_copy(self.paths.settings, self.connection_config)
+                if completed and context.log:
+                    context.log.warning(completed)
         except BaseException:
             stack.close()
             raise
@@ -130,7 +132,8 @@ class WarehouseResource(DuckDBResource):
                     if context.log:
                         context.log.error(f"not published: build step(s) failed: {', '.join(failed)}")
                 else:
-                    publish(self.paths.settings, self.connection_config)
+                    run_ids = [run_id] if (run_id := _run_id(context)) else []
+                    publish(self.paths.settings, self.connection_config, run_ids=run_ids, command="dagster run")
         finally:
             self._stack.close()
             self._stack = None
@@ -193,10 +196,16 @@ class BackgroundPagesResource(ConfigurableResource):
         return shots.finish() if shots is not None else {}
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """A run that failed before its screenshots step: close the browser, leaving the waiting pages unshot."""
+        """A run that failed before its screenshots step: close the browser, leaving the waiting pages unshot. The
+        worker processes end with the run, whatever happened."""
+        from pipelines import workers
+
         shots, self._shots = self._shots, None
-        if shots is not None:
-            shots.cancel()
+        try:
+            if shots is not None:
+                shots.cancel()
+        finally:
+            workers.stop()
 
 
 # -- dbt, in the step's process -----------------------------------------------------------------------------------

@@ -95,12 +95,15 @@ class Graph:
     def raw_keys(self) -> list[AssetKey]:
         return [k for k in self.defs.resolve_asset_graph().materializable_asset_keys if k.path[0] == RAW]
 
-    def materialize(self, keys) -> None:
+    def materialize(self, keys) -> str:
+        """Materialize `keys` in one run; its run id."""
         result = materialize(self.stubs.assets, instance=self.instance, selection=list(keys))
         assert result.success
+        return result.run_id
 
-    def cli_rebuild(self) -> set[str]:
-        return {k.to_user_string() for k in rebuild_keys(self.instance, self.graph, reports_dir=self.base / "none")}
+    def cli_rebuild(self, published_runs: set[str] | None = None) -> set[str]:
+        chosen = rebuild_keys(self.instance, self.graph, reports_dir=self.base / "none", published_runs=published_runs)
+        return {k.to_user_string() for k in chosen}
 
     def stale(self) -> set[str]:
         return {
@@ -119,7 +122,7 @@ def built(tmp_path: Path) -> Iterator[Graph]:
     """Everything built once and the automation's cursor taken after it: every asset fresh."""
     with DagsterInstance.ephemeral() as instance:
         graph = Graph(instance, tmp_path)
-        graph.materialize(graph.graph.materializable_asset_keys)
+        graph.first_run = graph.materialize(graph.graph.materializable_asset_keys)
         yield graph
 
 
@@ -194,3 +197,43 @@ def test_after_the_rebuild_everything_is_fresh_again(built: Graph, tmp_path: Pat
     assert built.stale() == set()
     assert built.cli_rebuild() == set()
     assert built.automation() == set()
+
+
+def test_work_of_a_run_that_did_not_publish_is_rebuilt_by_the_next_refresh(built: Graph) -> None:
+    """A refresh interrupted after its rebuild recorded materializations: Dagster calls them fresh, the published
+    warehouse never got them. The refresh after it rebuilds them (and their descendants) all the same."""
+    published = {built.first_run}
+    built.shas["notable_models"] = "sha-notable_models-2"
+    expected = descendants(built, NOTABLE)
+    discarded = built.materialize([*built.raw_keys, *(AssetKey.from_user_string(k) for k in expected)])
+    assert built.cli_rebuild() == set()  # what Dagster alone says: the bug this guards against
+    assert built.cli_rebuild(published) == expected
+    assert built.cli_rebuild(published | {discarded}) == set()  # had it published, nothing would be left to do
+
+
+def test_a_raw_record_from_a_discarded_run_is_set_back_to_the_file_the_warehouse_holds(built: Graph) -> None:
+    from pipelines.freshness import inconsistencies, restore_raw_versions
+
+    published = {built.first_run}
+    held = dict(built.shas)
+    built.shas["notable_models"] = "sha-notable_models-2"
+    built.materialize(built.raw_keys)  # loaded the new file, then was killed: the warehouse still holds sha 1
+    assert any(
+        "raw/notable_models is recorded as sha-notable_models-2" in p
+        for p in inconsistencies(built.instance, built.graph, published, held)
+    )
+    assert restore_raw_versions(built.instance, built.graph, held) == ["notable_models"]
+    assert restore_raw_versions(built.instance, built.graph, held) == []  # once
+    assert built.cli_rebuild(published) == set()  # the downstream assets match the file held: nothing to redo
+    assert inconsistencies(built.instance, built.graph, published, held) == []
+
+
+def test_a_mixed_build_is_named_before_publication(built: Graph) -> None:
+    from pipelines.freshness import inconsistencies
+
+    held = dict(built.shas)
+    built.shas["notable_models"] = held["notable_models"] = "sha-notable_models-2"
+    run = built.materialize([*built.raw_keys, AssetKey(["tidy", "models"])])  # killed after one downstream step
+    problems = inconsistencies(built.instance, built.graph, {built.first_run, run}, held)
+    assert "marts/models is stale or missing" in problems
+    assert not any(p.startswith("tidy/models") for p in problems)

@@ -24,7 +24,7 @@ from pipelines.publish import (
     writer_lock,
 )
 from pipelines.settings import Settings, SettingsError, check_warehouse_path
-from pipelines.warehouse import CONNECTION_CONFIG
+from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
 
 
 def settings_in(base: Path, **overrides) -> Settings:
@@ -38,9 +38,19 @@ def settings_in(base: Path, **overrides) -> Settings:
 
 
 def write_table(path: Path, value: int) -> None:
+    """A warehouse (its `ops` tables, as every build leaves them) whose table `t` holds `value`."""
     con = duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))
+    ensure_schemas(con)
     con.execute("create or replace table t as select ? as v", [value])
     con.close()
+
+
+def read_value(path: Path, sql: str = "select v from t") -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 def _hold_lock(base: str, ready, release) -> None:
@@ -129,7 +139,8 @@ def test_a_corrupt_warehouse_fails_at_once_with_the_rebuild_hint(tmp_path: Path)
     settings.data_dir.mkdir(parents=True)
     write_table(settings.warehouse_path, 1)
     with open(settings.warehouse_path, "r+b") as handle:
-        handle.write(b"\0" * 4096)
+        handle.seek(4096)  # DuckDB's magic bytes stay: a damaged warehouse, not some other file
+        handle.write(b"\0" * 8192)
     started = time.monotonic()
     with pytest.raises(WarehouseError) as raised:
         prepare_working_copy(settings, CONNECTION_CONFIG)
@@ -216,3 +227,130 @@ def test_the_dagster_home_queues_runs_one_at_a_time(tmp_path: Path, monkeypatch)
     (tmp_path / "dagster" / "dagster.yaml").touch()  # what earlier versions left: replaced
     with dagster_instance(settings_in(tmp_path)) as instance:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1  # what the daemon reads
+
+
+# -- never destroy a file that is not the warehouse --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["refresh", "rebuild"])
+def test_a_text_file_at_the_warehouse_path_is_refused_and_kept(tmp_path: Path, fresh: bool) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    settings.warehouse_path.write_text("my notes\n")
+    with pytest.raises(WarehouseError) as raised:
+        prepare_working_copy(settings, CONNECTION_CONFIG, fresh=fresh)
+    message = str(raised.value)
+    assert "is not a DuckDB file" in message and "refusing to replace it" in message and "rebuild" not in message
+    assert settings.warehouse_path.read_text() == "my notes\n"
+
+
+def test_another_duckdb_database_at_the_warehouse_path_is_refused(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("create table my_results as select 42 as answer")
+    con.close()
+    with pytest.raises(WarehouseError, match="without the warehouse's ops tables"):
+        prepare_working_copy(settings, CONNECTION_CONFIG, fresh=True)
+    assert read_value(settings.warehouse_path, "select answer from my_results") == [(42,)]
+
+
+def test_a_symlinked_warehouse_stays_a_symlink_after_publication(tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere" / "warehouse.duckdb"
+    real.parent.mkdir()
+    write_table(real, 1)
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    settings.warehouse_path.symlink_to(real)
+    with writer_lock(settings, "test"):
+        prepare_working_copy(settings, CONNECTION_CONFIG)
+        write_table(settings.working_path, 2)
+        publish(settings, CONNECTION_CONFIG)
+    assert settings.warehouse_path.is_symlink() and settings.warehouse_path.resolve() == real
+    assert read_value(real) == [(2,)]
+
+
+def test_a_table_created_in_the_published_file_during_a_run_is_kept_not_overwritten(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    with writer_lock(settings, "test"):
+        prepare_working_copy(settings, CONNECTION_CONFIG)
+        write_table(settings.working_path, 2)
+        user = duckdb.connect(str(settings.warehouse_path), config=dict(CONNECTION_CONFIG))
+        user.execute("create table main.my_notes as select 'keep me' as note")
+        user.close()
+        with pytest.raises(WarehouseError) as raised:
+            publish(settings, CONNECTION_CONFIG)
+    assert "changed by another process" in str(raised.value) and "ATTACH" in str(raised.value)
+    assert read_value(settings.warehouse_path, "select note from my_notes") == [("keep me",)]
+    assert read_value(settings.warehouse_path) == [(1,)]
+
+
+# -- a publication is finished by the next run if its writer died half-way ----------------------------------------
+
+
+def test_a_publication_killed_between_its_renames_is_completed_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
+    import pipelines.publish as publication
+
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    settings.reports_dir.mkdir()
+    (settings.reports_dir / "index.html").write_text("page of build 1")
+    with writer_lock(settings, "test"):
+        prepare_working_copy(settings, CONNECTION_CONFIG)
+        write_table(settings.working_path, 2)
+        settings.reports_staging_dir.mkdir(parents=True)
+        (settings.reports_staging_dir / "index.html").write_text("page of build 2")
+
+        def killed(staging: Path, target: Path) -> list[str]:
+            raise KeyboardInterrupt("SIGKILL right after the warehouse rename")
+
+        monkeypatch.setattr(publication, "publish_reports", killed)
+        with pytest.raises(KeyboardInterrupt):
+            publish(settings, CONNECTION_CONFIG, run_ids=["run-2"], command="refresh")
+        monkeypatch.undo()
+    assert read_value(settings.warehouse_path) == [(2,)]  # the mixed pair a kill leaves
+    assert (settings.reports_dir / "index.html").read_text() == "page of build 1"
+    with writer_lock(settings, "next"):
+        completed = prepare_working_copy(settings, CONNECTION_CONFIG)
+    assert completed and "completed the publication interrupted" in completed and "refresh" in completed
+    assert (settings.reports_dir / "index.html").read_text() == "page of build 2"
+    assert not publication.intent_path(settings).exists()
+    assert prepare_working_copy(settings, CONNECTION_CONFIG) is None  # said once
+
+
+def test_the_published_file_lists_the_runs_whose_work_it_holds(tmp_path: Path) -> None:
+    from pipelines.publish import published_runs
+
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    for runs in (["ingest-1", "rebuild-1"], ["ui-2"]):
+        with writer_lock(settings, "test"):
+            prepare_working_copy(settings, CONNECTION_CONFIG)
+            publish(settings, CONNECTION_CONFIG, run_ids=runs, command="test")
+    prepare_working_copy(settings, CONNECTION_CONFIG)
+    write_table(settings.working_path, 3)
+    discard_working_copy(settings)  # a run that did not publish: its id never reaches the file
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert published_runs(con) == {"ingest-1", "rebuild-1", "ui-2"}
+    con.close()
+
+
+def test_the_next_run_removes_what_a_killed_run_left_beside_the_warehouse_and_pages(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, 1)
+    leftovers = [
+        settings.data_dir / f".{settings.working_path.name}.4242.part",
+        settings.data_dir / f".{settings.stamp_path.name}.4242.tmp",
+        settings.reports_dir / ".retired-index-4242" / "chart.csv",
+    ]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half-written")
+    prepare_working_copy(settings, CONNECTION_CONFIG)
+    assert not any(path.exists() for path in leftovers)
+    assert not (settings.reports_dir / ".retired-index-4242").exists()
