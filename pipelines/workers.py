@@ -4,13 +4,16 @@ breakpoint fits of `trends.fits` and `trends.breakpoints` when there are enough 
 
 Two processes on a two-core machine; none on one core, where they could only add their start-up. They are spawned
 (not forked: the parent has Dagster's and DuckDB's threads), deaf to Ctrl-C, which is the parent's to handle, and
-live as long as the process, so only the first job of a run pays for starting them (half a second).
+live as long as the run (`stop` at its end) and never longer than the process that started them: each watches its
+parent and exits when the parent is gone (killed with -9, say), so no 300 MB worker outlives its run.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -33,16 +36,37 @@ def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
         raise WorkerError(f"{function.__name__}: {type(exc).__name__}: {exc}") from None
 
 
+PARENT_CHECK_S = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the process that started it is gone (its parent is then another process)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
+    """A worker's first act: deaf to Ctrl-C (the parent's to handle), and bound to the parent's life."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
 def _pool() -> ProcessPoolExecutor:
     global _workers
     if _workers is None:
         _workers = ProcessPoolExecutor(
-            WORKERS,
-            mp_context=get_context("spawn"),
-            initializer=signal.signal,
-            initargs=(signal.SIGINT, signal.SIG_IGN),
+            WORKERS, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(os.getpid(),)
         )
     return _workers
+
+
+def stop() -> None:
+    """The run ended: the workers exit now (pending jobs cancelled) rather than idle on with their memory."""
+    global _workers
+    workers, _workers = _workers, None
+    if workers is not None:
+        workers.shutdown(wait=True, cancel_futures=True)
 
 
 def running() -> bool:
