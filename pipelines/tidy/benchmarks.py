@@ -20,6 +20,7 @@ import yaml
 
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.parse import NULL_MARKERS, REJECTED_SCHEMA, Rejections
+from pipelines.tidy.plausibility import FileRules, Rule, file_rules
 
 logger = logging.getLogger(__name__)
 
@@ -224,12 +225,20 @@ def _member_rejection(rejections: Rejections, column_name: str, reason: str) -> 
 
 
 def _values(
-    frame: pl.DataFrame, column: str, label: str, benchmark: Benchmark, rejections: Rejections, *, what: str
+    frame: pl.DataFrame,
+    column: str,
+    label: str,
+    benchmark: Benchmark,
+    rejections: Rejections,
+    *,
+    what: str,
+    fraction: tuple[float, float] = (0.0, 1.0),
 ) -> pl.Series:
     """`column` as Float64 in the benchmark's unit; bad cells are recorded under `label` and become null.
 
     Empty cells and null markers are missing, not bad. `77.0%` is always percent; other numbers are divided by the
-    yaml scale. Fractions must land in [0, 1]: anything else means the scale is wrong or the cell is.
+    yaml scale. Fractions must land in `fraction` (the seed's [0, 1]): anything else means the scale is wrong or the
+    cell is.
     """
     checked = frame.select("_row_number", pl.col(column).str.strip_chars().alias(label))
     text = checked[label]
@@ -255,8 +264,12 @@ def _values(
         rejections.add(checked, label, negative, "standard error is negative")
         valid = valid & ~negative
     elif benchmark.unit == "fraction":
-        outside = valid & ((value < 0) | (value > 1))
-        reason = f"score outside [0, 1] after dividing by {benchmark.scale:g}; check pipelines/benchmarks.yaml"
+        low, high = fraction
+        outside = valid & ((value < low) | (value > high))
+        reason = (
+            f"score outside [{low:g}, {high:g}] after dividing by {benchmark.scale:g}; expected a fraction, "
+            "check pipelines/benchmarks.yaml"
+        )
         rejections.add(checked, label, outside, reason)
         valid = valid & ~outside
     return pl.select(pl.when(valid).then(value).otherwise(None)).to_series().alias(column)
@@ -291,7 +304,49 @@ def _fallback_benchmark(member: str, frame: pl.DataFrame, rejections: Rejections
     return None
 
 
-def _member_scores(member: str, frame: pl.DataFrame, benchmark: Benchmark, rejections: Rejections) -> pl.DataFrame:
+def _screened(member: str, frame: pl.DataFrame, rejections: Rejections) -> pl.DataFrame:
+    """One member's rows without repeated header rows and with control characters removed from its names."""
+    prefix = f"{member}:"
+    frame = rejections.header_rows(frame, prefix=prefix)
+    return rejections.text(frame, (VERSION_COLUMN, NAME_COLUMN, ORGANIZATION_COLUMN), prefix=prefix)
+
+
+def _checked(
+    member: str, frame: pl.DataFrame, column: str, name: str, rejections: Rejections, rules: FileRules
+) -> pl.Series:
+    """A date or number column of one member (by the rule `name` names), bad and implausible cells recorded under
+    `<member>:<column>` and null; an absent column is all null."""
+    if column not in frame.columns:
+        dtype = pl.Date if name == "release_date" else pl.Float64
+        return pl.Series(name, [None] * frame.height, dtype=dtype)
+    label = f"{member}:{column}"
+    labelled = frame.select("_row_number", pl.col(column).alias(label))
+    parsed = (
+        rejections.date(labelled, label)
+        if name == "release_date"
+        else rejections.number(labelled, label, positive=True)
+    )
+    return rules.check(rejections, labelled, label, name, parsed).alias(name)
+
+
+def _versioned(member: str, frame: pl.DataFrame, score_column: str, rejections: Rejections) -> pl.DataFrame:
+    """The rows with a model version, in `_version`; a score without one is recorded (it names no model)."""
+    frame = frame.with_columns(pl.col(VERSION_COLUMN).str.strip_chars().alias("_version"))
+    score_text = frame[score_column].str.strip_chars()
+    has_score = score_text.is_not_null() & ~score_text.is_in(NULL_MARKERS)
+    no_version = frame["_version"].is_null() | (frame["_version"] == "")
+    rejections.add(
+        frame.rename({"_version": f"{member}:{VERSION_COLUMN}"}),
+        f"{member}:{VERSION_COLUMN}",
+        no_version & has_score,
+        "empty Model version; the score cannot be attributed to a model",
+    )
+    return frame.filter(~no_version)
+
+
+def _member_scores(
+    member: str, frame: pl.DataFrame, benchmark: Benchmark, rejections: Rejections, rules: FileRules
+) -> pl.DataFrame:
     """The scored rows of one member; missing scores are dropped quietly, bad ones are recorded."""
     if benchmark.score_column not in frame.columns:
         logger.warning("benchmark_data: %s has no values in score column %r", member, benchmark.score_column)
@@ -301,41 +356,23 @@ def _member_scores(member: str, frame: pl.DataFrame, benchmark: Benchmark, rejec
             "score column missing or empty; check score_column in pipelines/benchmarks.yaml",
         )
         return pl.DataFrame(schema=SCORE_SCHEMA)
-    frame = frame.with_columns(pl.col(VERSION_COLUMN).str.strip_chars().alias("_version"))
-    score_text = frame[benchmark.score_column].str.strip_chars()
-    has_score = score_text.is_not_null() & ~score_text.is_in(NULL_MARKERS)
-    no_version = frame["_version"].is_null() | (frame["_version"] == "")
-    rejections.add(
-        frame.rename({"_version": f"{member}:{VERSION_COLUMN}"}),
-        f"{member}:{VERSION_COLUMN}",
-        no_version & has_score,
-        "empty Model version; the score cannot be attributed to a model",
-    )
-    frame = frame.filter(~no_version)
-
+    frame = _versioned(member, frame, benchmark.score_column, rejections)
     label = f"{member}:{benchmark.score_column}"
-    score = _values(frame, benchmark.score_column, label, benchmark, rejections, what="score")
+    bounds = rules.rule("score_fraction")
+    fraction = bounds.numbers() if bounds is not None else (0.0, 1.0)
+    score = _values(frame, benchmark.score_column, label, benchmark, rejections, what="score", fraction=fraction)
     if benchmark.stderr_column and benchmark.stderr_column in frame.columns:
         stderr_label = f"{member}:{benchmark.stderr_column}"
         stderr = _values(frame, benchmark.stderr_column, stderr_label, benchmark, rejections, what="standard error")
     else:
         stderr = pl.Series([None] * frame.height, dtype=pl.Float64)
-    if RELEASE_DATE_COLUMN in frame.columns:
-        date_label = f"{member}:{RELEASE_DATE_COLUMN}"
-        dated = frame.select("_row_number", pl.col(RELEASE_DATE_COLUMN).alias(date_label))
-        release_date = rejections.date(dated, date_label)
-    else:
-        release_date = pl.Series([None] * frame.height, dtype=pl.Date)
+    release_date = _checked(member, frame, RELEASE_DATE_COLUMN, "release_date", rejections, rules)
     organization = (
         frame[ORGANIZATION_COLUMN].str.strip_chars()
         if ORGANIZATION_COLUMN in frame.columns
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
-    compute = (
-        frame[COMPUTE_COLUMN].str.strip_chars().cast(pl.Float64, strict=False)
-        if COMPUTE_COLUMN in frame.columns
-        else pl.Series([None] * frame.height, dtype=pl.Float64)
-    )
+    compute = _checked(member, frame, COMPUTE_COLUMN, "training_compute_flop", rejections, rules)
     base, setting = split_setting_expr("_version")
     return (
         frame.select(
@@ -377,23 +414,31 @@ def _eci_names(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def tidy_scores(raw: pl.DataFrame, benchmarks: dict[str, Benchmark] | None = None) -> ScoreTables:
+def tidy_scores(
+    raw: pl.DataFrame,
+    benchmarks: dict[str, Benchmark] | None = None,
+    ranges: dict[tuple[str, str], Rule] | None = None,
+) -> ScoreTables:
     """Scores of every member of the raw zip table, in each benchmark's unit, named through ECI.
 
     Duplicate (benchmark, model_version) rows are kept: external files publish one row per scaffold, agent or
-    number of shots, and which one wins is a marts decision.
+    number of shots, and which one wins is a marts decision. Dates, the file's compute and fractions outside the
+    `plausible_ranges` seed's `benchmark_data` rules are recorded and null.
     """
     benchmarks = load_benchmarks() if benchmarks is None else benchmarks
     rejections = Rejections(SOURCE)
+    rules = file_rules(SOURCE, raw, ranges)
     parts: list[pl.DataFrame] = []
+    screened: list[pl.DataFrame] = []
     for member in raw["_member"].unique(maintain_order=True).to_list():
-        frame = _member_columns(raw.filter(pl.col("_member") == member))
+        frame = _screened(member, _member_columns(raw.filter(pl.col("_member") == member)), rejections)
+        screened.append(frame)
         benchmark = benchmarks.get(member) or _fallback_benchmark(member, frame, rejections)
         if benchmark is not None:
-            parts.append(_member_scores(member, frame, benchmark, rejections))
+            parts.append(_member_scores(member, frame, benchmark, rejections, rules))
     scores = pl.concat([pl.DataFrame(schema=SCORE_SCHEMA), *parts], how="vertical")
 
-    names = dict(_eci_names(raw).iter_rows())
+    names = dict(_eci_names(pl.concat(screened, how="diagonal_relaxed") if screened else raw).iter_rows())
     name_of = {"default": None, "return_dtype": pl.String}
     scores = scores.with_columns(
         pl.coalesce(

@@ -6,6 +6,7 @@ import polars as pl
 
 from pipelines.tidy.keys import clean_name_expr
 from pipelines.tidy.parse import Rejections
+from pipelines.tidy.plausibility import Rule, file_rules
 
 # output column -> published column (units in both names)
 HARDWARE_NUMBERS = {
@@ -24,15 +25,27 @@ HARDWARE_NUMBERS = {
 HARDWARE_TEXT = {"manufacturer": "Manufacturer", "hardware_type": "Type"}
 
 
-def tidy_hardware(raw: pl.DataFrame, source: str = "ml_hardware") -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(hardware, rejections). `best_16bit_flops` takes tensor FP16/BF16 where published, else plain FP16."""
+def tidy_hardware(
+    raw: pl.DataFrame, source: str = "ml_hardware", ranges: dict[tuple[str, str], Rule] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(hardware, rejections). `best_16bit_flops` takes tensor FP16/BF16 where published, else plain FP16.
+
+    Repeated header rows are dropped, control characters removed from the names, and values outside the
+    `plausible_ranges` seed's rules for `source` set to null; each is recorded.
+    """
     rejections = Rejections(source)
-    numbers = {out: rejections.number(raw, column, positive=True) for out, column in HARDWARE_NUMBERS.items()}
+    rules = file_rules(source, raw, ranges)
+    raw = rejections.text(rejections.header_rows(raw), ("Hardware name", *HARDWARE_TEXT.values()))
+    numbers = {
+        out: rules.check(rejections, raw, column, out, rejections.number(raw, column, positive=True))
+        for out, column in HARDWARE_NUMBERS.items()
+    }
+    release_date = rules.check(rejections, raw, "Release date", "release_date", rejections.date(raw, "Release date"))
     hardware = raw.select(
         clean_name_expr("Hardware name").alias("hardware_name"),
         *[pl.col(column).alias(out) for out, column in HARDWARE_TEXT.items() if column in raw.columns],
     ).with_columns(
-        rejections.date(raw, "Release date").alias("release_date"),
+        release_date.alias("release_date"),
         *[series.alias(out) for out, series in numbers.items()],
     )
     hardware = hardware.with_columns(

@@ -16,6 +16,7 @@ from pipelines.aliases import canonical_columns
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.parse import Rejections, split_list
+from pipelines.tidy.plausibility import EPOCH_MODELS, FileRules, Rule, file_rules, load_ranges
 
 # Which file's description of a model wins (the most curated and most recent first): one dbt seed, which the marts
 # join and tidy.models reads, so the rule is written once.
@@ -43,6 +44,18 @@ COST_COLUMNS = {
 }
 
 
+# published text columns carried into the tidy tables: control characters are removed from them and recorded
+TEXT_COLUMNS = (
+    "Model",
+    "Organization",
+    "Country (of organization)",
+    "Model accessibility",
+    "Domain",
+    "Confidence",
+    "Training compute estimation method",
+)
+
+
 @dataclass(frozen=True)
 class ModelTables:
     models: pl.DataFrame
@@ -55,11 +68,14 @@ class ModelTables:
     described: pl.DataFrame
 
 
-def _prepared(name: str, raw: pl.DataFrame) -> pl.DataFrame:
-    """Canonical column names, a model key and the source name; rows without a model name cannot be keyed."""
-    frame = raw.rename(canonical_columns(raw.columns))
+def _prepared(name: str, raw: pl.DataFrame, rejections: Rejections) -> pl.DataFrame:
+    """Canonical column names, text without control characters, a model key and the source name; repeated header
+    rows are dropped (they would become a model named `Model`). Each repair is recorded in `rejections`."""
+    frame = rejections.header_rows(raw)
+    frame = frame.rename(canonical_columns(frame.columns))
     if "Model" not in frame.columns:
         raise ValueError(f"{name}: no 'Model' column (or alias); found {frame.columns[:10]}")
+    frame = rejections.text(frame, TEXT_COLUMNS)
     return frame.with_columns(
         clean_name_expr("Model").alias("model_name"),
         model_key_expr("Model").alias("model_key"),
@@ -68,11 +84,17 @@ def _prepared(name: str, raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def _facts(
-    name: str, frame: pl.DataFrame, columns: dict[str, tuple[str, bool]], rejections: Rejections, extra: list[str]
+    frame: pl.DataFrame,
+    columns: dict[str, tuple[str, bool]],
+    rejections: Rejections,
+    rules: FileRules,
+    extra: list[str],
 ) -> pl.DataFrame:
-    """One row per keyed model that has at least one of `columns`, values cast to Float64."""
+    """One row per keyed model that has at least one of `columns`, values cast to Float64 and inside their
+    plausible ranges (the others recorded and null)."""
     values = {
-        out: rejections.number(frame, published, positive=positive) for out, (published, positive) in columns.items()
+        out: rules.check(rejections, frame, published, out, rejections.number(frame, published, positive=positive))
+        for out, (published, positive) in columns.items()
     }
     kept = [c for c in extra if c in frame.columns]
     facts = frame.select("model_key", "source", *kept).with_columns(
@@ -82,8 +104,8 @@ def _facts(
     return facts.filter(pl.any_horizontal(pl.col(list(columns)).is_not_null()) & pl.col("model_key").is_not_null())
 
 
-def _describe(name: str, frame: pl.DataFrame, rejections: Rejections) -> pl.DataFrame:
-    """The descriptive columns of one file, typed."""
+def _describe(frame: pl.DataFrame, rejections: Rejections, rules: FileRules) -> pl.DataFrame:
+    """The descriptive columns of one file, typed; a publication date outside its plausible range is null."""
     frontier_flag = (
         frame["Frontier model"].str.strip_chars().str.to_lowercase().is_in(["true", "yes", "1"]).fill_null(False)
         if "Frontier model" in frame.columns
@@ -96,7 +118,9 @@ def _describe(name: str, frame: pl.DataFrame, rejections: Rejections) -> pl.Data
             "model_name": frame["model_name"],
             "organization": frame["Organization"] if "Organization" in frame.columns else None,
             "organizations": split_list(frame, "Organization"),
-            "publication_date": rejections.date(frame, "Publication date"),
+            "publication_date": rules.check(
+                rejections, frame, "Publication date", "publication_date", rejections.date(frame, "Publication date")
+            ),
             "domains": domains,
             "domain": domains.list.first(),
             "country": frame["Country (of organization)"] if "Country (of organization)" in frame.columns else None,
@@ -108,29 +132,41 @@ def _describe(name: str, frame: pl.DataFrame, rejections: Rejections) -> pl.Data
     )
 
 
-def tidy_models(raw: dict[str, pl.DataFrame]) -> ModelTables:
-    """Build every model table from the raw frames present (keys are source names; `all_models` is optional)."""
+def _tidy_file(name: str, raw: pl.DataFrame, ranges: dict[tuple[str, str], Rule] | None) -> dict[str, pl.DataFrame]:
+    """The tidy frames of one Epoch model file: described models, facts and what was rejected on the way."""
+    rejections = Rejections(name)
+    rules = file_rules(EPOCH_MODELS, raw, ranges)
+    frame = _prepared(name, raw, rejections)
+    unnamed = frame["model_key"].is_null() | (frame["model_key"] == "")
+    rejections.add(frame.with_columns(pl.col("Model").fill_null("")), "Model", unnamed, "empty model name")
+    duplicated = frame["model_key"].is_duplicated() & ~unnamed
+    rejections.add(frame, "Model", duplicated, "model name appears twice in one file; kept the first row")
+    frame = frame.filter(~unnamed).unique(subset="model_key", keep="first", maintain_order=True)
+    confidence = ["Confidence", "Training compute estimation method"]
+    return {
+        "described": _describe(frame, rejections, rules),
+        "compute": _facts(frame, COMPUTE_COLUMNS, rejections, rules, confidence),
+        "params": _facts(frame, PARAMS_COLUMNS, rejections, rules, []),
+        "tokens": _facts(frame, TOKENS_COLUMNS, rejections, rules, []),
+        "cost": _facts(frame, COST_COLUMNS, rejections, rules, []),
+        "rejections": rejections.frame(),
+    }
+
+
+def tidy_models(raw: dict[str, pl.DataFrame], ranges: dict[tuple[str, str], Rule] | None = None) -> ModelTables:
+    """Build every model table from the raw frames present (keys are source names; `all_models` is optional).
+
+    `ranges` are the plausibility rules (default: the `plausible_ranges` seed as it is now).
+    """
     unknown = set(raw) - set(MODEL_SOURCE_PRIORITY)
     if unknown:
         raise ValueError(f"tidy_models got unknown sources {sorted(unknown)}; expected {MODEL_SOURCE_PRIORITY}")
-    described, compute, params, tokens, cost, rejected = [], [], [], [], [], []
-    for name in (n for n in MODEL_SOURCE_PRIORITY if n in raw):
-        rejections = Rejections(name)
-        frame = _prepared(name, raw[name])
-        unnamed = frame["model_key"].is_null() | (frame["model_key"] == "")
-        rejections.add(frame.with_columns(pl.col("Model").fill_null("")), "Model", unnamed, "empty model name")
-        duplicated = frame["model_key"].is_duplicated() & ~unnamed
-        rejections.add(frame, "Model", duplicated, "model name appears twice in one file; kept the first row")
-        frame = frame.filter(~unnamed).unique(subset="model_key", keep="first", maintain_order=True)
-        described.append(_describe(name, frame, rejections))
-        confidence = ["Confidence", "Training compute estimation method"]
-        compute.append(_facts(name, frame, COMPUTE_COLUMNS, rejections, confidence))
-        params.append(_facts(name, frame, PARAMS_COLUMNS, rejections, []))
-        tokens.append(_facts(name, frame, TOKENS_COLUMNS, rejections, []))
-        cost.append(_facts(name, frame, COST_COLUMNS, rejections, []))
-        rejected.append(rejections.frame())
-
-    every = pl.concat(described, how="diagonal_relaxed")
+    if not raw:
+        raise ValueError(f"tidy_models got no model file; expected some of {MODEL_SOURCE_PRIORITY}")
+    ranges = load_ranges() if ranges is None else ranges
+    files = [_tidy_file(name, raw[name], ranges) for name in MODEL_SOURCE_PRIORITY if name in raw]
+    stacked = {kind: pl.concat([part[kind] for part in files], how="diagonal_relaxed") for kind in files[0]}
+    every = stacked["described"]
     membership = every.group_by("model_key").agg(
         *[(pl.col("source") == name).any().alias(f"in_{name}") for name in MODEL_SOURCE_PRIORITY],
         pl.col("is_frontier_epoch").any(),
@@ -150,11 +186,11 @@ def tidy_models(raw: dict[str, pl.DataFrame]) -> ModelTables:
     )
     return ModelTables(
         models=models,
-        compute=pl.concat(compute, how="diagonal_relaxed"),
-        params=pl.concat(params, how="diagonal_relaxed"),
-        tokens=pl.concat(tokens, how="diagonal_relaxed"),
-        cost=pl.concat(cost, how="diagonal_relaxed"),
-        rejections=pl.concat(rejected, how="vertical"),
+        compute=stacked["compute"],
+        params=stacked["params"],
+        tokens=stacked["tokens"],
+        cost=stacked["cost"],
+        rejections=stacked["rejections"],
         described=every,
     )
 

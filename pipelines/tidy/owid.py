@@ -7,6 +7,7 @@ import re
 import polars as pl
 
 from pipelines.tidy.parse import Rejections
+from pipelines.tidy.plausibility import OWID, Rule, file_rules
 
 KEY_COLUMNS = ("Entity", "Code", "Day", "Year", "Domain", "Organization")
 # OWID draws its fitted trend lines as extra entities ("4.7x/year between 2010–2025", "7:4.7x/year ..."): not models.
@@ -35,13 +36,22 @@ def repair_split_entities(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def tidy_owid(raw: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(series, rejections): every value column melted to rows with its unit, trend-line entities dropped."""
+def tidy_owid(
+    raw: pl.DataFrame, source: str, ranges: dict[tuple[str, str], Rule] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(series, rejections): every value column melted to rows with its unit, trend-line entities dropped.
+
+    Repeated header rows are dropped, control characters removed from entity and domain names, and dates and values
+    outside the `plausible_ranges` seed's `owid` rules set to null; each is recorded.
+    """
     rejections = Rejections(source)
-    frame = repair_split_entities(raw)
+    rules = file_rules(OWID, raw, ranges)
+    frame = repair_split_entities(rejections.text(rejections.header_rows(raw), ("Entity", "Domain")))
     frame = frame.filter(~pl.col("Entity").str.contains(TREND_LINE_ENTITY).fill_null(False))
     value_columns = [c for c in frame.columns if c not in KEY_COLUMNS and not c.startswith("_")]
-    dates = rejections.date(frame, "Day") if "Day" in frame.columns else None
+    dates = (
+        rules.check(rejections, frame, "Day", "date", rejections.date(frame, "Day")) if "Day" in frame.columns else None
+    )
     years = frame["Year"].cast(pl.Int32, strict=False) if "Year" in frame.columns else None
     parts = []
     for column in value_columns:
@@ -55,7 +65,7 @@ def tidy_owid(raw: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.DataFram
                     "year": years if years is not None else (dates.dt.year() if dates is not None else None),
                     "domain": frame["Domain"] if "Domain" in frame.columns else None,
                     "variable": [column] * frame.height,
-                    "value": rejections.number(frame, column),
+                    "value": rules.check(rejections, frame, column, column, rejections.number(frame, column)),
                     "unit": [unit_match.group(1) if unit_match else None] * frame.height,
                     "row_number": frame["_row_number"],
                 },
