@@ -1,6 +1,7 @@
 """Trends: the fits of DESIGN.md's analysis, computed from the marts and stored in `trends.*`.
 
-One asset per table (the two capability tables are one multi-asset: they share their fits), each with a blocking
+One asset per table (the two capability tables are one multi-asset: they share their fits; so are the two
+headline tables: the previous build's copies of both are read before either is replaced), each with a blocking
 check (finite numbers where status is 'ok', estimates inside their CIs, n above the fit's minimum) that runs in the
 asset's own step, on the frame it wrote (a step of its own cost each check 60 ms of Dagster's bookkeeping), and
 whose description, when it fails, names each broken rule, its count of rows and one of them. The analysis itself lives
@@ -26,7 +27,17 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
 from pipelines.fits import MIN_POINTS, InsufficientData
-from pipelines.trends import benchmarks, capabilities, costs, efficiency, forecasts, inputs, pooled, thresholds
+from pipelines.trends import (
+    benchmarks,
+    capabilities,
+    costs,
+    efficiency,
+    forecasts,
+    headlines,
+    inputs,
+    pooled,
+    thresholds,
+)
 from pipelines.trends.checks import TableContract, table_problems
 from pipelines.warehouse import query_frame, read_table, replace_table
 
@@ -181,6 +192,23 @@ CONTRACTS: dict[str, TableContract] = {
         intervals=(("predicted_date", "pi_low_date", "pi_high_date"),),
         minimums=(("n", MIN_POINTS),),
     ),
+    "headline_changes": TableContract(
+        "headline_changes",
+        keys=("headline", "subset"),
+        required=("estimate", "ci_low", "ci_high", "scale_estimate", "window_end", "moved"),
+        intervals=(
+            ("estimate", "ci_low", "ci_high"),
+            ("scale_estimate", "scale_ci_low", "scale_ci_high"),
+            ("previous_estimate", "previous_ci_low", "previous_ci_high"),
+        ),
+        minimums=(("n", headlines.MIN_HEADLINE_POINTS),),
+    ),
+    "headline_inputs": TableContract(
+        "headline_inputs",
+        keys=("headline", "key", "name"),
+        required=("headline", "key", "date", "value"),
+        status_column=None,
+    ),
 }
 
 
@@ -221,6 +249,11 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, **ex
     return MaterializeResult(
         asset_key=key, metadata={"rows": rows, "ok_rows": _ok_rows(frame), **extra}, check_results=[check]
     )
+
+
+def trend_spec(table: str, deps: list, description: str) -> AssetSpec:
+    """One table of a multi-asset: `trends.<table>`, in the trends group."""
+    return AssetSpec(["trends", table], deps=deps, group_name=GROUP, kinds=KINDS, description=description)
 
 
 def trend_asset(table: str, deps: list) -> Callable:
@@ -362,21 +395,17 @@ CAPABILITY_DEPS = [SCORES, MODELS]
 
 @multi_asset(
     specs=[
-        AssetSpec(
-            ["trends", "capability_trends"],
-            deps=CAPABILITY_DEPS,
-            group_name=GROUP,
-            kinds=KINDS,
-            description="trends.capability_trends: ECI and METR time horizon per year, per 10x compute and dollars, "
-            "with a breakpoint.",
+        trend_spec(
+            "capability_trends",
+            CAPABILITY_DEPS,
+            "trends.capability_trends: ECI and METR time horizon per year, per 10x compute and dollars, with a "
+            "breakpoint.",
         ),
-        AssetSpec(
-            ["trends", "capability_decomposition"],
-            deps=[*CAPABILITY_DEPS, ["trends", "fits"]],
-            group_name=GROUP,
-            kinds=KINDS,
-            description="trends.capability_decomposition: one year of frontier progress as a compute multiplier, "
-            "and compute's share.",
+        trend_spec(
+            "capability_decomposition",
+            [*CAPABILITY_DEPS, ["trends", "fits"]],
+            "trends.capability_decomposition: one year of frontier progress as a compute multiplier, and compute's "
+            "share.",
         ),
     ],
     check_specs=[check_spec("capability_trends"), check_spec("capability_decomposition")],
@@ -437,6 +466,41 @@ def trends_forecasts(context: AssetExecutionContext, warehouse: DuckDBResource) 
     return result
 
 
+HEADLINE_DEPS = [["trends", "fits"], ["trends", "capability_trends"], MODELS, HARDWARE, SCORES]
+
+
+@multi_asset(
+    specs=[
+        trend_spec(
+            "headline_changes",
+            HEADLINE_DEPS,
+            "trends.headline_changes: each headline growth rate against the previously published build; moved (by "
+            "more than the previous 90% CI's width, or its window end by over a year) or not, why, and the rows that "
+            "moved it.",
+        ),
+        trend_spec(
+            "headline_inputs",
+            HEADLINE_DEPS,
+            "trends.headline_inputs: the rows each headline was fitted on (name, date, value), for the next build's "
+            "comparison.",
+        ),
+    ],
+    check_specs=[check_spec("headline_changes"), check_spec("headline_inputs")],
+    name="headline_tables",
+)
+def headline_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """trends.headline_changes and trends.headline_inputs, built together: the previous build's copies (still in the
+    working copy of the published warehouse) are read before either is replaced. A moved headline is logged as a
+    warning, so it is seen, not only stored."""
+    with warehouse_connection(warehouse) as con:
+        changes, rows = headlines.headline_tables(con)
+        moved = int(changes["moved"].sum())
+        results = [_store(con, "headline_changes", changes, moved=moved), _store(con, "headline_inputs", rows)]
+    for line in headlines.moved_lines(changes):
+        context.log.warning(line)
+    yield from results
+
+
 TREND_ASSETS = [
     trends_fits,
     trends_levels,
@@ -450,4 +514,5 @@ TREND_ASSETS = [
     compute_to_threshold_points,
     compute_to_threshold,
     trends_forecasts,
+    headline_tables,
 ]
