@@ -45,7 +45,9 @@ from pipelines.warehouse import CONNECTION_CONFIG
 
 # wide enough for the status table when output is piped (rich assumes 80 columns without a terminal)
 console = Console(width=None if sys.stdout.isatty() else 140)
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console logger stays silent: the command prints one FAILED line per failure, and the run's full event
+# log (stack traces included) stays in the Dagster home, where `make dev` shows it
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 EXIT_BUSY = 3
@@ -308,6 +310,8 @@ def check_publishable(settings: Settings, instance, graph, phases: list[PhaseOut
     runs whose work it carries (`pipelines.freshness.inconsistencies`); a mixed build is not published."""
     from pipelines.freshness import inconsistencies
 
+    if any(build_failed(p) for p in phases):
+        return PhaseOutcome(name="publication check")  # nothing will be published: nothing to check
     held, published = _working_state(settings)
     runs = published | {p.run_id for p in phases if p.run_id}
     problems = inconsistencies(instance, graph, runs, held)
@@ -318,15 +322,36 @@ def check_publishable(settings: Settings, instance, graph, phases: list[PhaseOut
     return outcome
 
 
+def unreachable(ingest: PhaseOutcome, graph) -> bool:
+    """Every source's pull failed: the network, a proxy or the mirror setting, not the sources themselves."""
+    from pipelines.freshness import raw_keys
+
+    return len(ingest.failed_sources) >= len(raw_keys(graph)) > 0
+
+
+def reachability_hint(settings: Settings) -> str:
+    mirror = settings.sources_mirror
+    where = f"the mirror {mirror} (SCALING_SOURCES_MIRROR)" if mirror else "the network (or set SCALING_SOURCES_MIRROR)"
+    return f"check {where}; every table keeps its last good file"
+
+
 def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]:
     """Pull, then rebuild what is stale, missing, or was last built by a run that never published; check the
     result is one consistent build."""
     from pipelines.defs.automation import INGEST_JOB_NAME, REBUILD_JOB_NAME
-    from pipelines.freshness import rebuild_keys, restore_raw_versions
+    from pipelines.freshness import raw_keys, rebuild_keys, restore_raw_versions
 
     ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance)
     graph = defs.resolve_asset_graph()
     held, published = _working_state(settings)
+    if unreachable(ingest, graph):
+        console.print(
+            f"[red]no source is reachable: all {len(raw_keys(graph))} pulls failed; {reachability_hint(settings)}",
+            soft_wrap=True,
+        )
+        if not any(held.values()):
+            console.print("nothing to build from: the warehouse holds no source file yet")
+            return [ingest]
     restored = restore_raw_versions(instance, graph, held)
     if restored:
         console.print(f"sources recorded by runs that did not publish, set back to the files held: {restored}")
@@ -378,6 +403,9 @@ def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, ela
         console.print(f"[red]finished with failures after {elapsed:.0f} s:")
         for line in [*sources, *build]:
             print(f"FAILED {line}")
+        runs = ", ".join(p.run_id for p in phases if p.run_id)
+        if runs:
+            print(f"full logs: Dagster run(s) {runs} in {dagster_home(settings)} (`make dev` shows them)")
         return EXIT_FAILED
     console.print(f"[green]succeeded in {elapsed:.0f} s")
     return 0

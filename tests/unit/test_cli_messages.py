@@ -115,3 +115,47 @@ def test_a_run_that_succeeded_as_the_signal_came_is_marked_canceled_and_a_failed
             _discard_finished_run(instance, result.run_id)
         assert instance.get_run_by_id(succeeded.run_id).status == DagsterRunStatus.CANCELED
         assert instance.get_run_by_id(failed.run_id).status == DagsterRunStatus.FAILURE
+
+
+def _fails_in_a_worker(name: str) -> None:
+    raise ValueError(f"control character in {name!r}")
+
+
+def test_a_failure_in_a_worker_process_is_named_not_its_remote_traceback() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        try:
+            pool.submit(_fails_in_a_worker, "GPT\x00-5").result()
+        except ValueError:
+            error = serializable_error_info_from_exc_info(sys.exc_info())
+    assert error.cause is not None and error.cause.cls_name == "_RemoteTraceback"  # what Python attaches
+    assert root_cause(error) == "ValueError: control character in 'GPT\\x00-5'"
+
+
+def test_with_no_source_reachable_the_command_says_so_first_in_a_few_lines(tmp_path) -> None:
+    """A closed port as the mirror: one line says no source answered, one FAILED line per source, where the full
+    logs are, and no Dagster log line or stack trace."""
+    import os
+
+    from conftest import run_cli
+
+    from pipelines.sources import SOURCES
+
+    env = {
+        **os.environ,
+        "SCALING_DATA_DIR": str(tmp_path / "data"),
+        "SCALING_REPORTS_DIR": str(tmp_path / "reports"),
+        "SCALING_SOURCES_MIRROR": "http://127.0.0.1:9",
+        "SCALING_FETCH_BACKOFF": "0",
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+    }
+    done = run_cli(env, "refresh")
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert done.returncode == 1, done.stdout
+    failed = [line for line in lines if line.startswith("FAILED ")]
+    assert len(failed) == len(SOURCES) and all(line.startswith("FAILED raw__") for line in failed), failed
+    assert lines.index(next(line for line in lines if "no source is reachable" in line)) < lines.index(failed[0])
+    assert "http://127.0.0.1:9" in done.stdout and "full logs: Dagster run(s)" in lines[-1]
+    assert len(lines) < 25 and "Traceback" not in done.stdout + done.stderr and done.stderr.strip() == ""
