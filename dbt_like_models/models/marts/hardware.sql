@@ -1,4 +1,5 @@
 -- One row per accelerator from Epoch's ML hardware file, with FLOP/s per dollar and per watt.
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range and plausible_date tests read)
 select
     hardware_name,
     manufacturer,
