@@ -1,6 +1,7 @@
 """`reports/index.html`, "AI scaling at a glance": the headline growth table from `trends.fits` (with the ECI and
-METR rows of `trends.capability_trends`), what changed since the previous build, training compute over time, and
-links to every page.
+METR rows of `trends.capability_trends`), what changed since the previous build (first, the headlines that
+`trends.headline_changes` marks as moved beyond their published interval, with the rows that moved them), training
+compute over time, and links to every page.
 
 The previous build's headline numbers, source hashes and model list are kept in `reports/index/previous_build.json`
 so the next build can say what changed.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
@@ -21,6 +21,7 @@ from pipelines.charts.capabilities import capability_headline_rows
 from pipelines.charts.common import as_date, ci, factor, fit_rows, load_snapshots, months, pick_fit, sig, window_label
 from pipelines.charts.context import PageContext, compose
 from pipelines.charts.page import Cell, Page, environment
+from pipelines.trends.headlines import FIT_HEADLINES, rate_text
 
 HEADLINE_FIT = ("training_compute", "notable", "full")
 STATE_FILE = Path("index") / "previous_build.json"
@@ -30,32 +31,13 @@ INTRO = (
 )
 
 
-@dataclass(frozen=True)
-class HeadlineRow:
-    """One line of the headline table: a metric and the subsets to try, first found wins."""
-
-    metric: str
-    label: str
-    subsets: tuple[str, ...]
-
-
-FRONTIER = ("frontier_epoch", "frontier_top10")
-HEADLINE_ROWS = (
-    HeadlineRow("training_compute", "Training compute (FLOP)", ("notable",)),
-    HeadlineRow("training_compute", "Training compute (FLOP), frontier models", FRONTIER),
-    HeadlineRow("training_cost", "Training cost (2023 USD), frontier models", FRONTIER),
-    HeadlineRow("training_cost", "Training cost (2023 USD)", ("notable",)),
-    HeadlineRow("parameters", "Parameters", ("notable",)),
-    HeadlineRow("training_tokens", "Training tokens, language models", ("domain:Language", "notable")),
-    HeadlineRow("hardware_fp32_flops_per_usd", "Hardware FP32 FLOP/s per dollar", ("all_hardware",)),
-    HeadlineRow("hardware_fp16_flops_per_usd", "Hardware 16-bit FLOP/s per dollar", ("all_hardware",)),
-    HeadlineRow("cost_per_flop", "Training cost per FLOP (2023 USD)", ("notable",)),
-)
+HEADLINE_ROWS = FIT_HEADLINES  # the table's fits; trends.headline_changes tracks the same rows
 SUBSET_LABELS = {
     "notable": "notable models",
     "frontier_epoch": "frontier (Epoch's flag)",
     "frontier_top10": "frontier (top 10 at release)",
     "all_hardware": "all ML hardware",
+    "frontier": "frontier (record-setting releases)",  # ECI's and METR's rows
 }
 HEADLINE_HEADER = ["Quantity", "Subset", "Window", "n", "Growth per year", "90% CI"]
 HEADLINE_HEADER += ["Doubling time (months)", "90% CI (months)", "R²"]
@@ -179,9 +161,34 @@ def changes(previous: dict[str, object] | None, current: dict[str, object]) -> d
     }
 
 
-def changes_html(previous: dict[str, object] | None, current: dict[str, object]) -> str:
+def headline_moves(table: pl.DataFrame | None) -> list[dict[str, object]]:
+    """The headlines `trends.headline_changes` marks as moved against the previously published build, in words: the
+    news a reader must not miss (a move beyond the published interval, a window end moved by years)."""
+    if table is None:
+        return []
+    moves = []
+    for row in table.filter(pl.col("moved")).iter_rows(named=True):
+        before = (row["previous_estimate"], row["previous_ci_low"], row["previous_ci_high"], row["unit"])
+        moves.append(
+            {
+                "label": row["label"],
+                "subset": subset_label(str(row["subset"])),
+                "before": rate_text(*before),
+                "after": rate_text(row["estimate"], row["ci_low"], row["ci_high"], row["unit"]),
+                "window": f"{as_date(row['previous_window_end'])[:7]} → {as_date(row['window_end'])[:7]}",
+                "reasons": row["reasons"],
+                "rows": row["input_changes"],
+            }
+        )
+    return moves
+
+
+def changes_html(
+    previous: dict[str, object] | None, current: dict[str, object], moves: list[dict[str, object]] | None = None
+) -> str:
     """The 'what changed' fragment on its own (for tests and reuse)."""
-    return environment().get_template("index_changes.html.j2").render(values={"changes": changes(previous, current)})
+    values = {"changes": changes(previous, current), "moves": moves or []}
+    return environment().get_template("index_changes.html.j2").render(values=values)
 
 
 def read_previous(path: Path) -> dict[str, object] | None:
@@ -240,12 +247,14 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
 
 
 def changes_section(ctx: PageContext, page: Page) -> None:
-    """What changed since the previous build; this build's state is written after the page."""
+    """What changed since the previous build, moved headlines first; this build's state is written after the page."""
     page.heading("What changed since the previous build", ident="changes-heading")
+    moved = ctx.optional(page, "trends.headline_changes", "which headlines moved since the previous build")
     snapshots = {s.source: s.sha256 for s in load_snapshots(ctx.con)}
     models = ctx.read("select model_key, model_name from marts.models order by model_key")
     state = build_state(ctx.built_at, snapshots, models, headline_rows(ctx.table("trends.fits")))
-    page.fragment("index_changes.html.j2", changes=changes(read_previous(ctx.previous_dir / STATE_FILE), state))
+    previous = changes(read_previous(ctx.previous_dir / STATE_FILE), state)
+    page.fragment("index_changes.html.j2", changes=previous, moves=headline_moves(moved))
     page.after_files[STATE_FILE] = json.dumps(state, indent=1, default=str)
     page.heading("Pages")
     page.fragment("index_pages.html.j2", pages=[entry for entry in ctx.nav if entry.name != "index"])

@@ -60,6 +60,7 @@ PAGES: list[PageSpec] = [
             "trends.per_dollar_vs_per_year",
             "trends.capability_trends",
             "trends.forecasts",
+            "trends.headline_changes",
             "marts.models",
         ),
         index.build,

@@ -1,13 +1,27 @@
-"""The index page: which fit each headline row shows, and what it says changed since the previous build."""
+"""The index page: which fit each headline row shows, and what it says changed since the previous build (moved
+headlines first, with the rows that moved them)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import duckdb
 import polars as pl
+from test_trends_headline import OLD_ROWS, planted_changes, planted_fit
 
+from pipelines.charts import registry
 from pipelines.charts.common import pick_fit
-from pipelines.charts.index import build_state, changes_html, headline_rows, headline_table_rows
+from pipelines.charts.index import (
+    build_state,
+    changes_html,
+    changes_section,
+    headline_moves,
+    headline_rows,
+    headline_table_rows,
+)
+from pipelines.charts.page import Page, environment
+from pipelines.warehouse import ensure_schemas, replace_table
 
 
 def fit(metric: str, subset: str, kind: str, start: date, end: date, growth: float, n: int = 50) -> dict:
@@ -110,3 +124,44 @@ def test_an_identical_rebuild_reports_no_change() -> None:
     same = state({"a": "A"}, "s1", 4.0)
     text = changes_html(same, same)
     assert "No source changed" in text and "the same 1 model as before" in text and "No headline number moved" in text
+
+
+# -- headlines that moved beyond their published interval -------------------------------------------------------
+
+HOSTILE_FOO = ("Foo <b>", date(2099, 7, 15), 1e25)
+MOVED = planted_changes(planted_fit(2.15, 1.53, 4.55, date(2099, 7, 15)), new_rows=(*OLD_ROWS, HOSTILE_FOO))
+
+
+def test_a_moved_headline_is_shown_first_with_the_rows_that_moved_it_even_on_a_first_reports_build() -> None:
+    text = changes_html(None, state({"a": "A"}, "s1", 4.0), headline_moves(MOVED))
+    assert text.index('id="headline-moves"') < text.index('id="changes-none"')
+    assert "Training compute (FLOP)</strong> (notable models): 4.35x/yr [4.05, 4.68] → 2.15x/yr [1.53, 4.55]" in text
+    assert "window end 2026-06 → 2099-07" in text and "window end moved +73.0 years" in text
+    assert "+ Foo &lt;b&gt; (2099-07-15, 1e25 FLOP)" in text
+
+
+def test_a_move_within_the_interval_adds_nothing_to_the_page() -> None:
+    within = planted_changes(planted_fit(4.5, 4.1, 4.9, date(2026, 6, 30)), new_rows=OLD_ROWS)
+    same = state({"a": "A"}, "s1", 4.0)
+    assert headline_moves(within) == [] and "headline-moves" not in changes_html(same, same, headline_moves(within))
+
+
+def render(page: Page) -> str:
+    template = '{% from "blocks.html.j2" import render %}{% for b in blocks %}{{ render(b) }}{% endfor %}'
+    return environment().from_string(template).render(blocks=page.blocks)
+
+
+def test_the_index_section_reads_trends_headline_changes_as_its_spec_declares(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    ensure_schemas(con)
+    con.execute("create table marts.models as select 'a' as model_key, 'A' as model_name")
+    replace_table(con, "trends", "fits", FITS)
+    spec = registry.PAGES_BY_NAME["index"]
+    page = Page(name="index", title="t")
+    changes_section(registry.context(spec, con, tmp_path, datetime(2026, 1, 1, tzinfo=UTC)), page)
+    assert "trends.headline_changes" in render(page) and "headline-moves" not in render(page)  # a missing table
+    replace_table(con, "trends", "headline_changes", MOVED)
+    page = Page(name="index", title="t")
+    changes_section(registry.context(spec, con, tmp_path, datetime(2026, 1, 1, tzinfo=UTC)), page)
+    html = render(page)
+    assert 'id="headline-moves"' in html and "+ Foo &lt;b&gt; (2099-07-15, 1e25 FLOP)" in html
