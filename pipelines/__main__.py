@@ -189,6 +189,15 @@ def _was_interrupted(events) -> bool:
     return False
 
 
+def _run_error(event):
+    """The error a failed run carries when it failed outside any step (a resource that could not start)."""
+    from dagster import DagsterEventType
+
+    if event.event_type != DagsterEventType.RUN_FAILURE:
+        return None
+    return getattr(event.event_specific_data, "error", None)
+
+
 def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
     """Failed sources, failed build steps, failed checks and materializations from a run's events."""
     from dagster import DagsterEventType
@@ -209,6 +218,8 @@ def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
             outcome.materialized.append(event.asset_key.to_user_string())
         elif event.event_type == DagsterEventType.RESOURCE_INIT_FAILURE:
             outcome.failed_steps.append(f"run setup: {root_cause(event.event_specific_data.error)}")
+        elif _run_error(event) and not (outcome.failed_steps or outcome.failed_sources):  # failed before any step
+            outcome.failed_steps.append(f"run: {root_cause(_run_error(event))}")
     return outcome
 
 

@@ -21,6 +21,7 @@ from dagster import (
     AssetMaterialization,
     AssetObservation,
     ConfigurableResource,
+    DagsterError,
     DagsterEventType,
     DagsterInstance,
     Failure,
@@ -31,7 +32,15 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.publish import connect_bounded, discard_working_copy, prepare_working_copy, publish, writer_lock
+from pipelines.publish import (
+    WarehouseBusy,
+    WarehouseError,
+    connect_bounded,
+    discard_working_copy,
+    prepare_working_copy,
+    publish,
+    writer_lock,
+)
 from pipelines.settings import DEFAULT_FETCH_BACKOFF_S, DEFAULT_FETCH_DEADLINE_S, Settings
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
 
@@ -94,6 +103,11 @@ def failed_build_steps(instance: DagsterInstance | None, run_id: str | None) -> 
     return [s for s in steps if not s.startswith(INGEST_STEP_PREFIX)]
 
 
+class WarehouseUnavailable(DagsterError):
+    """The run cannot have the warehouse (another writer holds it, or it is not usable). A Dagster error, so the run
+    shows this line (the holder, or what to do) on top, instead of Dagster's wrapper around it."""
+
+
 class WarehouseResource(DuckDBResource):
     """dagster-duckdb's resource, opening the run's working copy in the storage format the DuckDB 1.5 CLI reads.
 
@@ -116,6 +130,9 @@ class WarehouseResource(DuckDBResource):
                 completed = prepare_working_copy(self.paths.settings, self.connection_config)
                 if completed and context.log:
                     context.log.warning(completed)
+        except (WarehouseBusy, WarehouseError) as exc:
+            stack.close()
+            raise WarehouseUnavailable(str(exc)) from exc
         except BaseException:
             stack.close()
             raise

@@ -354,3 +354,36 @@ def test_the_next_run_removes_what_a_killed_run_left_beside_the_warehouse_and_pa
     prepare_working_copy(settings, CONNECTION_CONFIG)
     assert not any(path.exists() for path in leftovers)
     assert not (settings.reports_dir / ".retired-index-4242").exists()
+
+
+def test_a_dagster_run_that_cannot_take_the_lock_shows_the_holder_on_top(tmp_path: Path) -> None:
+    """A UI run meeting a refresh: its error is the lock's holder, not Dagster's `DagsterResourceFunctionError`."""
+    from dagster import DagsterEventType, DagsterInstance, asset, materialize
+
+    from pipelines.defs.resources import warehouse_resource
+
+    @asset(required_resource_keys={"warehouse"})
+    def needs_the_warehouse(context):  # no annotation: `from __future__` makes it a string
+        """Never runs: the run cannot start."""
+
+    context = multiprocessing.get_context("fork")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        with DagsterInstance.ephemeral() as instance:
+            result = materialize(
+                [needs_the_warehouse],
+                resources={"warehouse": warehouse_resource(settings_in(tmp_path))},
+                instance=instance,
+                raise_on_error=False,
+            )
+    finally:
+        release.set()
+        holder.join(10)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
+    top = failure.event_specific_data.error
+    assert top.cls_name == "WarehouseUnavailable", top.cls_name
+    assert f"pid {holder.pid}" in top.message and "run run-123" in top.message
