@@ -78,3 +78,27 @@ def test_owid_split_name_repaired_and_trend_lines_dropped(shared_sources: Path) 
     growth, _ = tidy_owid(read_csv_text(mirror_file(shared_sources, "owid_compute_growth")), "owid_compute_growth")
     assert not growth["entity"].str.contains("x/year").any()
     assert growth.height > 400
+
+
+# reasons of the plausibility rules, the NaN/Infinity check, repeated headers and control characters (issue 18)
+PLAUSIBILITY_REASONS = (
+    "outside the plausible range",
+    "before the earliest plausible date",
+    "after the pull",
+    "not a finite number",
+    "repeated header row",
+    "control character",
+)
+
+
+def test_no_published_value_of_the_mirror_is_rejected_as_implausible(shared_sources: Path, model_tables) -> None:
+    from pipelines.tidy.benchmarks import read_benchmark_zip, tidy_scores
+
+    rejections = [model_tables.rejections, tidy_hardware(read_csv_text(mirror_file(shared_sources, "ml_hardware")))[1]]
+    rejections.append(tidy_scores(read_benchmark_zip(mirror_file(shared_sources, "benchmark_data"))).rejections)
+    for name in ("owid_training_computation", "owid_compute_growth"):
+        rejections.append(tidy_owid(read_csv_text(mirror_file(shared_sources, name)), name)[1])
+    every = pl.concat(rejections)
+    implausible = every.filter(pl.any_horizontal(pl.col("reason").str.starts_with(r) for r in PLAUSIBILITY_REASONS))
+    assert implausible.rows() == []
+    assert every.height > 0  # the file's real problems (a list in a number cell, ...) are still recorded
