@@ -7,11 +7,17 @@ upstream is visible after the fact. A file is stored only once it has been fully
 Retries are whole attempts, written once with tenacity: a connection error, a timeout, a 429/5xx answer and a body
 that broke off are all retried the same way, each attempt is one request and one row, and the session itself never
 retries (urllib3's own retries happen inside one request, out of sight of the attempt rows).
+
+What a source server can make the fetcher do is bounded: a redirect is followed only to http(s) (never to file://,
+which would read a local file), a download stops once past the source's `max_bytes`, and a zip is unpacked in
+chunks and counted against `max_unpacked_bytes` (its directory's sizes are checked first, but are only its word).
+A file past a limit raises `TooLarge`, which the ingest asset records as a rejected file, like a failed guard.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import dataclasses
 import hashlib
@@ -27,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import tenacity
@@ -35,8 +42,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 
 from pipelines.aliases import missing_columns
-from pipelines.mirror import FileAdapter, mirrored_url
-from pipelines.sources import Source
+from pipelines.mirror import FileAdapter, mirror_directory, mirrored_url
+from pipelines.sources import MiB, Source
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,9 @@ STATUS_FORCELIST = (429, 500, 502, 503, 504)
 DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF = 0.5
 BACKOFF_MAX = 8.0  # seconds; a Retry-After of minutes would outlive the download deadline, so it is not honoured
+REDIRECT_SCHEMES = ("http", "https")  # a redirect elsewhere (file://, ftp://, data:) is refused
+LANDED_MODE = 0o640  # landed files: the owner writes, the group reads, nobody else (whatever the source's mode)
+CHUNK = 1 << 16
 T = TypeVar("T")
 
 OUTCOMES = ("retried", "downloaded", "unchanged", "not_modified", "missing_optional", "failed", "changed")
@@ -67,8 +77,9 @@ def _now() -> datetime:
 
 
 class FetchSession(requests.Session):
-    """A session that sends our User-Agent, reads `file://` URLs (directory mirrors) and carries the retry policy
-    the `Fetcher` applies to whole attempts; its adapters never retry on their own."""
+    """A session that sends our User-Agent and carries the retry policy the `Fetcher` applies to whole attempts;
+    its adapters never retry on their own. It reads no `file://` URL: a directory mirror mounts its own adapter,
+    confined to its directory."""
 
     def __init__(self, retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF) -> None:
         super().__init__()
@@ -77,7 +88,6 @@ class FetchSession(requests.Session):
         adapter = HTTPAdapter(max_retries=0)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
-        self.mount("file://", FileAdapter())
         self.headers["User-Agent"] = USER_AGENT
 
 
@@ -146,12 +156,65 @@ class FetchError(RuntimeError):
         self.attempts: list[FetchAttempt] = list(attempts or [])
 
 
+class TooLarge(FetchError):
+    """A file past its source's declared size (`max_bytes`, `max_unpacked_bytes` in `pipelines.sources`): rejected
+    as a file, as a failed guard rejects one, not a download that failed. `result` is the fetch without a file;
+    its `sha256` is None when the download stopped at the limit."""
+
+    def __init__(self, message: str, *, result: FetchResult, size: int, limit: int) -> None:
+        super().__init__(message, url=result.url, attempts=result.attempts)
+        self.result = result
+        self.size = size
+        self.limit = limit
+
+
+class RefusedRedirect(Exception):
+    """A redirect to another scheme than http(s): not followed, not retried (it is the server's answer)."""
+
+    def __init__(self, response: requests.Response, location: str) -> None:
+        self.response = response
+        self.scheme = urlsplit(location).scheme.lower() or "schemeless"
+        shown = location if len(location) <= 200 else location[:200] + "..."
+        super().__init__(
+            f"refused a redirect from {response.url} to a {self.scheme}: URL ({shown}); "
+            f"sources follow redirects only to {' or '.join(REDIRECT_SCHEMES)}"
+        )
+
+
+def refuse_unsafe_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """A response hook, run on every hop of every request: a source server may redirect only to http(s), so it
+    cannot make the fetcher read a local file (file://) or anything else an adapter would answer."""
+    if response.is_redirect:
+        location = urljoin(response.url, response.headers["Location"])
+        if urlsplit(location).scheme.lower() not in REDIRECT_SCHEMES:
+            raise RefusedRedirect(response, location)
+    return response
+
+
 class _Retryable(Exception):
     """An attempt that may succeed if repeated: a connection error, a timeout, a 429/5xx, a broken body."""
 
 
 class _Invalid(Exception):
     """A body that arrived whole but is not what the source promises (not retried)."""
+
+
+class _Oversized(_Invalid):
+    """A body past a size limit of its source: `size` bytes declared or seen when it stopped, `limit` the limit,
+    `received` the bytes downloaded by then."""
+
+    def __init__(self, message: str, size: int, limit: int, received: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+        self.received = size if received is None else received
+
+    @classmethod
+    def past(
+        cls, what: str, size: int, limit: int, then: str, setting: str = "max_bytes", received: int | None = None
+    ) -> _Oversized:
+        """`what` happened past `limit`, the source's `setting`; `then` says where reading stopped."""
+        return cls(f"{what}, over its {setting} limit of {_size(limit)}; {then}", size, limit, received)
 
 
 @dataclass
@@ -210,13 +273,13 @@ class Fetcher:
     ) -> None:
         self.raw_dir = Path(raw_dir)
         self.deadline = float(deadline)  # seconds one source's download may take, retries included
+        if not self.deadline > 0:
+            raise ValueError(f"a download deadline of {deadline!r} s fails every source; expected above 0")
         self.mirror = mirror or None
         self.session = session or build_session()
-        if self.mirror and "://" not in self.mirror:
-            try:
-                self.session.get_adapter("file:///")
-            except requests.exceptions.InvalidSchema:
-                self.session.mount("file://", FileAdapter())
+        directory = mirror_directory(self.mirror)
+        if directory is not None:  # the only file:// this session reads: the mirror's own files
+            self.session.mount("file://", FileAdapter(directory))
         self.timeout = (connect_timeout, read_timeout)
         # the policy travels with the session (tests pass one), unless given here
         self.retries = getattr(self.session, "retries", DEFAULT_RETRIES) if retries is None else max(0, int(retries))
@@ -284,8 +347,17 @@ class Fetcher:
         """One GET, streamed; a connection error, a timeout or a 429/5xx answer is a failed row and `_Retryable`."""
         try:
             response = self.session.get(
-                target.requested_url, headers=headers, timeout=self._timeout(deadline), stream=True
+                target.requested_url,
+                headers=headers,
+                timeout=self._timeout(deadline),
+                stream=True,
+                hooks={"response": refuse_unsafe_redirect},
             )
+        except RefusedRedirect as exc:
+            exc.response.close()
+            self._append(target, attempts, "failed", _Answer.of(exc.response), error=str(exc))
+            message = f"{target.name}: GET {self._describe_request(target)} {exc}; expected 200 with {target.what}"
+            raise FetchError(message, url=target.url, attempts=attempts) from exc
         except requests.exceptions.RequestException as exc:
             self._append(target, attempts, "failed", None, error=_error_text(exc))
             raise _Retryable(self._exception_message(target, exc)) from exc
@@ -310,7 +382,10 @@ class Fetcher:
                 result = self._answer(target, attempts, answer, response, previous, previous_path)
                 if result is not None:
                     return result
-                body = self._read_body(response, deadline)
+                try:
+                    body = self._read_body(response, deadline, target.source.max_bytes)
+                except _Oversized as exc:
+                    raise self._too_large(target, attempts, answer, exc, exc.received) from exc
                 if isinstance(body, bytes):
                     return self._accept(target, attempts, answer, body, previous, directory, extension)
             self._append(target, attempts, "failed", answer, error=body)
@@ -375,6 +450,8 @@ class Fetcher:
         sha256 = hashlib.sha256(body).hexdigest()
         try:
             self._validate(target, body, answer.content_type)
+        except _Oversized as exc:
+            raise self._too_large(target, attempts, answer, exc, len(body), sha256) from exc
         except _Invalid as exc:
             self._append(target, attempts, "failed", answer, error=str(exc), size=len(body), sha256=sha256)
             message = f"{target.name}: GET {self._describe_request(target, answer)} answered 200 but {exc}"
@@ -384,6 +461,24 @@ class Fetcher:
         self._append(target, attempts, outcome, answer, size=len(body), sha256=sha256, path=path)
         log.info("%s: %s %d bytes, sha256 %s", target.name, outcome, len(body), sha256[:12])
         return self._result(target, outcome, attempts, answer, path, sha256, len(body))
+
+    def _too_large(
+        self,
+        target: _Target,
+        attempts: list[FetchAttempt],
+        answer: _Answer,
+        exc: _Oversized,
+        received: int,
+        sha256: str | None = None,
+    ) -> TooLarge:
+        """The failed row and the `TooLarge` of a body past a size limit (`sha256` None: not received whole)."""
+        self._append(target, attempts, "failed", answer, error=str(exc), size=received, sha256=sha256)
+        message = (
+            f"{target.name}: GET {self._describe_request(target, answer)} answered 200 but {exc}; rejected as too "
+            f"large (the limits are {target.name}'s in pipelines/sources.py)"
+        )
+        result = self._result(target, "failed", attempts, answer, None, sha256, received)
+        return TooLarge(message, result=result, size=exc.size, limit=exc.limit)
 
     def _timeout(self, deadline: float) -> tuple[float, float]:
         """Connect and read timeouts, never past the download's deadline."""
@@ -450,21 +545,29 @@ class Fetcher:
 
     # -- reading and validating the body ----------------------------------------------------------------------
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes | str:
-        """The whole body, or a description of how it broke off (short, reset, stalled or past the deadline).
+    def _read_body(self, response: requests.Response, deadline: float, limit: int) -> bytes | str:
+        """The whole body, or a description of how it broke off (short, reset, stalled or past the deadline);
+        `_Oversized` once it declares or reaches more than `limit` bytes (decoded), so the download stops there.
 
         Reads whatever has arrived (`read1`) so a server trickling bytes cannot hold a read past the deadline.
         """
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            size = int(declared)
+            raise _Oversized.past(f"declared {_size(size)}", size, limit, "not downloaded", received=0)
         buffer = io.BytesIO()
         raw = response.raw
         read = (
-            (lambda: raw.read1(1 << 16, decode_content=True))
+            (lambda: raw.read1(CHUNK, decode_content=True))
             if isinstance(raw, urllib3.HTTPResponse)
-            else (lambda: raw.read1(1 << 16))
+            else (lambda: raw.read1(CHUNK))
         )
         try:
             while chunk := read():
                 buffer.write(chunk)
+                if buffer.tell() > limit:
+                    size = buffer.tell()
+                    raise _Oversized.past(f"sent {_size(size)} so far", size, limit, "the download stopped there")
                 if time.monotonic() >= deadline:
                     return f"still receiving after {self.deadline:g} s ({buffer.tell()} bytes so far)"
         except (*_BODY_ERRORS, *_RAW_BODY_ERRORS) as exc:
@@ -506,6 +609,9 @@ class Fetcher:
         hint = ""
         if answer.status == 304:
             hint = " to a request without usable validators"
+        elif answer.status == 403 and target.requested_url.startswith("file:"):
+            hint = f" (the path leads out of the mirror directory {self.mirror} set by {MIRROR_SETTING}; it serves "
+            hint += "only its own files, never through '..' or a symlink)"
         elif answer.status == 404 and self.mirror:
             hint = f" (is the file in the mirror {self.mirror} set by {MIRROR_SETTING}?)"
         return (
@@ -583,33 +689,100 @@ def _validate_csv(required: tuple[str, ...], body: bytes, what: str) -> None:
 
 
 def _validate_zip(source: Source, body: bytes) -> None:
-    """A complete zip holding the required members, every CSV member with the required columns."""
+    """A complete zip within its unpacked limit, holding the required members, every CSV member with the required
+    columns."""
     if not body.startswith(b"PK\x03\x04"):
         raise _Invalid(f"sent a body that does not start like a zip archive ({body[:8]!r})")
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            bad = archive.testzip()
-            if bad is not None:
-                raise _Invalid(f"sent a zip archive whose member {bad!r} is corrupt")
-            members = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+            members = zip_members(archive)
+            check_declared_sizes(source, members, "sent a zip archive")
             names = {Path(i.filename).name for i in members}
             missing_members = [m for m in source.required_members if m not in names and m not in archive.namelist()]
             if missing_members:
                 raise _Invalid(
                     f"sent a zip archive without required member(s) {missing_members}; found {sorted(names)}"
                 )
-            problems = []
+            problems, unpacked = [], 0
             for info in members:
-                if not info.filename.lower().endswith(".csv"):
-                    continue
-                try:
-                    _validate_csv(source.required_columns, archive.read(info), f"member {info.filename!r}")
-                except _Invalid as exc:
-                    problems.append(str(exc))
+                data = _unpack(archive, info, unpacked, source.max_unpacked_bytes)
+                unpacked += len(data)
+                if info.filename.lower().endswith(".csv"):
+                    try:
+                        _validate_csv(source.required_columns, data, f"member {info.filename!r}")
+                    except _Invalid as exc:
+                        problems.append(str(exc))
             if problems:
                 raise _Invalid("sent a zip archive with bad CSV members: " + "; ".join(problems))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
         raise _Invalid(f"sent a truncated or corrupt zip archive of {len(body)} bytes ({exc})") from exc
+
+
+def zip_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The members that hold data: no folders, no macOS resource forks."""
+    return [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+
+
+def check_declared_sizes(source: Source, members: list[zipfile.ZipInfo], subject: str) -> None:
+    """Raise `_Oversized` when the zip's directory itself declares more than `max_unpacked_bytes` unpacked: the
+    cheap first check, before a byte is unpacked. `subject` names the zip in the message."""
+    declared = sum(i.file_size for i in members)
+    if declared > source.max_unpacked_bytes:
+        largest = max(members, key=lambda i: i.file_size)
+        what = (
+            f"{subject} whose directory declares {_size(declared)} unpacked (the largest member, "
+            f"{largest.filename!r}, {_size(largest.file_size)})"
+        )
+        raise _Oversized.past(what, declared, source.max_unpacked_bytes, "not unpacked", "max_unpacked_bytes")
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, limit: int) -> bytes:
+    """A member's bytes, unpacked in chunks and counted, with `before` bytes of earlier members: `_Oversized` as
+    soon as the total passes `limit`, whatever the directory declares.
+
+    zipfile stops a member at the size its directory declares, so a directory that understates a member would
+    hand on a cut-off copy; the member is opened with no size of its own, and its CRC is checked on all it holds.
+    """
+    unbounded = copy.copy(info)
+    unbounded.file_size = 1 << 62
+    chunks, size = [], 0
+    with archive.open(unbounded) as stream:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if before + size > limit:
+                what = (
+                    f"sent a zip archive whose members unpack to {_size(before + size)} by member "
+                    f"{info.filename!r} (its directory declares {_size(info.file_size)} for it)"
+                )
+                raise _Oversized.past(what, before + size, limit, "unpacking stopped there", "max_unpacked_bytes")
+            chunks.append(chunk)
+    if size != info.file_size:
+        raise _Invalid(
+            f"sent a zip archive whose member {info.filename!r} unpacks to {_size(size)} but its directory "
+            f"declares {_size(info.file_size)}"
+        )
+    return b"".join(chunks)
+
+
+def check_landed_size(source: Source, path: Path) -> None:
+    """Raise `ValueError` for a landed file past its source's limits (one landed before they were declared), which
+    a reader would take whole. A zip's directory is enough here: zipfile reads no member past its declared size."""
+    size = path.stat().st_size
+    try:
+        if size > source.max_bytes:
+            raise _Oversized.past(f"{path.name} holds {_size(size)}", size, source.max_bytes, "not read")
+        if source.format == "zip":
+            with zipfile.ZipFile(path) as archive:
+                check_declared_sizes(source, zip_members(archive), f"{path.name} is a zip archive")
+    except zipfile.BadZipFile:
+        return  # not a zip at all: the reader says so
+    except _Oversized as exc:
+        raise ValueError(f"{source.name}: {exc} (raise the limit in pipelines/sources.py to load it)") from None
+
+
+def _size(size: int) -> str:
+    """Bytes as people compare them with a limit: exact, and in MiB when that large."""
+    return f"{size:,} bytes" + (f" ({size / MiB:.1f} MiB)" if size >= MiB else "")
 
 
 def _store(directory: Path, name: str, body: bytes) -> Path:
@@ -624,7 +797,7 @@ def _store(directory: Path, name: str, body: bytes) -> Path:
             stream.write(body)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; landed files are for every reader of the data dir
+        os.chmod(temporary, LANDED_MODE)  # never world-readable, whatever the mode of the file it came from
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

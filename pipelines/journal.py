@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 JOURNAL_DIR = "_journal"
+JOURNAL_MODE = 0o640  # like the landed files: fetch errors and URLs are for the data dir's owner and group only
 TABLES = ("fetch_log", "source_versions")
 TIMESTAMP_COLUMNS = ("fetched_at",)
 
@@ -29,7 +30,7 @@ def journal_path(raw_dir: Path, table: str, *, pending: bool = False) -> Path:
 def _append_text(path: Path, text: str) -> None:
     """One write and an fsync, so a crash leaves whole lines only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, JOURNAL_MODE)
     try:
         os.write(fd, text.encode("utf-8"))
         os.fsync(fd)

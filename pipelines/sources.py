@@ -26,6 +26,13 @@ MODEL_CRITICAL = (
 OWID_CRITICAL = (("Entity", "text"), ("Training computation (petaFLOP)", "number"))
 OWID_GRAPHER = "https://ourworldindata.org/grapher/"
 
+MiB = 1 << 20
+# The most a file may weigh before it is rejected unread (see `pipelines.fetch`): well above the real files (the
+# largest, notable_ai_models.csv, is 2.2 MB; benchmark_data.zip is 0.3 MB and unpacks to 1.2 MB), far below what
+# would take the refresh's memory or keep dbt busy for long. A source that outgrows them raises its own.
+DEFAULT_MAX_BYTES = 32 * MiB
+DEFAULT_MAX_UNPACKED_BYTES = 32 * MiB
+
 
 @dataclass(frozen=True)
 class Source:
@@ -49,6 +56,10 @@ class Source:
     critical_columns: tuple[tuple[str, str], ...] = ()
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # the most bytes accepted: the file as downloaded, and for a zip its members unpacked, together. Past either
+    # the file is rejected like one that fails a guard; both are counted as the bytes arrive, not taken on trust
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
 
     @property
     def extension(self) -> str:
@@ -116,6 +127,7 @@ SOURCES: tuple[Source, ...] = (
         critical_columns=MODEL_CRITICAL,
         optional=True,
         description="Epoch AI's full AI models database (optional: not always reachable).",
+        max_bytes=64 * MiB,  # every model Epoch tracks: several times the notable file
     ),
     Source(
         name="ml_hardware",
@@ -148,6 +160,7 @@ SOURCES: tuple[Source, ...] = (
         required_members=("epoch_capabilities_index.csv",),
         critical_columns=(("Model version", "text"), ("Release date", "date")),
         description="Epoch AI Benchmarking Hub: one CSV per benchmark, keyed by model version.",
+        max_bytes=8 * MiB,  # 0.3 MB zipped; a zip past this would unpack to far more than its real 1.2 MB
     ),
     _owid(
         "artificial-intelligence-training-computation",
