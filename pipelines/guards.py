@@ -1,7 +1,8 @@
 """Guards on a newly fetched file, evaluated before it replaces the last good copy in `raw.<source>`.
 
 A pull that fails a guard is not loaded: the previous table (and everything built from it) stays, and the run
-fails naming the source, the guard and the values.
+fails naming the source, the guard and the values. A file too large to be worth reading (past its source's bytes,
+or many times the previous pull's rows) fails `size_within_limits` and is not checked further.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pipelines.sources import Source
 from pipelines.tidy.parse import Rejections
 
 MAX_ROW_DROP = 0.20  # a pull may lose at most this share of the previous pull's rows
+MAX_ROW_GROWTH = 5.0  # a pull may hold at most this many times the previous pull's rows
+SIZE_GUARD = "size_within_limits"
 MAX_UNPARSEABLE_RISE = 0.05  # a critical column may gain at most this share of unparseable values
 MAX_UNPARSEABLE_FIRST = 0.50  # with no previous pull to compare with, at most this share may be unparseable
 
@@ -30,6 +33,10 @@ class GuardResult:
 RAW_GUARDS: dict[str, str] = {
     "required_columns": "Every required column (or a known alias) is present.",
     "row_count_not_collapsed": f"Row count fell by at most {MAX_ROW_DROP:.0%} against the previous good pull.",
+    SIZE_GUARD: (
+        "The file (and a zip's members, unpacked) within its source's max_bytes (max_unpacked_bytes), counted as it "
+        f"downloads, and at most {MAX_ROW_GROWTH:g} times the previous good pull's rows."
+    ),
     "keys_unique": "No two rows share the source's key columns.",
     "critical_columns_parse": (
         f"No critical column (dates, compute, names, ...) has a share of unparseable values more than "
@@ -71,6 +78,29 @@ def row_count_guard(source: Source, rows: int, previous_rows: int | None) -> Gua
             meta,
         )
     return GuardResult("row_count_not_collapsed", True, f"{rows} rows (previous {previous_rows})", meta)
+
+
+def size_guard(source: Source, rows: int, previous_rows: int | None) -> GuardResult:
+    """A flood of rows passes every other guard and would keep dbt busy for half an hour; the bytes were checked
+    as the file was fetched (`pipelines.fetch.TooLarge`), the rows are checked here."""
+    meta = {"rows": rows, "previous_rows": previous_rows if previous_rows is not None else -1}
+    if previous_rows and rows > MAX_ROW_GROWTH * previous_rows:
+        limit = int(MAX_ROW_GROWTH * previous_rows)
+        return GuardResult(
+            SIZE_GUARD,
+            False,
+            f"{source.name}: {rows:,} rows against {previous_rows:,} in the previous good pull "
+            f"({rows / previous_rows:.1f} times as many; at most {MAX_ROW_GROWTH:g} times, {limit:,} rows, allowed)",
+            meta | {"limit_rows": limit},
+        )
+    return GuardResult(SIZE_GUARD, True, f"{rows} rows (previous {previous_rows}); bytes within limits", meta)
+
+
+def rejected_by(failed: GuardResult) -> list[GuardResult]:
+    """Every guard's result for a file that `failed` rejected on its own, in the order of `RAW_GUARDS`: a file past
+    its size limits is not worth checking further (or was not even read), so the other guards are not evaluated."""
+    skipped = f"not evaluated: the file failed {failed.name}"
+    return [failed if name == failed.name else GuardResult(name, True, skipped) for name in RAW_GUARDS]
 
 
 def unique_keys_guard(source: Source, frame: pl.DataFrame) -> GuardResult:
@@ -134,9 +164,13 @@ def raw_guards(
     source: Source, frame: pl.DataFrame, previous_rows: int | None, previous: pl.DataFrame | None = None
 ) -> list[GuardResult]:
     """Every guard of a new pull, in the order of `RAW_GUARDS`; `previous` is the raw table it would replace."""
+    size = size_guard(source, frame.height, previous_rows)
+    if not size.passed:
+        return rejected_by(size)
     return [
         required_columns_guard(source, frame),
         row_count_guard(source, frame.height, previous_rows),
+        size,
         unique_keys_guard(source, frame),
         critical_columns_guard(source, frame, previous),
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.fetch import check_landed_size
 from pipelines.sources import Source
 from pipelines.tidy.benchmarks import read_benchmark_zip
 
@@ -21,7 +22,10 @@ def read_csv_text(path: Path) -> pl.DataFrame:
 
 
 def read_source_file(source: Source, path: Path, sha256: str, fetched_at: datetime) -> pl.DataFrame:
-    """The raw table for one landed file: published columns as text, then `_source`, `_sha256`, `_fetched_at`."""
+    """The raw table for one landed file: published columns as text, then `_source`, `_sha256`, `_fetched_at`.
+    A file past its source's size limits is refused unread (`ValueError`): a rebuild may replay files landed before
+    the limits were declared."""
+    check_landed_size(source, path)
     frame = read_benchmark_zip(path) if source.format == "zip" else read_csv_text(path)
     return frame.with_columns(
         pl.lit(source.name).alias("_source"),

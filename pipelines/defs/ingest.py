@@ -2,6 +2,7 @@
 
 A new file replaces the last good copy only when every guard passes; otherwise the previous table stays, the pull is
 recorded as rejected in `ops.source_versions`, and the asset's blocking checks fail with the values that broke them.
+A file past its source's size limits is rejected the same way before it is read (check `size_within_limits`).
 """
 
 from dataclasses import dataclass
@@ -24,8 +25,8 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import journal, landed
 from pipelines.defs.resources import PathsResource, warehouse_connection
-from pipelines.fetch import FetchError, FetchResult
-from pipelines.guards import RAW_GUARDS, GuardResult, column_changes, raw_guards
+from pipelines.fetch import FetchError, FetchResult, TooLarge
+from pipelines.guards import RAW_GUARDS, SIZE_GUARD, GuardResult, column_changes, raw_guards, rejected_by
 from pipelines.landed import held_file, last_good_fetch
 from pipelines.raw import read_source_file
 from pipelines.sources import SOURCES, Source
@@ -35,6 +36,7 @@ VERSION_COLUMNS = (
     "source", "sha256", "url", "path", "bytes", "rows", "last_modified", "fetched_at", "status", "reason",
     "added_columns", "removed_columns",
 )  # fmt: skip
+UNKNOWN_SHA256 = "unknown"  # a download stopped at its size limit: the whole file, and so its sha256, never came
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def fetch_logged(source: Source, paths: PathsResource, warehouse: DuckDBResource
         result = fetcher.fetch(source, previous)
     except FetchError as exc:
         log_attempts(paths, warehouse, exc.attempts)
+        if isinstance(exc, TooLarge):  # a file, rejected as one by `land_source`
+            raise
         raise Failure(
             description=f"guard 'fetch' failed for source {source.name}: {exc}",
             metadata={"source": source.name, "url": source.url, "attempts": len(exc.attempts)},
@@ -90,16 +94,17 @@ def fetch_logged(source: Source, paths: PathsResource, warehouse: DuckDBResource
 
 
 def version_row(source: Source, result: FetchResult, frame, guards: list[GuardResult], columns) -> dict:
-    """The `ops.source_versions` row of a new file: loaded or rejected, with the reason and the column changes."""
+    """The `ops.source_versions` row of a new file: loaded or rejected, with the reason and the column changes;
+    without `frame` for a file rejected unread."""
     passed = all(g.passed for g in guards)
-    added, removed = column_changes(frame, columns)
+    added, removed = column_changes(frame, columns) if frame is not None else ([], [])
     return {
         "source": source.name,
-        "sha256": result.sha256,
+        "sha256": result.sha256 or UNKNOWN_SHA256,
         "url": source.url,
-        "path": str(result.path),
+        "path": str(result.path) if result.path is not None else None,
         "bytes": result.bytes,
-        "rows": frame.height,
+        "rows": frame.height if frame is not None else None,
         "last_modified": result.last_modified,
         "fetched_at": result.fetched_at,
         "status": "loaded" if passed else "rejected",
@@ -122,12 +127,39 @@ def record_version(con: duckdb.DuckDBPyConnection, row: dict, frame=None) -> Non
         replace_table(con, "raw", row["source"], frame, also=[insert])
 
 
+def rejected_again(guards: list[GuardResult], rejected: tuple) -> list[GuardResult]:
+    """The failed guards of a file rejected before, saying when: one `ops.source_versions` row says it already."""
+    note = f" (the same file was rejected at {rejected[0]:%Y-%m-%d %H:%M} UTC; waiting for a new release)"
+    return [g if g.passed else GuardResult(g.name, False, g.message + note, g.metadata) for g in guards]
+
+
+def reject_too_large(
+    source: Source, paths: PathsResource, warehouse: DuckDBResource, exc: TooLarge, held: tuple
+) -> Landing:
+    """A file past its source's size limits, rejected unread as a failed guard rejects a file: `size_within_limits`
+    fails naming the sizes, the pull is recorded in `ops.source_versions` (once per distinct file), the table stays."""
+    result = exc.result
+    guards = rejected_by(GuardResult(SIZE_GUARD, False, str(exc), {"bytes": exc.size, "limit_bytes": exc.limit}))
+    with warehouse_connection(warehouse) as con:
+        rejected = earlier_rejection(con, source.name, result.sha256) if result.sha256 else None
+    if rejected:
+        return Landing(result, rejected_again(guards, rejected), False, *held)
+    row = version_row(source, result, None, guards, None)
+    journal.append(paths.raw_dir, "source_versions", [row])
+    with warehouse_connection(warehouse) as con:
+        record_version(con, row)
+    return Landing(result, guards, False, *held)
+
+
 def land_source(source: Source, paths: PathsResource, warehouse: DuckDBResource) -> Landing:
     """Fetch one source, log every attempt, guard the file and swap it into `raw.<source>` when it passes."""
     with warehouse_connection(warehouse) as con:
         previous = last_good_fetch(con, source.name)
         held_sha, held_rows = held_file(con, source.name)
-    result = fetch_logged(source, paths, warehouse, previous)
+    try:
+        result = fetch_logged(source, paths, warehouse, previous)
+    except TooLarge as exc:
+        return reject_too_large(source, paths, warehouse, exc, (held_sha, held_rows))
     if result.outcome == "missing_optional" or result.path is None:
         return Landing(result, _passing("optional source not available"), False, held_sha, held_rows)
     if result.sha256 == held_sha:
@@ -140,10 +172,8 @@ def land_source(source: Source, paths: PathsResource, warehouse: DuckDBResource)
     except Exception as exc:  # a file the fetcher accepted but the reader cannot parse
         raise Failure(description=f"source {source.name}: cannot read {result.path} from {source.url}: {exc}") from exc
     guards = raw_guards(source, frame, held_rows, held)
-    if rejected and not all(g.passed for g in guards):  # the same rejected file again: one row says it already
-        note = f" (the same file was rejected at {rejected[0]:%Y-%m-%d %H:%M} UTC; waiting for a new release)"
-        guards = [g if g.passed else GuardResult(g.name, False, g.message + note, g.metadata) for g in guards]
-        return Landing(result, guards, False, held_sha, held_rows)
+    if rejected and not all(g.passed for g in guards):  # the same rejected file again
+        return Landing(result, rejected_again(guards, rejected), False, held_sha, held_rows)
     row = version_row(source, result, frame, guards, None if held is None else held.columns)
     journal.append(paths.raw_dir, "source_versions", [row])
     loaded = row["status"] == "loaded"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.guards import raw_guards, row_count_guard, unique_keys_guard
+from pipelines.guards import RAW_GUARDS, raw_guards, row_count_guard, size_guard, unique_keys_guard
 from pipelines.raw import read_source_file
 from pipelines.sources import SOURCES, source
 
@@ -91,3 +91,28 @@ def test_added_and_removed_columns_are_listed(shared_sources: Path) -> None:
     changed = good.drop("TDP (W)").with_columns(pl.lit("x").alias("New column"))
     assert column_changes(changed, good.columns) == (["New column"], ["TDP (W)"])
     assert column_changes(changed, None) == ([], [])
+
+
+def test_six_times_the_previous_rows_fail_the_size_guard_naming_both_counts_and_nothing_else_is_checked(
+    shared_sources: Path,
+) -> None:
+    good = load(shared_sources, "notable_models")
+    flooded = pl.concat([good.with_columns(pl.col("Model") + f" (copy {i})") for i in range(6)])
+    guards = raw_guards(source("notable_models"), flooded, good.height, good)
+
+    assert [g.name for g in guards] == list(RAW_GUARDS)
+    [failed] = [g for g in guards if not g.passed]
+    assert failed.name == "size_within_limits"
+    assert failed.message == (
+        "notable_models: 6,216 rows against 1,036 in the previous good pull (6.0 times as many; at most 5 times, "
+        "5,180 rows, allowed)"
+    )
+    assert failed.metadata == {"rows": 6216, "previous_rows": 1036, "limit_rows": 5180}
+    assert all(g.message == "not evaluated: the file failed size_within_limits" for g in guards if g.passed)
+
+
+def test_up_to_five_times_the_previous_rows_pass_and_a_first_pull_has_nothing_to_compare() -> None:
+    notable = source("notable_models")
+    assert size_guard(notable, 5180, 1036).passed
+    assert not size_guard(notable, 5181, 1036).passed
+    assert size_guard(notable, 2_000_000, None).passed  # its bytes are what bound a first pull (max_bytes)
