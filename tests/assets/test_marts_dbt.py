@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from dagster import AssetKey, DagsterInstance
 
 from pipelines.definitions import build_definitions
 from pipelines.defs.marts import DBT_PROJECT_DIR
 from pipelines.defs.resources import DbtBuildResource
+from pipelines.raw import read_csv_text
 from pipelines.settings import Settings
-from pipelines.warehouse import CONNECTION_CONFIG
+from pipelines.tidy.hardware import tidy_hardware
+from pipelines.tidy.plausibility import load_ranges
+from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas, replace_table
 
 FIRST_STEP = [AssetKey(["marts", name]) for name in ("source_versions", "model_source_priority", "scaling_laws")]
 # what marts.source_versions reads of ops.fetch_log, without the table's not-null constraints
@@ -157,3 +162,72 @@ def test_the_manifest_is_parsed_once_per_process_and_again_after_an_edit(tmp_pat
     edited = dbt.parse(project, common, None)
     assert "-- edited" in edited.nodes["model.scaling_warehouse.hardware"].raw_code
     assert "-- edited" not in first.nodes["model.scaling_warehouse.hardware"].raw_code
+
+
+def publish_hardware(settings: Settings, tdp_watts: list[float]) -> None:
+    """A published warehouse whose `tidy.hardware` holds one accelerator per TDP, as the tidy layer writes it, each
+    TDP set afterwards (a value the tidy layer would have rejected stands for a bug in it)."""
+    header = "Hardware name,Manufacturer,Type,Release date,Release price (USD)"
+    header += ",FP32 (single precision) performance (FLOP/s),TDP (W)"
+    rows = [f"Chip {i},NVIDIA,GPU,2024-01-01,30000,6e13,700" for i in range(len(tdp_watts))]
+    path = settings.data_dir / "ml_hardware.csv"
+    settings.data_dir.mkdir(parents=True)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    raw = read_csv_text(path).with_columns(pl.lit(datetime.now(UTC)).alias("_fetched_at"))
+    hardware, rejections = tidy_hardware(raw)
+    assert rejections.height == 0
+    hardware = hardware.with_columns(pl.Series("tdp_watts", tdp_watts), pl.lit("sha").alias("snapshot_sha256"))
+    with duckdb.connect(str(settings.warehouse_path), config=dict(CONNECTION_CONFIG)) as con:
+        ensure_schemas(con)
+        replace_table(con, "tidy", "hardware", hardware)
+
+
+def run_marts(settings: Settings, *names: str):
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    selection = [AssetKey(["marts", name]) for name in names]
+    with DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
+
+
+def test_the_plausible_ranges_seed_builds_alone_without_running_the_marts_tests_that_read_it(tmp_path: Path) -> None:
+    # its step comes first in a run: the tests of marts.models that read it must wait for marts.models
+    settings = settings_in(tmp_path)
+    result = run_marts(settings, "plausible_ranges")
+    assert result.success
+    checks = {e.check_name for e in result.get_asset_check_evaluations()}
+    assert checks and all(name.startswith("not_null_plausible_ranges_") for name in checks)
+    assert query(settings.warehouse_path, "select count(*) from marts.plausible_ranges") == [(len(load_ranges()),)]
+
+
+def test_the_plausible_ranges_seed_is_the_table_the_tidy_layer_reads_and_the_mart_tests_check_against(
+    tmp_path: Path,
+) -> None:
+    settings = settings_in(tmp_path)
+    publish_hardware(settings, [700.0, 1400.0])
+    result = run_marts(settings, "plausible_ranges", "hardware")
+    assert result.success
+    seeded = query(
+        settings.warehouse_path, "select source, column_name, min_value, max_value, unit from marts.plausible_ranges"
+    )
+    python = {(r.source, r.column_name, r.min_value, r.max_value, r.unit) for r in load_ranges().values()}
+    assert set(seeded) == python
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["plausible_range_hardware_tdp_watts__ml_hardware"] is True
+    assert checks["plausible_date_hardware_release_date__ml_hardware"] is True
+
+
+def test_a_value_the_tidy_layer_should_have_rejected_fails_the_seeds_range_test_as_a_safety_net(
+    tmp_path: Path,
+) -> None:
+    settings = settings_in(tmp_path)
+    publish_hardware(settings, [700.0, 0.5])  # half a watt: below the seed's 1 W, which tidy_hardware rejects
+    result = run_marts(settings, "plausible_ranges", "hardware")
+    assert not result.success
+    text = failure_text(result)
+    assert text == (
+        "dbt build failed: test plausible_range_hardware_tdp_watts__ml_hardware: Got 1 result, configured to fail "
+        "if != 0"
+    )
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["plausible_range_hardware_tdp_watts__ml_hardware"] is False
+    assert checks["plausible_range_hardware_release_price_usd__ml_hardware"] is True

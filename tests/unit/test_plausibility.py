@@ -234,7 +234,18 @@ def test_the_bounds_table_is_the_dbt_seed() -> None:
     assert ranges[(EPOCH_MODELS, "publication_date")].min_value == "1950-01-01"
     for name in ("plausible_range", "plausible_date"):
         sql = (DBT_PROJECT / "tests" / "generic" / f"{name}.sql").read_text(encoding="utf-8")
-        assert "{{ ref('plausible_ranges') }}" in sql
+        assert "from {{ plausible_ranges_relation() }}" in sql
+    macro = (DBT_PROJECT / "macros" / "plausible_ranges_relation.sql").read_text(encoding="utf-8")
+    assert "graph.nodes['seed.' ~ project_name ~ '.plausible_ranges']" in macro
+
+
+def test_every_mart_whose_tests_read_the_seed_is_built_after_it() -> None:
+    # the tests name the seed without ref() (see the macro), so the marts they check must depend on it themselves
+    marts = {file.removesuffix(".yml") for file, _, name, _ in mart_range_tests() if name.startswith("plausible")}
+    assert marts >= {"models", "hardware", "benchmark_scores", "owid_series"}
+    for mart in marts:
+        sql = (DBT_PROJECT / "models" / "marts" / f"{mart}.sql").read_text(encoding="utf-8")
+        assert "-- depends_on: {{ ref('plausible_ranges') }}" in sql or "{{ ref('models') }}" in sql, mart
 
 
 def mart_range_tests() -> list[tuple[str, str, str, dict]]:

@@ -8,7 +8,7 @@ with rule as (
         cast(min_value as date) as earliest,
         cast(current_date + cast(replace(max_value, 'fetched_at + ', '') as interval) + interval 1 day as date)
             as latest
-    from {{ ref('plausible_ranges') }}
+    from {{ plausible_ranges_relation() }}
     where source = '{{ rules }}' and column_name = '{{ rule_column or column_name }}' and unit = 'date'
 )
 select cast(m.{{ column_name }} as varchar) as value, 'outside ' || r.earliest || ' to ' || r.latest as problem

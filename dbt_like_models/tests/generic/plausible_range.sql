@@ -4,7 +4,7 @@
 {% test plausible_range(model, column_name, rules, rule_column=none) %}
 with rule as (
     select try_cast(min_value as double) as low, try_cast(max_value as double) as high, unit
-    from {{ ref('plausible_ranges') }}
+    from {{ plausible_ranges_relation() }}
     where source = '{{ rules }}' and column_name = '{{ rule_column or column_name }}' and unit <> 'date'
 )
 select cast(m.{{ column_name }} as varchar) as value, 'outside ' || r.low || ' to ' || r.high || ' ' || r.unit as problem
