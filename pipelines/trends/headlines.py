@@ -22,7 +22,6 @@ the command line prints `moved_headline_lines`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -121,10 +120,6 @@ def _headline(ident: str, label: str, source: str, metric: str, **values: object
     row: dict[str, object] = dict.fromkeys(HEADLINE_SCHEMA)
     row.update(headline=ident, label=label, source=source, metric=metric, **values)
     return row
-
-
-def _finite(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def _matching(frame: pl.DataFrame | None, **equal: str) -> pl.DataFrame:
