@@ -475,7 +475,7 @@ class Fetcher:
         self._append(target, attempts, "failed", answer, error=str(exc), size=received, sha256=sha256)
         message = (
             f"{target.name}: GET {self._describe_request(target, answer)} answered 200 but {exc}; rejected as too "
-            f"large (the limits are {target.name}'s in pipelines/sources.py)"
+            f"large (limits declared for {target.name} in pipelines/sources.py)"
         )
         result = self._result(target, "failed", attempts, answer, None, sha256, received)
         return TooLarge(message, result=result, size=exc.size, limit=exc.limit)

@@ -365,3 +365,10 @@ def test_the_change_check_is_one_conditional_get_on_the_same_retry_path(tmp_path
     with pytest.raises(FetchError) as caught:
         fetcher.changed(source("notable_models"), previous)
     assert [(a.status, a.outcome) for a in caught.value.attempts] == [(503, "retried")] * 2 + [(503, "failed")]
+
+
+def test_a_fetcher_without_time_to_download_is_refused_when_made(tmp_path):
+    """A deadline of 0 would fail every source, one by one, far from the setting that caused it."""
+    for deadline in (0, -1.0):
+        with pytest.raises(ValueError, match="fails every source; expected above 0"):
+            Fetcher(tmp_path, None, deadline=deadline)
