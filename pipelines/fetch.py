@@ -28,6 +28,7 @@ import os
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -714,7 +715,7 @@ def _validate_zip(source: Source, body: bytes) -> None:
                         problems.append(str(exc))
             if problems:
                 raise _Invalid("sent a zip archive with bad CSV members: " + "; ".join(problems))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise _Invalid(f"sent a truncated or corrupt zip archive of {len(body)} bytes ({exc})") from exc
 
 
