@@ -117,10 +117,31 @@ def _failure_text(event) -> str:
     return root_cause(data.error) if data.error else "failed"
 
 
-def _watch(instance, run_ids_before: set[str], progress: Progress, task, total: int, stop: threading.Event) -> None:
-    """Advance the progress bar from the run's step events (the run itself executes in the main thread). Only the
-    events since the last look, of the three kinds that end a step: rereading the whole log twice a second cost
-    the run a second of CPU."""
+@dataclass
+class StepClock:
+    """The step a run is in and since when; the watcher stops a step that outlives `deadline_s`."""
+
+    deadline_s: float
+    step: str | None = None
+    since: float = 0.0
+    overdue: str | None = None  # the step stopped for its deadline
+
+    def saw(self, event_type, step: str | None) -> None:
+        from dagster import DagsterEventType
+
+        if event_type == DagsterEventType.STEP_START:
+            self.step, self.since = step, time.monotonic()
+        elif step == self.step:
+            self.step = None
+
+    def expired(self) -> bool:
+        return self.step is not None and time.monotonic() - self.since > self.deadline_s
+
+
+def _watch(instance, run_ids_before: set[str], progress: Progress, task, clock: StepClock, stop: threading.Event):
+    """Advance the progress bar from the run's step events (the run itself executes in the main thread), and stop a
+    step past its deadline as Ctrl-C would (Dagster's interrupt), naming it. Only the events since the last look,
+    of the kinds that start or end a step: rereading the whole log twice a second cost the run a second of CPU."""
     from dagster import DagsterEventType
 
     done_types = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_SKIPPED}
@@ -131,13 +152,22 @@ def _watch(instance, run_ids_before: set[str], progress: Progress, task, total: 
             if not runs:
                 continue
             run_id = runs[0].run_id
-        new = instance.get_records_for_run(run_id, cursor=cursor, of_type=done_types)
+        new = instance.get_records_for_run(run_id, cursor=cursor, of_type={*done_types, DagsterEventType.STEP_START})
         cursor = new.cursor
+        for record in new.records:
+            entry = record.event_log_entry
+            clock.saw(entry.dagster_event_type, entry.step_key)
+            finished += entry.dagster_event_type in done_types
         if new.records:
-            finished += len(new.records)
-            progress.update(task, completed=min(finished, total))
+            progress.update(task, completed=min(finished, progress.tasks[task].total or finished))
             phase = progress.tasks[task].fields.get("phase", "")
             progress.update(task, description=f"{phase} {new.records[-1].event_log_entry.step_key}")
+        if clock.expired():
+            clock.overdue = clock.step
+            # a real SIGINT to the main thread, which runs the step: it also wakes a blocking call (a sleep, a
+            # socket), where a simulated one would wait for the call to return
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            return
 
 
 def _close_interrupted_runs(instance, run_ids_before: set[str]) -> None:
@@ -223,16 +253,17 @@ def _collect(outcome: PhaseOutcome, events) -> PhaseOutcome:
     return outcome
 
 
-def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
-    """Execute one job in-process with a progress bar; collect failed sources, steps and checks."""
+def run_phase(name: str, job, instance, asset_selection=None, *, deadline_s: float = 900.0) -> PhaseOutcome:
+    """Execute one job in-process with a progress bar; collect failed sources, steps and checks. A step that runs
+    past `deadline_s` is stopped and reported as a failed step (the run then publishes nothing)."""
     selected = job.get_subset(asset_selection=set(asset_selection)) if asset_selection else job
     total = len(selected.nodes_in_topological_order) + sum(1 for _ in job.asset_layer.asset_graph.asset_check_keys)
     before = {r.run_id for r in instance.get_runs(limit=5)}
-    stop = threading.Event()
+    stop, clock = threading.Event(), StepClock(deadline_s)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(name, total=total, phase=name)
-        watcher = threading.Thread(target=_watch, args=(instance, before, progress, task, total, stop), daemon=True)
+        watcher = threading.Thread(target=_watch, args=(instance, before, progress, task, clock, stop), daemon=True)
         watcher.start()
         try:
             result = job.execute_in_process(
@@ -240,15 +271,27 @@ def run_phase(name: str, job, instance, asset_selection=None) -> PhaseOutcome:
             )
         except BaseException:
             _close_interrupted_runs(instance, before)
+            if clock.overdue:
+                return _overdue(name, clock, instance, before)
             raise
         finally:
             stop.set()
             watcher.join(timeout=2)
         progress.update(task, completed=total, description=f"{name} done")
+    if clock.overdue:
+        return _overdue(name, clock, instance, before)
     if interrupted() or _was_interrupted(result.all_events):  # the run ended as failed; the command stops too
         _discard_finished_run(instance, result.run_id)
         raise KeyboardInterrupt(f"{name} interrupted")
     return _collect(PhaseOutcome(name=name, ran=True, success=result.success, run_id=result.run_id), result.all_events)
+
+
+def _overdue(name: str, clock: StepClock, instance, before: set[str]) -> PhaseOutcome:
+    """The phase whose step was stopped at its deadline: a failed build step, not an interrupt of the command."""
+    drain_signals()
+    runs = [r.run_id for r in instance.get_runs(limit=3) if r.run_id not in before]
+    line = f"{clock.overdue}: stopped after {clock.deadline_s:g} s, the step deadline (SCALING_STEP_DEADLINE)"
+    return PhaseOutcome(name=name, ran=True, success=False, failed_steps=[line], run_id=runs[0] if runs else None)
 
 
 @contextlib.contextmanager
@@ -279,6 +322,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
         _signal_pipe = None
         os.close(read)
         os.close(write)
+
+
+def drain_signals() -> None:
+    """Forget the simulated SIGINT that stopped a step at its deadline: it was not the user's."""
+    interrupted()
+    TERMINATED.clear()
 
 
 def interrupted() -> bool:
@@ -352,7 +401,8 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
     from pipelines.defs.automation import INGEST_JOB_NAME, REBUILD_JOB_NAME
     from pipelines.freshness import raw_keys, rebuild_keys, restore_raw_versions
 
-    ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance)
+    deadline = settings.step_deadline_s
+    ingest = run_phase("pull sources", defs.resolve_job_def(INGEST_JOB_NAME), instance, deadline_s=deadline)
     graph = defs.resolve_asset_graph()
     held, published = _working_state(settings)
     if unreachable(ingest, graph):
@@ -372,7 +422,10 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
         console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
         return [ingest, check_publishable(settings, instance, graph, [ingest])]
     console.print(f"rebuilding {len(stale)} stale assets: {', '.join(k.to_user_string() for k in stale)}")
-    phases = [ingest, run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale)]
+    phases = [
+        ingest,
+        run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale, deadline_s=deadline),
+    ]
     return [*phases, check_publishable(settings, instance, graph, phases)]
 
 
@@ -395,8 +448,26 @@ def _replay_then_build(settings: Settings) -> list[PhaseOutcome]:
     with dagster_session(settings) as (instance, defs):
         graph = defs.resolve_asset_graph()
         restore_raw_versions(instance, graph, _working_state(settings)[0])
-        phases = [run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, downstream_keys(graph))]
+        job = defs.resolve_job_def(REBUILD_JOB_NAME)
+        phases = [run_phase("rebuild", job, instance, downstream_keys(graph), deadline_s=settings.step_deadline_s)]
         return [*phases, check_publishable(settings, instance, graph, phases)]
+
+
+HEADLINE_CHANGES = "trends/headline_changes"
+
+
+def moved_headlines(settings: Settings, phases: list[PhaseOutcome]) -> list[str]:
+    """One line per index headline that this build moved by more than its own interval (real news or a bad row: the
+    line names the rows that moved it), read from the file just published."""
+    from pipelines.trends.headlines import moved_headline_lines
+
+    if not any(HEADLINE_CHANGES in p.materialized for p in phases):
+        return []
+    con = connect_bounded(settings.warehouse_path, CONNECTION_CONFIG, read_only=True)
+    try:
+        return moved_headline_lines(con)
+    finally:
+        con.close()
 
 
 def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, elapsed: float) -> int:
@@ -408,6 +479,8 @@ def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, ela
     if published:
         kept = " (failed sources keep their last good tables)" if sources else ""
         console.print(f"published the new warehouse and reports{kept}")
+        for line in moved_headlines(settings, phases):
+            console.print(f"[yellow]{line}", soft_wrap=True)
     else:
         console.print("[red]not published: a build step failed; readers keep the last good warehouse and reports")
     if sources or build:

@@ -20,6 +20,7 @@ DUCKDB_STORAGE_VERSION = "v1.5.0"
 
 DEFAULT_FETCH_DEADLINE_S = 180.0
 DEFAULT_FETCH_BACKOFF_S = 0.5
+DEFAULT_STEP_DEADLINE_S = 900.0  # the slowest step of a full build takes seconds; a flood of rows, far longer
 
 
 class SettingsError(ValueError):
@@ -80,6 +81,10 @@ SECONDS_SETTINGS = (
     SecondsSetting(
         "SCALING_LOCK_WAIT", "lock_wait_s", 0.0, False, "seconds a second writer waits for the lock; 0 fails at once"
     ),
+    SecondsSetting(
+        "SCALING_STEP_DEADLINE", "step_deadline_s", DEFAULT_STEP_DEADLINE_S, True,
+        "seconds one build step may run before the command stops the run",
+    ),
 )  # fmt: skip
 MIRROR_SCHEMES = ("http", "https", "file")
 
@@ -108,6 +113,7 @@ class Settings:
     fetch_deadline_s: float = DEFAULT_FETCH_DEADLINE_S
     fetch_backoff_s: float = DEFAULT_FETCH_BACKOFF_S
     lock_wait_s: float = 0.0
+    step_deadline_s: float = DEFAULT_STEP_DEADLINE_S
 
     def __post_init__(self) -> None:
         """Settings made in code (a Dagster resource's config) are held to the rules of the environment's."""

@@ -28,21 +28,26 @@ REFRESH_JOB_NAME = "refresh_everything"
 INGEST_JOB_NAME = "ingest_sources"
 REBUILD_JOB_NAME = "rebuild_downstream"
 
+# A run the daemon stops when it hangs (run monitoring is on in pipelines/dagster.yaml); a full build takes a minute
+RUN_DEADLINE = {"dagster/max_runtime": "3600"}
 INGEST = AssetSelection.groups("ingest")
 DOWNSTREAM = AssetSelection.all() - INGEST
 
 refresh_everything = define_asset_job(
     REFRESH_JOB_NAME,
+    tags=RUN_DEADLINE,
     selection=AssetSelection.all(),
     description="Fetch every source and rebuild every table and report, changed or not.",
 )
 ingest_sources = define_asset_job(
     INGEST_JOB_NAME,
+    tags=RUN_DEADLINE,
     selection=INGEST,
     description="Fetch every source (conditional GET) and load the files that changed and pass their guards.",
 )
 rebuild_downstream = define_asset_job(
     REBUILD_JOB_NAME,
+    tags=RUN_DEADLINE,
     selection=DOWNSTREAM,
     description="Rebuild tidy tables, marts, trends and reports (a refresh selects the stale ones and their children).",
 )

@@ -41,7 +41,7 @@ from pipelines.publish import (
     publish,
     writer_lock,
 )
-from pipelines.settings import DEFAULT_FETCH_BACKOFF_S, DEFAULT_FETCH_DEADLINE_S, Settings
+from pipelines.settings import DEFAULT_FETCH_BACKOFF_S, DEFAULT_FETCH_DEADLINE_S, DEFAULT_STEP_DEADLINE_S, Settings
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
 
 INGEST_STEP_PREFIX = "raw__"  # a source that fails keeps its last good table and does not stop publication
@@ -58,6 +58,7 @@ class PathsResource(ConfigurableResource):
     fetch_deadline_s: float = DEFAULT_FETCH_DEADLINE_S
     fetch_backoff_s: float = DEFAULT_FETCH_BACKOFF_S
     lock_wait_s: float = 0.0
+    step_deadline_s: float = DEFAULT_STEP_DEADLINE_S
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PathsResource":

@@ -159,3 +159,26 @@ def test_with_no_source_reachable_the_command_says_so_first_in_a_few_lines(tmp_p
     assert lines.index(next(line for line in lines if "no source is reachable" in line)) < lines.index(failed[0])
     assert "http://127.0.0.1:9" in done.stdout and "full logs: Dagster run(s)" in lines[-1]
     assert len(lines) < 25 and "Traceback" not in done.stdout + done.stderr and done.stderr.strip() == ""
+
+
+def test_a_step_past_its_deadline_is_stopped_and_reported_as_a_failed_step() -> None:
+    """A step stuck for far longer than SCALING_STEP_DEADLINE: stopped in about the deadline, one FAILED line naming
+    it, and the command goes on to report (exit 1) instead of treating it as the user's Ctrl-C."""
+    import time
+
+    from dagster import DagsterInstance, Definitions, asset, define_asset_job
+
+    from pipelines.__main__ import build_failed, interrupted, run_phase, sigterm_as_interrupt
+
+    @asset
+    def stuck() -> None:
+        time.sleep(60)
+
+    job = Definitions(assets=[stuck], jobs=[define_asset_job("stuck_job")]).resolve_job_def("stuck_job")
+    started = time.monotonic()
+    with DagsterInstance.ephemeral() as instance, sigterm_as_interrupt():
+        phase = run_phase("rebuild", job, instance, deadline_s=1.0)
+        assert not interrupted()
+    assert time.monotonic() - started < 10
+    assert phase.failed_steps == ["stuck: stopped after 1 s, the step deadline (SCALING_STEP_DEADLINE)"]
+    assert build_failed(phase) and phase.run_id
