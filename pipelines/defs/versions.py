@@ -40,6 +40,7 @@ DATA_FILES = {
     "pipelines.charts.page": ("pipelines/charts/templates",),
     "pipelines.tidy.benchmarks": ("pipelines/benchmarks.yaml",),
     "pipelines.tidy.models": ("dbt_like_models/seeds/model_source_priority.csv",),
+    "pipelines.tidy.plausibility": ("dbt_like_models/seeds/plausible_ranges.csv",),
 }
 # bookkeeping every ingest asset appends to, never materialized (`OPS_TABLES` in pipelines.defs.marts); named by key,
 # since selecting external assets by prefix is still a beta parameter of Dagster's
