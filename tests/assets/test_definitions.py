@@ -69,7 +69,13 @@ def test_raw_guards_are_blocking_checks() -> None:
     graph = load_definitions().resolve_asset_graph()
     for source in SOURCES:
         names = {k.name for k in graph.asset_check_keys if k.asset_key == AssetKey(["raw", source.name])}
-        assert names == {"required_columns", "row_count_not_collapsed", "keys_unique", "critical_columns_parse"}
+        assert names == {
+            "size_within_limits",
+            "required_columns",
+            "row_count_not_collapsed",
+            "keys_unique",
+            "critical_columns_parse",
+        }
 
 
 def test_dagster_cli_validates_the_code_location() -> None:

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run_cli, start_cli, wait_for_writer
 
-from pipelines.publish import current_writer
+from pipelines.publish import REBUILD_HINT, current_writer
 from pipelines.settings import Settings
 from pipelines.warehouse import CONNECTION_CONFIG
 
@@ -183,7 +183,8 @@ def test_a_corrupt_warehouse_or_a_directory_ends_in_seconds_with_one_line(worksp
     corrupt = broken / "warehouse.duckdb"
     shutil.copyfile(workspace["settings"].warehouse_path, corrupt)
     with open(corrupt, "r+b") as handle:
-        handle.write(os.urandom(4096))
+        handle.seek(4096)  # past DuckDB's magic bytes: a damaged warehouse, which `rebuild` may replace
+        handle.write(os.urandom(8192))
     for warehouse, expected in ((corrupt, "python -m pipelines rebuild"), (broken, "is a directory")):
         env = {**workspace["env"], "SCALING_WAREHOUSE": str(warehouse)}
         for command in ("refresh", "status"):
@@ -194,6 +195,20 @@ def test_a_corrupt_warehouse_or_a_directory_ends_in_seconds_with_one_line(worksp
             last = [line for line in done.stdout.splitlines() if line.strip()][-1]  # one line, however long
             assert expected in last and str(warehouse) in last, done.stdout
             assert "Traceback" not in done.stderr
+
+
+def test_a_file_that_is_not_the_warehouse_is_never_replaced_by_refresh_or_rebuild(workspace) -> None:
+    """SCALING_WAREHOUSE pointed at a text file by mistake: both commands refuse in one line, the file is kept, and
+    no line suggests the `rebuild` that would have replaced it."""
+    notes = workspace["base"] / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    env = {**workspace["env"], "SCALING_WAREHOUSE": str(notes)}
+    for command in ("refresh", "rebuild", "status"):
+        done = cli(workspace, command, env=env)
+        assert done.returncode == 2, (command, done.stdout, done.stderr[-2000:])
+        last = [line for line in done.stdout.splitlines() if line.strip()][-1]
+        assert "is not a DuckDB file" in last and REBUILD_HINT not in last, done.stdout
+        assert notes.read_text(encoding="utf-8") == "my notes\n"
 
 
 def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspace, built_warehouse) -> None:
@@ -257,3 +272,62 @@ def test_sigterm_marks_the_run_canceled_and_publishes_nothing(workspace) -> None
     assert statuses and statuses <= {DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE}, statuses
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
     assert current_writer(workspace["settings"]) is None
+
+
+def _edit_one_compute(mirror_root: Path) -> tuple[str, float]:
+    """Upstream revises one notable model's training compute tenfold: (model name, new value)."""
+    import csv
+    import io
+
+    path = mirror_root / NOTABLE
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    column = rows[0].index("Training compute (FLOP)")
+    row = next(r for r in rows[1:] if r[column] and float(r[column]) > 1e20)
+    new = float(row[column]) * 10
+    row[column] = repr(new)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return row[0], new
+
+
+def _wait_for_materialization(home: str, key: list[str], known: set[str], run, timeout: float = 120) -> None:
+    """Until a run started after `known` has materialized `key` (the rebuild is half-way), or fail."""
+    from dagster import AssetKey, DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert run.poll() is None, run.stdout.read()[-3000:]
+        with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+            event = instance.get_latest_materialization_events([AssetKey(key)]).get(AssetKey(key))
+        if event is not None and event.run_id not in known:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no run materialized {key} within {timeout:g} s")
+
+
+def test_a_refresh_interrupted_mid_rebuild_is_completed_by_the_next_one(workspace) -> None:
+    """SIGTERM after the marts took a new upstream value: the next refresh loads it and rebuilds every table built
+    from it, although Dagster recorded them as built; the one after finds nothing to do."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    assert cli(workspace, "refresh").returncode in (0, 1)  # whatever earlier tests left, published and recorded
+    home = workspace["env"]["DAGSTER_HOME"]
+    with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+        known = {r.run_id for r in instance.get_runs()}
+    name, value = _edit_one_compute(workspace["mirror"].root)
+    run = start_cli(workspace["env"], "refresh")
+    _wait_for_materialization(home, ["marts", "models"], known, run)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(60) == 130
+    published = workspace["settings"].warehouse_path
+    sql = f"select training_compute_flop from marts.models where model_name = '{name}'"
+    assert query(published, sql) != [(value,)]  # nothing of the interrupted run was published
+
+    again = cli(workspace, "refresh")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert "marts/models" in again.stdout and "trends/fits" in again.stdout  # rebuilt, though Dagster had them
+    assert query(published, sql) == [(value,)]
+    assert "nothing to rebuild" in cli(workspace, "refresh").stdout
