@@ -280,7 +280,7 @@ def not_ours_message(path: Path, what: str) -> str:
 
 
 def check_replaceable(path: Path, config: dict) -> None:
-    """Refuse to write over anything but this project's warehouse: absent, a DuckDB file holding `ops.fetch_log`,
+    """Refuse to write over anything but this project's warehouse: absent, an empty DuckDB file, one with `ops` tables,
     or a DuckDB file too corrupt to open (what `rebuild` is for)."""
     if not path.exists():
         return

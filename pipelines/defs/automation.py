@@ -7,9 +7,11 @@ from dagster import (
     AssetKey,
     AssetSelection,
     AutomationConditionSensorDefinition,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     ScheduleDefinition,
     SensorEvaluationContext,
     SkipReason,
@@ -18,8 +20,16 @@ from dagster import (
 )
 
 from pipelines.fetch import FetchError
-from pipelines.freshness import SCREENSHOTS_KEY, screenshots_behind
-from pipelines.landed import fetcher_for, last_good_fetch
+from pipelines.freshness import (
+    SCREENSHOTS_KEY,
+    downstream_keys,
+    restore_raw_versions,
+    screenshots_behind,
+    unpublished,
+    with_descendants,
+)
+from pipelines.landed import fetcher_for, held_file, last_good_fetch
+from pipelines.publish import published_runs
 from pipelines.settings import load_settings
 from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
@@ -131,6 +141,43 @@ def retake_screenshots(context: SensorEvaluationContext):
     return RunRequest(run_key=run_key, asset_selection=[SCREENSHOTS_KEY])
 
 
+IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+
+
+@sensor(
+    name="repair_unpublished",
+    job=rebuild_downstream,
+    minimum_interval_seconds=300,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Rebuilds what a run that never published (terminated, killed, failed) left recorded as built: "
+    "Dagster counts that work done, the published warehouse never received it.",
+)
+def repair_unpublished(context: SensorEvaluationContext):
+    """The UI's counterpart of what `python -m pipelines refresh` does first (`pipelines.freshness`)."""
+    settings = load_settings()
+    if context.instance.get_runs_count(RunsFilter(statuses=IN_FLIGHT)):
+        return SkipReason("a run is in flight: its work is not published yet")
+    if not settings.warehouse_path.exists():
+        return SkipReason("no published warehouse yet")
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
+    except duckdb.Error as exc:
+        return SkipReason(f"warehouse busy or unreadable: {exc}")
+    try:
+        published, held = published_runs(con), {s.name: held_file(con, s.name)[0] for s in SOURCES}
+    finally:
+        con.close()
+    graph = context.repository_def.asset_graph
+    restore_raw_versions(context.instance, graph, held)
+    keys = with_descendants(graph, unpublished(context.instance, downstream_keys(graph), published))
+    if not keys:
+        return SkipReason("every asset's latest record comes from a published run")
+    chosen = sorted(keys, key=lambda k: k.to_user_string())
+    state = [k.to_user_string() for k in chosen] + sorted(published)
+    run_key = hashlib.sha256(",".join(state).encode())
+    return RunRequest(run_key=run_key.hexdigest()[:16], asset_selection=chosen)
+
+
 JOBS = [refresh_everything, ingest_sources, rebuild_downstream]
 SCHEDULES = [daily_refresh]
-SENSORS = [source_changes, rebuild_stale, retake_screenshots]
+SENSORS = [source_changes, rebuild_stale, retake_screenshots, repair_unpublished]

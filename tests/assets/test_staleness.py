@@ -237,3 +237,31 @@ def test_a_mixed_build_is_named_before_publication(built: Graph) -> None:
     problems = inconsistencies(built.instance, built.graph, {built.first_run, run}, held)
     assert "marts/models is stale or missing" in problems
     assert not any(p.startswith("tidy/models") for p in problems)
+
+
+def test_the_repair_sensor_asks_the_ui_to_rebuild_what_a_run_that_did_not_publish_built(
+    built: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+    from dagster import RunRequest, build_sensor_context
+
+    from pipelines.defs.automation import repair_unpublished
+    from pipelines.publish import record_published_runs
+
+    warehouse = tmp_path / "published.duckdb"
+    con = duckdb.connect(str(warehouse))
+    record_published_runs(con, [built.first_run], "test")
+    for key in built.raw_keys:  # the files the published warehouse holds: the first ones
+        con.execute(f"create table raw.{key.path[1]} as select ? as _sha256", [built.shas[key.path[1]]])
+    con.close()
+    monkeypatch.setenv("SCALING_WAREHOUSE", str(warehouse))
+    context = build_sensor_context(instance=built.instance, repository_def=built.stubs.get_repository_def())
+    assert not isinstance(repair_unpublished(context), RunRequest)  # all published: nothing to repair
+
+    built.shas["notable_models"] = "sha-notable_models-2"
+    expected = descendants(built, NOTABLE)
+    built.materialize([*built.raw_keys, *(AssetKey.from_user_string(k) for k in expected)])  # then terminated
+    request = repair_unpublished(context)
+    assert isinstance(request, RunRequest)
+    assert {k.to_user_string() for k in request.asset_selection} == expected
+    assert request.run_key == repair_unpublished(context).run_key  # asked once per state, not every tick

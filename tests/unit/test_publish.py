@@ -45,6 +45,14 @@ def write_table(path: Path, value: int) -> None:
     con.close()
 
 
+def published_holding(base: Path, value: int) -> Settings:
+    """Settings under `base` whose published warehouse holds `value` in table `t`."""
+    settings = settings_in(base)
+    settings.data_dir.mkdir(parents=True)
+    write_table(settings.warehouse_path, value)
+    return settings
+
+
 def read_value(path: Path, sql: str = "select v from t") -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -99,9 +107,7 @@ def test_an_abandoned_lock_is_taken_over_and_said_so(tmp_path: Path) -> None:
 
 
 def test_publish_swaps_the_working_copy_while_a_reader_keeps_its_snapshot(tmp_path: Path) -> None:
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     with writer_lock(settings, "test"):
         prepare_working_copy(settings, CONNECTION_CONFIG)
         write_table(settings.working_path, 2)
@@ -121,9 +127,7 @@ def test_publish_swaps_the_working_copy_while_a_reader_keeps_its_snapshot(tmp_pa
 
 
 def test_a_failed_build_is_discarded_with_its_pending_journal(tmp_path: Path) -> None:
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     prepare_working_copy(settings, CONNECTION_CONFIG)
     write_table(settings.working_path, 2)
     journal.append(settings.raw_dir, "source_versions", [{"source": "s"}])
@@ -135,9 +139,7 @@ def test_a_failed_build_is_discarded_with_its_pending_journal(tmp_path: Path) ->
 
 
 def test_a_corrupt_warehouse_fails_at_once_with_the_rebuild_hint(tmp_path: Path) -> None:
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     with open(settings.warehouse_path, "r+b") as handle:
         handle.seek(4096)  # DuckDB's magic bytes stay: a damaged warehouse, not some other file
         handle.write(b"\0" * 8192)
@@ -208,9 +210,7 @@ def test_too_little_free_space_stops_before_the_copy(tmp_path: Path, monkeypatch
     import shutil as shutil_module
     from collections import namedtuple
 
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(100, 99, 1 << 20))
     with pytest.raises(WarehouseError, match="has 1 MB free"):
@@ -271,9 +271,7 @@ def test_a_symlinked_warehouse_stays_a_symlink_after_publication(tmp_path: Path)
 
 
 def test_a_table_created_in_the_published_file_during_a_run_is_kept_not_overwritten(tmp_path: Path) -> None:
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     with writer_lock(settings, "test"):
         prepare_working_copy(settings, CONNECTION_CONFIG)
         write_table(settings.working_path, 2)
@@ -293,9 +291,7 @@ def test_a_table_created_in_the_published_file_during_a_run_is_kept_not_overwrit
 def test_a_publication_killed_between_its_renames_is_completed_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
     import pipelines.publish as publication
 
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     settings.reports_dir.mkdir()
     (settings.reports_dir / "index.html").write_text("page of build 1")
     with writer_lock(settings, "test"):
@@ -324,9 +320,7 @@ def test_a_publication_killed_between_its_renames_is_completed_by_the_next_run(t
 def test_the_published_file_lists_the_runs_whose_work_it_holds(tmp_path: Path) -> None:
     from pipelines.publish import published_runs
 
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     for runs in (["ingest-1", "rebuild-1"], ["ui-2"]):
         with writer_lock(settings, "test"):
             prepare_working_copy(settings, CONNECTION_CONFIG)
@@ -340,9 +334,7 @@ def test_the_published_file_lists_the_runs_whose_work_it_holds(tmp_path: Path) -
 
 
 def test_the_next_run_removes_what_a_killed_run_left_beside_the_warehouse_and_pages(tmp_path: Path) -> None:
-    settings = settings_in(tmp_path)
-    settings.data_dir.mkdir(parents=True)
-    write_table(settings.warehouse_path, 1)
+    settings = published_holding(tmp_path, 1)
     leftovers = [
         settings.data_dir / f".{settings.working_path.name}.4242.part",
         settings.data_dir / f".{settings.stamp_path.name}.4242.tmp",
