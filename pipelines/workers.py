@@ -4,8 +4,9 @@ breakpoint fits of `trends.fits` and `trends.breakpoints` when there are enough 
 
 Two processes on a two-core machine; none on one core, where they could only add their start-up. They are spawned
 (not forked: the parent has Dagster's and DuckDB's threads), deaf to Ctrl-C, which is the parent's to handle, and
-live as long as the run (`stop` at its end) and never longer than the process that started them: each watches its
-parent and exits when the parent is gone (killed with -9, say), so no 300 MB worker outlives its run.
+live as long as the process that started them (a command, a UI run: each its own process), so only the first job
+pays for starting them (half a second), and never longer: each watches its parent and exits when the parent is gone
+(killed with -9, say), so no 300 MB worker outlives its run.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _pool() -> ProcessPoolExecutor:
 
 
 def stop() -> None:
-    """The run ended: the workers exit now (pending jobs cancelled) rather than idle on with their memory."""
+    """The workers exit now (pending jobs cancelled): for a long-lived process (a notebook) that runs no more jobs."""
     global _workers
     workers, _workers = _workers, None
     if workers is not None:

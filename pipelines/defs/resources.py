@@ -215,15 +215,10 @@ class BackgroundPagesResource(ConfigurableResource):
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         """A run that failed before its screenshots step: close the browser, leaving the waiting pages unshot. The
-        worker processes end with the run, whatever happened."""
-        from pipelines import workers
-
+        worker processes stay for the process's next run (a UI run is a process of its own; they exit with it)."""
         shots, self._shots = self._shots, None
-        try:
-            if shots is not None:
-                shots.cancel()
-        finally:
-            workers.stop()
+        if shots is not None:
+            shots.cancel()
 
 
 # -- dbt, in the step's process -----------------------------------------------------------------------------------
