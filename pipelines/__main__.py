@@ -470,12 +470,22 @@ def moved_headlines(settings: Settings, phases: list[PhaseOutcome]) -> list[str]
         con.close()
 
 
+CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
+def said_by_its_check(line: str, build: list[str]) -> bool:
+    """A source step failed only because its blocking check did: the check's own line says what was wrong."""
+    step, _, text = line.partition(": ")
+    asset = step.replace("__", "/", 1)
+    return text.startswith(CHECK_FAILED) and any(other.startswith(f"{asset} check ") for other in build)
+
+
 def _report(settings: Settings, phases: list[PhaseOutcome], published: bool, elapsed: float) -> int:
     """The summary lines: where things are, whether the run published, and one FAILED line per problem."""
     console.print(f"warehouse: {settings.warehouse_path}")
     console.print(f"reports:   {settings.reports_dir}")
-    sources = [line for p in phases for line in p.failed_sources]
     build = [line for p in phases for line in (*p.failed_steps, *p.failed_checks)]
+    sources = [line for p in phases for line in p.failed_sources if not said_by_its_check(line, build)]
     if published:
         kept = " (failed sources keep their last good tables)" if sources else ""
         console.print(f"published the new warehouse and reports{kept}")

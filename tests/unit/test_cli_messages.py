@@ -182,3 +182,12 @@ def test_a_step_past_its_deadline_is_stopped_and_reported_as_a_failed_step() -> 
     assert time.monotonic() - started < 10
     assert phase.failed_steps == ["stuck: stopped after 1 s, the step deadline (SCALING_STEP_DEADLINE)"]
     assert build_failed(phase) and phase.run_id
+
+
+def test_a_source_failed_only_by_its_blocking_check_is_said_once_by_the_check() -> None:
+    from pipelines.__main__ import said_by_its_check
+
+    checks = ["raw/notable_models check size_within_limits failed: 178,400,881 bytes, over its max_bytes limit"]
+    assert said_by_its_check("raw__notable_models: DagsterAssetCheckFailedError: 1 blocking asset check failed", checks)
+    assert not said_by_its_check("raw__ml_hardware: DagsterAssetCheckFailedError: 1 blocking check failed", checks)
+    assert not said_by_its_check("raw__notable_models: FetchError: answered 503", checks)
