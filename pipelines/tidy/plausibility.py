@@ -2,9 +2,10 @@
 
 `dbt_like_models/seeds/plausible_ranges.csv` holds one row per (source, column): minimum, maximum, unit and why. The
 tidy layer records a value outside its range in `ops.rejected_values` and sets it to null, so the rest of the file
-publishes; dbt's `plausible_range` and `plausible_date` tests read the same seed through `ref()` and stay as a safety
-net that fails only on a bug. `source` is a source name or a family: `epoch_models` (every Epoch model file) and
-`owid` (every OWID chart); `column_name` is the tidy column (for OWID's long table, the published variable).
+publishes; dbt's `plausible_range` and `plausible_date` tests read the same seed (macro `plausible_ranges_relation`)
+and stay as a safety net that fails only on a bug. `source` is a source name or a family: `epoch_models` (every
+Epoch model file) and `owid` (every OWID chart); `column_name` is the tidy column (for OWID's long table, the
+published variable).
 
 Dates: `min_value` is an ISO date and `max_value` is `fetched_at + <n> year(s)` (or `day(s)`), counted from the
 file's pull (the raw table's `_fetched_at`): a margin for release dates announced ahead and for clocks, while a
