@@ -3,7 +3,8 @@
 For rows with status 'ok' (every row, for tables without a status): the listed estimates are present (and finite,
 for numbers), every other number present is finite, each estimate lies within its own interval, and each count is
 at least the minimum its fit requires. Rows with another status ('insufficient data: ...', 'unstable: ...') stay in
-the table, visible, and are not checked.
+the table, visible, and are not checked. A contract may also fix the table's columns and their types, the statuses
+it may use and the numbers that must be positive where the row is checked.
 
 A failed check says what failed: each broken rule, how many rows break it, and one of them (its key columns and the
 offending values), so that a failure in a run's log can be acted on without opening the warehouse.
@@ -22,6 +23,7 @@ RULES = {
     "non_finite_numbers": "a number that is not finite",
     "ci_not_containing_estimate": "an estimate outside its CI",
     "n_below_minimum": "n below the fit's minimum",
+    "non_positive": "a number that must be positive at or below zero",
 }
 
 
@@ -34,6 +36,9 @@ class TableContract:
     status_column: str | None = "status"
     expect_rows: bool = True  # at least one checked row
     keys: tuple[str, ...] = ()  # the columns naming a row in a failure's example (default: its first text columns)
+    columns: tuple[tuple[str, pl.DataType], ...] = ()  # exactly these columns with these types (empty: not checked)
+    statuses: tuple[str, ...] = ()  # the only statuses allowed, on every row (empty: any)
+    positive: tuple[str, ...] = ()  # numbers above zero where the row is checked
 
 
 ROUNDING = 1e-9  # relative slack of the interval rule; squared, an absolute one for intervals at zero
@@ -60,6 +65,8 @@ def _offending(rule: str, row: dict[str, object], contract: TableContract, float
             for e, lo, hi in contract.intervals
             if None not in (row[e], row[lo], row[hi]) and not row[lo] <= row[e] <= row[hi]
         ]
+    if rule == "non_positive":
+        return [f"{c}={row[c]!r} <= 0" for c in contract.positive if row[c] is not None and row[c] <= 0]
     return [f"{c}={row[c]!r} < {minimum}" for c, minimum in contract.minimums if row[c] < minimum]
 
 
@@ -87,6 +94,43 @@ def _example(bad: pl.DataFrame, rule: str, contract: TableContract, floats: list
     return f"({keys}): {'; '.join(_offending(rule, row, contract, floats))}"
 
 
+def _column_problems(frame: pl.DataFrame, contract: TableContract) -> list[str]:
+    """How the frame's columns differ from the contract's: missing, unexpected, or of another type."""
+    if not contract.columns:
+        return []
+    expected = dict(contract.columns)
+    problems = [f"missing {c}" for c in expected if c not in frame.columns]
+    problems += [f"unexpected {c}" for c in frame.columns if c not in expected]
+    problems += [
+        f"{c} is {frame.schema[c]}, not {dtype}"
+        for c, dtype in expected.items()
+        if c in frame.columns and frame.schema[c] != dtype
+    ]
+    return problems
+
+
+def _unknown_statuses(frame: pl.DataFrame, contract: TableContract) -> pl.Series:
+    """The statuses of rows (all of them, checked or not) outside the contract's vocabulary."""
+    column = contract.status_column
+    if not contract.statuses or column is None or column not in frame.columns:
+        return pl.Series(column or "status", [], dtype=pl.String)
+    statuses = frame[column]
+    return statuses.filter(statuses.is_null() | ~statuses.is_in(contract.statuses))
+
+
+def _vocabulary_failures(frame: pl.DataFrame, contract: TableContract) -> tuple[dict[str, int], list[str]]:
+    """Counts and failure texts of the table-wide rules: its columns and its status vocabulary."""
+    columns = _column_problems(frame, contract)
+    unknown = _unknown_statuses(frame, contract)
+    failures = [f"wrong_columns: {'; '.join(columns)}"] if columns else []
+    if unknown.len():
+        failures.append(
+            f"unknown_status: {unknown.len()} of {frame.height} rows with a status outside "
+            f"{list(contract.statuses)}, e.g. {unknown[0]!r}"
+        )
+    return {"wrong_columns": len(columns), "unknown_status": unknown.len()}, failures
+
+
 def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, object]:
     """Counts of checked rows breaking each rule, with an example; `passed` is True when none does, and
     `description` says which rules failed, on how many rows, with one offending row each."""
@@ -108,6 +152,7 @@ def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, ob
             [_outside(e, lo, hi, e in floats) for e, lo, hi in contract.intervals]
         ),
         "n_below_minimum": rows_where([pl.col(c) < minimum for c, minimum in contract.minimums]),
+        "non_positive": rows_where([pl.col(c) <= 0 for c in contract.positive]),
     }
     empty = contract.expect_rows and checked.is_empty()
     examples = {rule: _example(rows, rule, contract, floats) for rule, rows in bad.items() if rows.height}
@@ -115,6 +160,8 @@ def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, ob
         f"{rule}: {bad[rule].height} of {checked.height} checked rows with {RULES[rule]}, e.g. {example}"
         for rule, example in examples.items()
     ]
+    table_counts, table_failures = _vocabulary_failures(frame, contract)
+    failures += table_failures
     if empty:
         statuses = frame[contract.status_column].value_counts(sort=True) if contract.status_column else None
         seen = "" if statuses is None or statuses.is_empty() else f"; most common status: {statuses.row(0)[0]!r}"
@@ -126,6 +173,7 @@ def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, ob
         "checked_rows": checked.height,
         **{rule: rows.height for rule, rows in bad.items()},
         "no_checked_rows": empty,
+        **table_counts,
         "example": next(iter(examples.values()), ""),
         "description": (
             f"trends.{contract.table}: {checked.height} checked rows of {frame.height}, every rule holds"
