@@ -130,7 +130,7 @@ def study_entries(scores: pl.DataFrame) -> pl.DataFrame:
     models out, GPT-3 under the study's label."""
     rows = scores.filter(
         pl.col("benchmark").is_in(STUDY_BENCHMARKS)
-        & pl.col("usd_per_1m_tokens").is_not_null()
+        & (pl.col("usd_per_1m_tokens") > 0)  # a log price needs a positive price
         & pl.col("score").is_not_null()
         & pl.col("release_date").is_not_null()
         & ~pl.col("model_name").is_in(REASONING_MODELS)
@@ -197,7 +197,10 @@ def skipped_as_chance(threshold: dict[str, object]) -> bool:
 
 
 def cheapest_path(entries: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """The entries of one benchmark that were the cheapest yet at or above `threshold` when released, one per day."""
+    """The entries of one benchmark that were the cheapest yet at or above `threshold` when released, one per day.
+
+    With three or more cheapest-yet models on one day only the last (cheapest) stays; the study's loop, dropping rows
+    while it indexes them, would keep two of three, but no day of its data has more than two."""
     ceiling = pl.when(pl.col("unit") == "percent").then(pl.lit(PERCENT_CEILING)).otherwise(pl.lit(math.inf))
     above = _in_release_order(entries).filter((pl.col("score") >= threshold) & (pl.col("score") < ceiling))
     cheapest_before = pl.col("price").cum_min().shift(1)
