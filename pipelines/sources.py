@@ -14,6 +14,10 @@ EPOCH_HARDWARE_CITATION = (
 )
 EPOCH_BENCHMARKS_CITATION = "Epoch AI, 'AI Benchmarking Hub'. Retrieved from https://epoch.ai/benchmarks"
 OWID_CITATION = "Epoch AI – with major processing by Our World in Data"
+PRICE_STUDY_CITATION = (
+    "Epoch AI, 'LLM inference prices have fallen rapidly but unequally across tasks'. Published online at epoch.ai, "
+    "March 2025. Data from https://github.com/epoch-research/llm-benchmark-efficiency"
+)
 CC_BY_4 = "CC BY 4.0"
 
 MODEL_COLUMNS = ("Model", "Publication date", "Training compute (FLOP)", "Parameters", "Domain", "Organization")
@@ -25,6 +29,13 @@ MODEL_CRITICAL = (
 )
 OWID_CRITICAL = (("Entity", "text"), ("Training computation (petaFLOP)", "number"))
 OWID_GRAPHER = "https://ourworldindata.org/grapher/"
+# Epoch's inference-price study is a frozen repository: the commit is pinned in the URL, the sha256 still versions it
+PRICE_STUDY_DATA = (
+    "https://raw.githubusercontent.com/epoch-research/llm-benchmark-efficiency/"
+    "34b923314338360d1b1bbed6ec30d9299e54fdae/data/"
+)
+PRICE_COLUMNS = ("Model Name", "Release Date", "USD per 1M Tokens")
+PRICE_CRITICAL = (("Model Name", "text"), ("Release Date", "date"), ("USD per 1M Tokens", "number"))
 
 MiB = 1 << 20
 # The most a file may weigh before it is rejected unread (see `pipelines.fetch`): well above the real files (the
@@ -79,6 +90,29 @@ def _owid(slug: str, name: str, required: tuple[str, ...], description: str, key
         critical_columns=critical,
         metadata_url=f"{OWID_GRAPHER}{slug}.metadata.json?v=1&csvType=full",
         description=description,
+    )
+
+
+def _price_study(
+    file: str,
+    name: str,
+    required: tuple[str, ...],
+    critical: tuple[tuple[str, str], ...],
+    description: str,
+    keys: tuple[str, ...],
+) -> Source:
+    """A CSV of Epoch's inference-price study: a few kB each, so 1 MiB is far past any plausible revision."""
+    return Source(
+        name=name,
+        url=f"{PRICE_STUDY_DATA}{file}",
+        format="csv",
+        publisher="Epoch AI",
+        citation=PRICE_STUDY_CITATION,
+        required_columns=required,
+        key_columns=keys,
+        critical_columns=critical,
+        description=description,
+        max_bytes=MiB,
     )
 
 
@@ -189,6 +223,31 @@ SOURCES: tuple[Source, ...] = (
         ("Entity", "Year"),
         "OWID: cumulative number of large-scale AI models by domain.",
         ("Entity", "Year"),
+    ),
+    # a model is priced more than once (GPT-3 175B at four dates), so the key is the name and the date
+    _price_study(
+        "aa_data_with_math5.csv",
+        "inference_prices_aa",
+        PRICE_COLUMNS,
+        PRICE_CRITICAL,
+        "Epoch AI's inference-price study: Artificial Analysis' blended USD per 1M tokens and benchmark scores.",
+        ("Model Name", "Release Date"),
+    ),
+    _price_study(
+        "epoch_ai_price_data_not_in_aa_with_benchmarks.csv",
+        "inference_prices_epoch",
+        PRICE_COLUMNS,
+        PRICE_CRITICAL,
+        "Epoch AI's inference-price study: Epoch's own price records for models Artificial Analysis lacks.",
+        ("Model Name", "Release Date"),
+    ),
+    _price_study(
+        "epoch_ai_eval_data.csv",
+        "eval_tokens",
+        ("Model", "Task", "epochs", "total_samples", "input_tokens", "output_tokens", "total_tokens"),
+        (("Model", "text"), ("Task", "text"), ("output_tokens", "number"), ("total_tokens", "number")),
+        "Epoch AI's inference-price study: tokens its evaluation runs used per model version and task.",
+        ("Model", "Task"),
     ),
 )
 

@@ -252,20 +252,27 @@ def unmatched_section(ctx: PageContext, page: Page) -> None:
     unmatched = ctx.optional(page, "marts.unmatched_model_versions", order_by="member, model_version")
     if unmatched is None:
         return
+    if "source" not in unmatched.columns:  # a warehouse built before the inference-price study was added
+        unmatched = unmatched.with_columns(pl.lit("benchmark_data").alias("source"))
     by_file = (
-        unmatched.group_by("member")
+        unmatched.group_by("source", "member")
         .agg(pl.len().alias("n"), pl.col("model_version").head(6).str.join(", ").alias("examples"))
-        .sort(["n", "member"], descending=[True, False])
+        .sort(["n", "source", "member"], descending=[True, False, False])
     )
-    page.paragraph(f"{unmatched.height:,} distinct model versions in the Benchmarking Hub match no model.")
+    hub = unmatched.filter(pl.col("source") == "benchmark_data").height
+    page.paragraph(
+        f"{hub:,} distinct model versions in the Benchmarking Hub match no model; "
+        f"{unmatched.height - hub:,} model names and versions of Epoch's inference-price study match neither a "
+        "model nor a hub version."
+    )
     page.table(
-        ["Benchmark file", "Unmatched versions", "Examples"],
+        ["Source", "File", "Unmatched names", "Examples"],
         [list(r) for r in by_file.iter_rows()],
         ident="unmatched-table",
-        numeric={1},
-        collapsed=f"Show unmatched versions by benchmark file ({by_file.height} files)",
+        numeric={2},
+        collapsed=f"Show unmatched names by file ({by_file.height} files)",
     )
-    page.download("unmatched_model_versions", unmatched, "Every unmatched model version")
+    page.download("unmatched_model_versions", unmatched, "Every unmatched model name and version")
 
 
 def freshness_section(ctx: PageContext, page: Page) -> None:

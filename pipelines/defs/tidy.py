@@ -19,6 +19,7 @@ from pipelines.defs.resources import warehouse_connection
 from pipelines.sources import SOURCES
 from pipelines.tidy.benchmarks import tidy_scores
 from pipelines.tidy.hardware import tidy_hardware
+from pipelines.tidy.inference import PRICE_SOURCES, TOKENS_SOURCE, tidy_eval_tokens, tidy_prices
 from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, ModelTables, model_snapshot, tidy_models
 from pipelines.tidy.owid import tidy_owid
 from pipelines.warehouse import first_row, read_table, replace_rejections, replace_table, table_exists, transaction
@@ -147,7 +148,58 @@ def tidy_owid_series(context: AssetExecutionContext, warehouse: DuckDBResource) 
     return MaterializeResult(metadata={"rows": rows, "rejected_values": n_rejected})
 
 
-TIDY_ASSETS = [tidy_model_tables, tidy_hardware_table, tidy_scores_table, tidy_owid_series]
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["tidy", table],
+            deps=[raw_key(name) for name in PRICE_SOURCES],
+            group_name="tidy",
+            kinds={"polars", "duckdb"},
+            description=f"tidy.{table}: from both price files of Epoch's inference-price study.",
+        )
+        for table in ("inference_prices", "inference_scores")
+    ],
+    name="tidy_inference_price_tables",
+)
+def tidy_inference_price_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """tidy.inference_prices (USD per 1M tokens per model and price record) and tidy.inference_scores (the same
+    rows' scores in long form), built together because they share one parse of each price file."""
+    with warehouse_connection(warehouse) as con:
+        snapshots = _snapshots(con, PRICE_SOURCES)
+        tables = [tidy_prices(read_table(con, "raw", name), name) for name in PRICE_SOURCES]
+        counts = {
+            table: replace_table(
+                con, "tidy", table, _with_snapshot(pl.concat([getattr(t, part) for t in tables]), snapshots)
+            )
+            for table, part in (("inference_prices", "prices"), ("inference_scores", "scores"))
+        }
+        rejections = pl.concat([t.rejections for t in tables], how="vertical")
+        rejected = replace_rejections(con, PRICE_SOURCES, _with_snapshot(rejections, snapshots), None)
+    context.log.info(f"tidy inference price tables: {counts}; {rejected} values rejected")
+    for table, rows in counts.items():
+        yield MaterializeResult(asset_key=AssetKey(["tidy", table]), metadata={"rows": rows, "rejected": rejected})
+
+
+@asset(key=["tidy", "eval_tokens"], deps=[raw_key(TOKENS_SOURCE)], group_name="tidy", kinds={"polars", "duckdb"})
+def tidy_eval_tokens_table(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """tidy.eval_tokens: tokens per model version and task of Epoch's evaluation runs, setting split off, task
+    mapped to the hub's benchmark id."""
+    with warehouse_connection(warehouse) as con:
+        tokens, rejections = tidy_eval_tokens(read_table(con, "raw", TOKENS_SOURCE))
+        sha = _snapshots(con, (TOKENS_SOURCE,)).get(TOKENS_SOURCE)
+        rows = replace_table(con, "tidy", "eval_tokens", tokens.with_columns(pl.lit(sha).alias("snapshot_sha256")))
+        rejected = replace_rejections(con, [TOKENS_SOURCE], rejections, sha)
+    return MaterializeResult(metadata={"rows": rows, "rejected_values": rejected})
+
+
+TIDY_ASSETS = [
+    tidy_model_tables,
+    tidy_hardware_table,
+    tidy_scores_table,
+    tidy_owid_series,
+    tidy_inference_price_tables,
+    tidy_eval_tokens_table,
+]
 
 
 NAMED_FLOOR = 0.85  # share of score rows whose model version ECI names (0.92 in the 2026-01 snapshot)

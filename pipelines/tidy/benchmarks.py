@@ -33,13 +33,26 @@ ORGANIZATION_COLUMN = "Organization"
 COMPUTE_COLUMN = "Training compute (FLOP)"  # the file's own estimate, for models Epoch's model files lack
 FALLBACK_SCORE_COLUMN = "mean_score"
 
-# A setting is what follows the last `_` of a version id when it is an effort level or a token budget; other
-# suffixes (`_8B`, `_7b`, `_5`, `res448`, `mistral`, `5-78B`) are part of the model's own name.
-SETTING_WORDS = ("high", "medium", "low", "xhigh", "minimal", "none", "thinking")
+# A setting is what follows the last `_` of a version id when it is an effort level, a thinking switch or a token
+# budget; other suffixes (`_8B`, `_7b`, `_5`, `res448`, `mistral`, `5-78B`) are part of the model's own name.
+# The one table of setting words: (setting_kind, effort_rank, thinking). Effort levels rank from GPT-5's `minimal`
+# to GPT-5.2's `xhigh`; `thinking` (DeepSeek, GLM) turns reasoning on and GPT-5.1's `none` turns it off. A token
+# budget (`16K`, `16k`: thousands of thinking tokens) is matched by BUDGET_PATTERN instead.
+SETTINGS: dict[str, tuple[str, int | None, bool | None]] = {
+    "minimal": ("effort", 0, None),
+    "low": ("effort", 1, None),
+    "medium": ("effort", 2, None),
+    "high": ("effort", 3, None),
+    "xhigh": ("effort", 4, None),
+    "none": ("thinking", None, False),
+    "thinking": ("thinking", None, True),
+}
+SETTING_WORDS = tuple(SETTINGS)
+BUDGET_PATTERN = r"^(\d+)[Kk]$"
 SETTING_PATTERN = rf"_((?i:{'|'.join(SETTING_WORDS)})|\d+[Kk])$"
 
 _REQUIRED_FIELDS = ("member", "benchmark", "name", "score_column", "scale", "unit", "higher_is_better")
-_OPTIONAL_FIELDS = ("stderr_column", "description")
+_OPTIONAL_FIELDS = ("stderr_column", "cost_column", "description")
 _BENCHMARK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d*)?$"
 
@@ -49,12 +62,17 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     "model_version": pl.String(),
     "base_version": pl.String(),
     "setting": pl.String(),
+    "setting_kind": pl.String(),
+    "effort_rank": pl.Int32(),
+    "budget_tokens": pl.Int64(),
+    "thinking": pl.Boolean(),
     "model_name": pl.String(),
     "model_key": pl.String(),
     "score": pl.Float64(),
     "unit": pl.String(),
     "score_fraction": pl.Float64(),
     "stderr": pl.Float64(),
+    "cost_per_run_usd": pl.Float64(),
     "release_date": pl.Date(),
     "organization": pl.String(),
     "file_training_compute_flop": pl.Float64(),
@@ -78,6 +96,8 @@ class Benchmark:
     unit: str
     higher_is_better: bool
     description: str = ""
+    # the column publishing the inference cost of one run of the benchmark in USD, where the file has one
+    cost_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +129,10 @@ def _benchmark(path: Path, index: int, entry: Any) -> Benchmark:
             raise _entry_error(path, index, entry, field, f"must be a non-empty string, got {entry[field]!r}")
     if not _BENCHMARK_ID.match(entry["benchmark"]):
         raise _entry_error(path, index, entry, "benchmark", f"must be snake_case, got {entry['benchmark']!r}")
-    stderr = entry.get("stderr_column")
-    if stderr is not None and (not isinstance(stderr, str) or not stderr.strip()):
-        raise _entry_error(path, index, entry, "stderr_column", f"must be a column name or null, got {stderr!r}")
+    for field in ("stderr_column", "cost_column"):
+        column = entry.get(field)
+        if column is not None and (not isinstance(column, str) or not column.strip()):
+            raise _entry_error(path, index, entry, field, f"must be a column name or null, got {column!r}")
     scale = entry["scale"]
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
         raise _entry_error(path, index, entry, "scale", f"must be a positive number, got {scale!r}")
@@ -127,11 +148,12 @@ def _benchmark(path: Path, index: int, entry: Any) -> Benchmark:
         benchmark=entry["benchmark"],
         name=entry["name"],
         score_column=entry["score_column"],
-        stderr_column=stderr,
+        stderr_column=entry.get("stderr_column"),
         scale=float(scale),
         unit=entry["unit"],
         higher_is_better=entry["higher_is_better"],
         description=description.strip(),
+        cost_column=entry.get("cost_column"),
     )
 
 
@@ -211,6 +233,25 @@ def split_setting_expr(column: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return base.alias("base_version"), setting.alias("setting")
 
 
+def setting_columns_expr(column: str | pl.Expr) -> list[pl.Expr]:
+    """setting_kind, effort_rank, budget_tokens and thinking of a split-off setting (see SETTINGS), so scores at
+    several efforts or budgets of one model can be ordered; an unknown or null setting gives nulls."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    word = expr.str.to_lowercase()
+    budget = expr.str.extract(BUDGET_PATTERN, 1).cast(pl.Int64) * 1000
+
+    def lookup(position: int, dtype: pl.DataType) -> pl.Expr:
+        mapping = {w: entry[position] for w, entry in SETTINGS.items() if entry[position] is not None}
+        return word.replace_strict(mapping, default=None, return_dtype=dtype)
+
+    return [
+        pl.when(budget.is_not_null()).then(pl.lit("budget")).otherwise(lookup(0, pl.String())).alias("setting_kind"),
+        lookup(1, pl.Int32()).alias("effort_rank"),
+        budget.alias("budget_tokens"),
+        lookup(2, pl.Boolean()).alias("thinking"),
+    ]
+
+
 def _member_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """One member's rows without the columns other members brought into the diagonal concat (all null here)."""
     return frame.select([c for c in frame.columns if c.startswith("_") or frame[c].null_count() < frame.height])
@@ -273,6 +314,36 @@ def _values(
         rejections.add(checked, label, outside, reason)
         valid = valid & ~outside
     return pl.select(pl.when(valid).then(value).otherwise(None)).to_series().alias(column)
+
+
+def _cost(
+    member: str, frame: pl.DataFrame, benchmark: Benchmark, rejections: Rejections, rules: FileRules
+) -> pl.Series:
+    """The inference cost of one run in USD from the benchmark's `cost_column` (`$1,234.5` reads 1234.5): the
+    hub's own price of a score. Bad, non-finite and implausible cells are recorded under `<member>:<column>`."""
+    column = benchmark.cost_column
+    if column is None or column not in frame.columns:
+        if column is not None:
+            _member_rejection(
+                rejections, f"{member}:{column}", "cost column missing or empty; check cost_column in benchmarks.yaml"
+            )
+        return pl.Series("cost_per_run_usd", [None] * frame.height, dtype=pl.Float64)
+    label = f"{member}:{column}"
+    checked = frame.select("_row_number", pl.col(column).str.strip_chars().alias(label))
+    text = checked[label]
+    missing = text.is_null() | text.is_in(NULL_MARKERS)
+    body = text.str.strip_prefix("$").str.strip_chars()
+    body = pl.select(
+        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
+    ).to_series()
+    number = body.cast(pl.Float64, strict=False)
+    unparsable = ~missing & number.is_null()
+    rejections.add(checked, label, unparsable, "cost is not a number; expected USD such as 1.25 or $1,234.50")
+    non_finite = ~missing & ~unparsable & ~number.is_finite()
+    rejections.add(checked, label, non_finite, "cost is not a finite number")
+    valid = ~missing & ~unparsable & ~non_finite
+    cost = pl.select(pl.when(valid).then(number).otherwise(None)).to_series()
+    return rules.check(rejections, checked, label, "cost_per_run_usd", cost).alias("cost_per_run_usd")
 
 
 def _fallback_benchmark(member: str, frame: pl.DataFrame, rejections: Rejections) -> Benchmark | None:
@@ -373,6 +444,7 @@ def _member_scores(
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
     compute = _checked(member, frame, COMPUTE_COLUMN, "training_compute_flop", rejections, rules)
+    cost = _cost(member, frame, benchmark, rejections, rules)
     base, setting = split_setting_expr("_version")
     return (
         frame.select(
@@ -381,12 +453,14 @@ def _member_scores(
             pl.col("_version").alias("model_version"),
             base,
             setting,
+            *setting_columns_expr(setting),
             pl.lit(None, dtype=pl.String).alias("model_name"),
             pl.lit(None, dtype=pl.String).alias("model_key"),
             pl.Series("score", score, dtype=pl.Float64),
             pl.lit(benchmark.unit).alias("unit"),
             pl.lit(None, dtype=pl.Float64).alias("score_fraction"),
             pl.Series("stderr", stderr, dtype=pl.Float64),
+            pl.Series("cost_per_run_usd", cost, dtype=pl.Float64),
             pl.Series("release_date", release_date, dtype=pl.Date),
             pl.Series("organization", organization, dtype=pl.String),
             pl.Series("file_training_compute_flop", compute, dtype=pl.Float64),

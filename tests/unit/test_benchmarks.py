@@ -77,9 +77,10 @@ def test_real_zip_scores(real: ScoreTables) -> None:
     assert scores["benchmark"].n_unique() == 45
     assert scores["score"].null_count() == 0
     assert scores.columns == [
-        "benchmark", "benchmark_name", "model_version", "base_version", "setting", "model_name", "model_key",
-        "score", "unit", "score_fraction", "stderr", "release_date", "organization", "file_training_compute_flop",
-        "member", "row_number", "source",
+        "benchmark", "benchmark_name", "model_version", "base_version", "setting", "setting_kind", "effort_rank",
+        "budget_tokens", "thinking", "model_name", "model_key", "score", "unit", "score_fraction", "stderr",
+        "cost_per_run_usd", "release_date", "organization", "file_training_compute_flop", "member", "row_number",
+        "source",
     ]  # fmt: skip
     # the file's own compute estimate travels with the score, for models Epoch's model files lack
     assert scores["file_training_compute_flop"].drop_nulls().min() > 0

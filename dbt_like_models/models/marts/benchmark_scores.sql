@@ -1,5 +1,6 @@
 -- One row per published score, with the model's compute (the benchmark file's own estimate, else marts.models),
--- its observed and imputed training cost (trends.model_costs) and both frontier flags.
+-- its observed and imputed training cost (trends.model_costs), both frontier flags, the version's setting classified
+-- (effort level, token budget, thinking switch) and the inference cost of the run where the file publishes one.
 with scores as (
     select * from {{ source('tidy', 'scores') }}
 ),
@@ -26,6 +27,10 @@ select
     s.model_version,
     s.base_version,
     s.setting,
+    s.setting_kind,
+    s.effort_rank,
+    s.budget_tokens,
+    s.thinking,
     s.model_name,
     s.model_key,
     m.model_key is not null as is_matched_model,
@@ -33,6 +38,7 @@ select
     s.unit,
     s.score_fraction,
     s.stderr,
+    s.cost_per_run_usd,
     s.release_date,
     m.publication_date,
     s.organization,
