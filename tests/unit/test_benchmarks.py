@@ -293,6 +293,67 @@ def test_undescribed_members(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     )
 
 
+def test_cost_per_run_is_read_in_usd_with_dollar_signs_and_thousands_separators(tmp_path: Path) -> None:
+    path = _zip(
+        tmp_path,
+        {
+            "weirdml_external.csv": (
+                "Model version,Accuracy,Cost per run\n"
+                'a_high,0.5,"$1,234.5"\n'  # row 1: dollars with a thousands separator
+                "b,0.4,0.0004\n"  # row 2: a plain number
+                "c,0.3,\n"  # row 3: no cost published, not a rejection
+                "d,0.2,about 3 dollars\n"  # row 4: not a number
+                "e,0.1,-1\n"  # row 5: below the seed's 0 USD
+                "f,0.1,$20000\n"  # row 6: above the seed's 1e4 USD
+            ),
+            "gpqa_diamond.csv": "Model version,mean_score\na,0.5\n",
+        },
+    )
+    tables = tidy_scores(read_benchmark_zip(path))
+    weirdml = tables.scores.filter(pl.col("benchmark") == "weirdml")
+    assert weirdml.select("model_version", "score", "cost_per_run_usd").rows() == [
+        ("a_high", 0.5, 1234.5),
+        ("b", 0.4, 0.0004),
+        ("c", 0.3, None),
+        ("d", 0.2, None),
+        ("e", 0.1, None),
+        ("f", 0.1, None),
+    ]
+    assert weirdml.schema["cost_per_run_usd"] == pl.Float64
+    # a benchmark without a cost_column has no cost
+    assert tables.scores.filter(pl.col("benchmark") == "gpqa_diamond")["cost_per_run_usd"].to_list() == [None]
+    rejected = tables.rejections.sort("row_number").select("column_name", "row_number", "raw_value").rows()
+    assert rejected == [
+        ("weirdml_external.csv:Cost per run", 4, "about 3 dollars"),
+        ("weirdml_external.csv:Cost per run", 5, "-1"),
+        ("weirdml_external.csv:Cost per run", 6, "$20000"),
+    ]
+
+
+def test_the_real_cost_columns_are_declared_for_the_four_files_that_publish_costs() -> None:
+    costs = {b.member: b.cost_column for b in load_benchmarks().values() if b.cost_column}
+    assert costs == {
+        "weirdml_external.csv": "Cost per run",
+        "aider_polyglot_external.csv": "Cost",
+        "swe_bench_bash.csv": "Avg. Cost ($)",
+        "the_agent_company_external.csv": "Average costs",
+    }
+
+
+def test_scores_carry_their_setting_classified(tmp_path: Path) -> None:
+    rows = "".join(f"m_{s},0.5\n" for s in ("low", "32K", "thinking", "none")) + "plain,0.5\n"
+    path = _zip(tmp_path, {"gpqa_diamond.csv": "Model version,mean_score\n" + rows})
+    scores = tidy_scores(read_benchmark_zip(path)).scores
+    classified = scores.select("setting", "setting_kind", "effort_rank", "budget_tokens", "thinking").rows()
+    assert classified == [
+        ("low", "effort", 1, None, None),
+        ("32K", "budget", None, 32000, None),
+        ("thinking", "thinking", None, None, True),
+        ("none", "thinking", None, None, False),
+        (None, None, None, None, None),
+    ]
+
+
 # --- the yaml -----------------------------------------------------------------------------------------------------
 
 
@@ -324,6 +385,8 @@ def _write_yaml(tmp_path: Path, edit: dict[str, object]) -> Path:
         ({"benchmark": "adversarial_nli"}, r"'benchmark' repeats id 'adversarial_nli'"),
         ({"member": "adversarial_nli_external.csv"}, r"'member' repeats"),
         ({"score_colum": "x"}, r"'score_colum' is not a known field"),
+        ({"cost_column": ""}, r"'cost_column' must be a column name or null"),
+        ({"cost_column": 3}, r"'cost_column' must be a column name or null"),
     ],
 )
 def test_yaml_loader_rejects_bad_entries(tmp_path: Path, edit: dict[str, object], message: str) -> None:
