@@ -34,6 +34,7 @@ from pipelines.trends import (
     efficiency,
     forecasts,
     headlines,
+    inference_prices,
     inputs,
     pooled,
     thresholds,
@@ -44,6 +45,7 @@ from pipelines.warehouse import query_frame, read_table, replace_table
 MODELS = ["marts", "models"]
 HARDWARE = ["marts", "hardware"]
 SCORES = ["marts", "benchmark_scores"]  # with compute, costs (from trends.model_costs) and frontier flags
+INFERENCE_SCORES = ["marts", "inference_scores"]  # Epoch's price study: USD per 1M tokens and scores per model
 GROUP = "trends"
 KINDS = {"python", "duckdb"}
 
@@ -208,6 +210,16 @@ CONTRACTS: dict[str, TableContract] = {
         keys=("headline", "key", "name"),
         required=("headline", "key", "date", "value"),
         status_column=None,
+    ),
+    "inference_price_trends": TableContract(
+        "inference_price_trends",
+        keys=("dataset", "benchmark", "threshold_model"),
+        required=("factor_per_year", "ci_low", "ci_high", "r_squared", "start_date", "end_date"),
+        intervals=(("factor_per_year", "ci_low", "ci_high"),),
+        minimums=(("n", inference_prices.MIN_TREND_POINTS), ("span_days", inference_prices.MIN_SPAN_DAYS)),
+        columns=tuple(inference_prices.TRENDS_SCHEMA.items()),
+        statuses=inference_prices.STATUSES,
+        positive=("factor_per_year", "ci_low", "ci_high"),
     ),
 }
 
@@ -501,6 +513,26 @@ def headline_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
     yield from results
 
 
+@trend_asset("inference_price_trends", deps=[AssetKey(INFERENCE_SCORES), AssetKey(SCORES)])
+def inference_price_trends(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.inference_price_trends: how fast the cheapest model at a fixed score got cheaper per year, Epoch's
+    method on its price study (USD per 1M tokens) and on the hub's cost per run; 'not identified' rows say why."""
+    with warehouse_connection(warehouse) as con:
+        study = inference_prices.load_study_scores(con)
+        frame = inference_prices.inference_price_trends(study, inference_prices.load_hub_costs(con))
+        ok = frame.filter(pl.col("status") == "ok")
+        result = _store(con, "inference_price_trends", frame, trends=frame.height)
+    for dataset in (inference_prices.STUDY, inference_prices.HUB):
+        factors = frame.filter(pl.col("dataset") == dataset)["factor_per_year"]
+        identified = ok.filter(pl.col("dataset") == dataset).height
+        if factors.len():
+            context.log.info(
+                f"{dataset}: {factors.len()} trends ({identified} identified), price falling x{factors.min():.3g} to "
+                f"x{factors.max():.3g} per year, median x{factors.median():.3g}"
+            )
+    return result
+
+
 TREND_ASSETS = [
     trends_fits,
     trends_levels,
@@ -515,4 +547,5 @@ TREND_ASSETS = [
     compute_to_threshold,
     trends_forecasts,
     headline_tables,
+    inference_price_trends,
 ]

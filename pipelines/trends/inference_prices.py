@@ -164,7 +164,7 @@ def hub_entries(costs: pl.DataFrame) -> pl.DataFrame:
         pl.col("model_version").alias("model_name"),
         "release_date",
         pl.col("cost_per_run_usd").alias("price"),
-        (pl.col("score_fraction") * 100).alias("score"),
+        (pl.col("score_fraction") * 100).round(9).alias("score"),  # 0.141 -> 14.1, not 14.099999999999998
         pl.lit("percent").alias("unit"),
         pl.lit("USD per run").alias("price_unit"),
         pl.lit(False).alias("multiple_choice"),
