@@ -22,6 +22,7 @@ from pipelines.defs.resources import DbtBuildResource
 from pipelines.raw import read_csv_text
 from pipelines.settings import Settings
 from pipelines.tidy.hardware import tidy_hardware
+from pipelines.tidy.inference import tidy_eval_tokens, tidy_prices
 from pipelines.tidy.plausibility import load_ranges
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas, replace_table
 
@@ -231,3 +232,97 @@ def test_a_value_the_tidy_layer_should_have_rejected_fails_the_seeds_range_test_
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["plausible_range_hardware_tdp_watts__ml_hardware"] is False
     assert checks["plausible_range_hardware_release_price_usd__ml_hardware"] is True
+
+
+PRICES = [
+    "Model Name,Release Date,USD per 1M Tokens,MMLU,GPQA Diamond,HumanEval,MATH-500,LMSys Chatbot Arena ELO,MATH 5",
+    "Claude-3-Haiku,2024-03-04,0.5,71,33,77,39,1179,13",
+    "o1-mini,2024-09-12,5.25,,59.5,97,94,1308,84.3",
+    "o1-mini,2025-01-31,1.925,,59.5,97,94,1308,84.3",
+]
+TOKENS = [
+    "Model,Task,epochs,total_samples,input_tokens,output_tokens,total_tokens",
+    "o1-mini-2024-09-12_high,MATH level 5,4,5296,988900,9914854,10903754",
+    "gpt-4-0613,GPQA Diamond,16,3168,859696,1686484,2546180",
+]
+STUDY_MARTS = ("plausible_ranges", "inference_prices", "inference_scores", "eval_tokens")
+
+
+def publish_price_study(settings: Settings, arena_elo: float | None = None) -> None:
+    """A published warehouse holding the price study's tidy tables as the tidy layer writes them from small files
+    (with `arena_elo`, every arena score set afterwards: a value tidy would have rejected stands for a bug in it),
+    a hub that publishes o1-mini-2024-09-12_high and a marts.models that knows Claude-3-Haiku."""
+    settings.data_dir.mkdir(parents=True)
+    frames = {}
+    for name, lines in (("prices", PRICES), ("tokens", TOKENS)):
+        path = settings.data_dir / f"{name}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        frames[name] = read_csv_text(path).with_columns(pl.lit(datetime.now(UTC)).alias("_fetched_at"))
+    study = tidy_prices(frames["prices"], "inference_prices_aa")
+    tokens, rejected = tidy_eval_tokens(frames["tokens"])
+    assert study.rejections.height == rejected.height == 0
+    scores = study.scores
+    if arena_elo is not None:
+        arena = pl.col("unit") == "elo"
+        scores = scores.with_columns(pl.when(arena).then(pl.lit(arena_elo)).otherwise(pl.col("score")).alias("score"))
+    sha = pl.lit("sha").alias("snapshot_sha256")
+    with duckdb.connect(str(settings.warehouse_path), config=dict(CONNECTION_CONFIG)) as con:
+        ensure_schemas(con)
+        replace_table(con, "tidy", "inference_prices", study.prices.with_columns(sha))
+        replace_table(con, "tidy", "inference_scores", scores.with_columns(sha))
+        replace_table(con, "tidy", "eval_tokens", tokens.with_columns(sha))
+        con.execute(
+            "create table tidy.scores as select 'o1-mini-2024-09-12_high' as model_version, "
+            "'o1-mini' as model_name, 'o1-mini' as model_key"
+        )
+        con.execute("create table marts.models as select 'claude-3-haiku' as model_key")
+
+
+def test_the_price_study_marts_build_with_their_grain_and_range_tests(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    publish_price_study(settings)
+    result = run_marts(settings, *STUDY_MARTS)
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert all(checks.values())
+    assert checks["unique_inference_prices_price_id"] is True
+    assert checks["plausible_range_inference_scores_score__score_elo__epoch_price_study"] is True
+    assert checks["plausible_range_inference_scores_score__score_percent__epoch_price_study"] is True
+    prices = query(
+        settings.warehouse_path,
+        "select price_id, model_name, release_date::varchar, usd_per_1m_tokens, is_matched_model "
+        "from marts.inference_prices order by price_id",
+    )
+    assert prices == [
+        ("inference_prices_aa:1", "Claude-3-Haiku", "2024-03-04", 0.5, True),
+        ("inference_prices_aa:2", "o1-mini", "2024-09-12", 5.25, False),
+        ("inference_prices_aa:3", "o1-mini", "2025-01-31", 1.925, False),
+    ]
+    per_benchmark = "select benchmark, unit, count(*) from marts.inference_scores group by all order by all"
+    assert query(settings.warehouse_path, per_benchmark) == [
+        ("GPQA Diamond", "percent", 3),
+        ("HumanEval", "percent", 3),
+        ("LMSys Chatbot Arena ELO", "elo", 3),
+        ("MATH 5", "percent", 3),
+        ("MATH-500", "percent", 3),
+        ("MMLU", "percent", 1),
+    ]
+    tokens = query(
+        settings.warehouse_path,
+        "select model_version, base_version, setting_kind, effort_rank, benchmark, is_hub_version, model_name "
+        "from marts.eval_tokens order by row_number",
+    )
+    assert tokens == [
+        ("o1-mini-2024-09-12_high", "o1-mini-2024-09-12", "effort", 3, "math_level_5", True, "o1-mini"),
+        ("gpt-4-0613", "gpt-4-0613", None, None, "gpqa_diamond", False, None),
+    ]
+
+
+def test_an_arena_elo_the_tidy_layer_should_have_rejected_fails_only_the_elo_range_test(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    publish_price_study(settings, arena_elo=99999.0)  # the seed's Elo bound is 3000, its percent bound 100
+    result = run_marts(settings, *STUDY_MARTS)
+    assert not result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["plausible_range_inference_scores_score__score_elo__epoch_price_study"] is False
+    assert checks["plausible_range_inference_scores_score__score_percent__epoch_price_study"] is True

@@ -18,6 +18,8 @@ from pipelines.raw import read_csv_text
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.benchmarks import read_benchmark_zip, tidy_scores
 from pipelines.tidy.hardware import HARDWARE_NUMBERS, tidy_hardware
+from pipelines.tidy.inference import DATASET as PRICE_STUDY
+from pipelines.tidy.inference import SCORE_COLUMNS, TOKEN_COUNTS, TOKENS_SOURCE
 from pipelines.tidy.models import COMPUTE_COLUMNS, COST_COLUMNS, PARAMS_COLUMNS, TOKENS_COLUMNS, tidy_models
 from pipelines.tidy.owid import tidy_owid
 from pipelines.tidy.plausibility import EPOCH_MODELS, OWID, RANGES_FILE, Rule, load_ranges
@@ -279,8 +281,10 @@ def test_every_rule_of_the_seed_is_applied_by_the_tidy_layer() -> None:
     applied = {
         EPOCH_MODELS: model_columns,
         "ml_hardware": {"release_date", *HARDWARE_NUMBERS},
-        "benchmark_data": {"release_date", "training_compute_flop", "score_fraction"},
+        "benchmark_data": {"release_date", "training_compute_flop", "score_fraction", "cost_per_run_usd"},
         OWID: {"date", "Training computation (petaFLOP)"},
+        PRICE_STUDY: {"release_date", "usd_per_1m_tokens", *(f"score_{unit}" for unit in SCORE_COLUMNS.values())},
+        TOKENS_SOURCE: set(TOKEN_COUNTS),
     }
     for source, column in load_ranges():
         assert column in applied.get(source, set()), f"{source}.{column}: no tidy code applies this rule"
