@@ -112,13 +112,15 @@ def log_scatter(
     )
 
 
-def fit_lines(fits: pl.DataFrame, label: str = "label") -> pl.DataFrame:
+def fit_lines(fits: pl.DataFrame, label: str = "label", keep: Sequence[str] = ()) -> pl.DataFrame:
     """Three points per fitted trends.fits row (its window's ends and middle) on the fitted log-linear trend:
     `date`, `fitted`, the band `fitted_low`–`fitted_high` (lines at the ends of the growth CI through the window's
-    middle, where the fit is surest), and the row's `label`, growth and n for tooltips. Rows not 'ok' are left out."""
+    middle, where the fit is surest), and the row's `label`, growth, n and `keep` columns for tooltips. Rows not
+    'ok' are left out."""
     schema = {label: pl.String, "date": pl.String, "fitted": pl.Float64, "fitted_low": pl.Float64}
     schema |= {"fitted_high": pl.Float64, "growth_per_year": pl.Float64, "growth_ci_low": pl.Float64}
     schema |= {"growth_ci_high": pl.Float64, "n": pl.Int64}
+    schema |= {column: fits.schema[column] for column in keep}
     ok = fits.filter(pl.col("status") == "ok") if "status" in fits.columns else fits
     if ok.is_empty():
         return pl.DataFrame(schema=schema)
@@ -142,6 +144,7 @@ def fit_lines(fits: pl.DataFrame, label: str = "label") -> pl.DataFrame:
         "growth_ci_low",
         "growth_ci_high",
         pl.col("n").cast(pl.Int64),
+        *keep,
     )
 
 
@@ -159,19 +162,25 @@ def fit_layers(
     dashed: bool = True,
     band: bool = True,
     tooltip_title: str = "Fit",
+    tooltip: Sequence[tuple[str, str, str | None]] | None = None,
+    keep: Sequence[str] = (),
+    y_axis: alt.Axis | None = None,
+    x_axis: alt.Axis | None = None,
 ) -> list[alt.Chart]:
     """The fitted trend of each ok trends.fits row as a line (dashed by default) over its window, on a log y axis,
-    with its growth-CI band behind it; nothing when no row is ok."""
+    with its growth-CI band behind it; nothing when no row is ok. `tooltip` replaces the growth tooltips, e.g. for a
+    trend told as a fall (it may name the `keep` columns carried from `fits`); `y_axis` and `x_axis` title the axes
+    when no points layer does."""
     if fits.is_empty():
         return []
     if label not in fits.columns:
         fits = fits.with_columns(pl.lit(tooltip_title).alias(label))
-    lines = fit_lines(fits, label)
+    lines = fit_lines(fits, label, keep)
     if lines.is_empty():
         return []
     fixed = isinstance(color, str)
     colour = {} if fixed else {"color": color}
-    base = alt.Chart(lines).encode(x="date:T")
+    base = alt.Chart(lines).encode(x=alt.X("date:T", axis=x_axis) if x_axis is not None else "date:T")
     layers = []
     if band:  # the band shares the line's colours but not its legend entry
         area = base.mark_area(opacity=0.12, **({"color": color} if fixed else {}))
@@ -180,8 +189,9 @@ def fit_layers(
             quiet["color"].legend = None
         layers.append(area.encode(y=alt.Y("fitted_low:Q", scale=LOG), y2="fitted_high:Q", **quiet))
     line = base.mark_line(strokeWidth=2.5, **({"color": color} if fixed else {}), **_dash(dashed))
-    tips = tooltips((f"{label}:N", tooltip_title, None), *FIT_TOOLTIP)
-    layers.append(line.encode(y=alt.Y("fitted:Q", scale=LOG), tooltip=tips, **colour))
+    tips = tooltips((f"{label}:N", tooltip_title, None), *(FIT_TOOLTIP if tooltip is None else tooltip))
+    y = alt.Y("fitted:Q", scale=LOG, **({"axis": y_axis} if y_axis is not None else {}))
+    layers.append(line.encode(y=y, tooltip=tips, **colour))
     return layers
 
 
@@ -270,4 +280,34 @@ def category_lines(
         .mark_line(point=True, strokeWidth=2)
         .encode(x=x, y=y, color=color, tooltip=tooltips(*tooltip))
         .properties(title=title)
+    )
+
+
+def dropdown(name: str, ids: Sequence[str], labels: Sequence[str], title: str) -> alt.Parameter:
+    """A drop-down parameter over `ids` (shown as `labels`), defaulting to the first: charts filter on it, and the
+    static exports show that first choice."""
+    bind = alt.binding_select(options=list(ids), labels=list(labels), name=title)
+    return alt.param(name=name, value=ids[0], bind=bind)
+
+
+def selected_lines(
+    data: pl.DataFrame,
+    *,
+    param: alt.Parameter,
+    field: str,
+    x: alt.X,
+    y: alt.Y,
+    category: str,
+    tooltip: Sequence[tuple[str, str, str | None]],
+    legend_title: str,
+) -> alt.Chart:
+    """One line with points per `category` (e.g. a model across its settings), drawn in x order, for the rows whose
+    `field` is the drop-down's current choice; the legend lists only the categories shown."""
+    legend = alt.Legend(orient="right", symbolLimit=40)
+    color = alt.Color(f"{category}:N", title=legend_title, legend=legend, scale=alt.Scale(scheme="category20"))
+    return (
+        alt.Chart(data)
+        .transform_filter(alt.datum[field] == param)
+        .mark_line(point=alt.OverlayMarkDef(size=45, filled=True), strokeWidth=2)
+        .encode(x=x, y=y, color=color, detail=f"{category}:N", tooltip=tooltips(*tooltip))
     )

@@ -1,7 +1,7 @@
 """The capability sections of the per-dollar page (and the index's headline rows): ECI and METR's time horizon per
 year, per 10x compute and per 10x dollars with their fitted lines and breakpoint, the decomposition of a year of
 progress, the literature's scaling laws beside the warehouse's multipliers, the pooled benchmark inversion and Ord's
-scaling paradox with every number from the tables.
+scaling paradox with every number from the tables (its inference paragraph comes from `inference`).
 
 Reads `trends.capability_trends`, `trends.capability_decomposition`, `trends.per_dollar_vs_per_year`,
 `marts.scaling_laws` and `trends.fits`; the points come from the same selection the fits use
@@ -547,10 +547,15 @@ def growth_values(years: object, multiplier: object, compute_fit: dict | None) -
 
 
 def paradox_html(
-    table: pl.DataFrame, compute_fit: dict | None, trends: pl.DataFrame | None, laws: pl.DataFrame | None
+    table: pl.DataFrame,
+    compute_fit: dict | None,
+    trends: pl.DataFrame | None,
+    laws: pl.DataFrame | None,
+    test_time: dict[str, object] | None = None,
 ) -> str:
-    """Ord's scaling paradox rendered on its own (for tests and reuse)."""
-    return render("per_dollar_explanation.html.j2", e=paradox_values(table, compute_fit, trends, laws))
+    """Ord's scaling paradox rendered on its own (for tests and reuse); `test_time` is the inference paragraph's
+    values (`inference.paradox_values`)."""
+    return render("per_dollar_explanation.html.j2", e=paradox_values(table, compute_fit, trends, laws), t=test_time)
 
 
 # -- sections (in page order) --------------------------------------------------------------------------------------
@@ -603,18 +608,17 @@ def pooled_section(ctx: PageContext, page: Page) -> None:
         page.fragment("capability_pooled.html.j2", p=pooled_values(table))
 
 
-def paradox_section(ctx: PageContext, page: Page) -> None:
-    """The scaling paradox in words, every number from the tables."""
+def paradox_section(ctx: PageContext, page: Page, test_time: dict[str, object] | None = None) -> None:
+    """The scaling paradox in words, every number from the tables; `test_time` adds the inference paragraph."""
     table = ctx.section(page, "The scaling paradox, in this data", PER_DOLLAR, ident="paradox")
     if table is None:
         return
     compute_fit = pick_fit(ctx.table("trends.fits"), "training_compute", FIT_SUBSETS, ("full",), ok_only=True)
-    page.fragment(
-        "per_dollar_explanation.html.j2", e=paradox_values(table, compute_fit, ctx.table(TRENDS), ctx.table(LAWS))
-    )
+    e = paradox_values(table, compute_fit, ctx.table(TRENDS), ctx.table(LAWS))
+    page.fragment("per_dollar_explanation.html.j2", e=e, t=test_time)
 
 
-SECTIONS = [capabilities_section, decomposition_section, literature_section, pooled_section, paradox_section]
+SECTIONS = [capabilities_section, decomposition_section, literature_section, pooled_section]
 
 
 # -- the index's headline rows -------------------------------------------------------------------------------------

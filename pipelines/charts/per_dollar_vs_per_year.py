@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.charts import capabilities
-from pipelines.charts.builders import decades, finite, log_axis, step_frontier, tooltips
+from pipelines.charts.builders import decades, dropdown, finite, log_axis, step_frontier, tooltips
 from pipelines.charts.capabilities import grey
 from pipelines.charts.common import sig, years
 from pipelines.charts.context import PageContext, compose
@@ -164,11 +164,8 @@ def running_best(points: pl.DataFrame) -> pl.DataFrame:
 
 def benchmark_param(choices: pl.DataFrame) -> alt.Parameter:
     """A drop-down of benchmarks (ids as values, display names as labels), defaulting to the first."""
-    ids = choices["benchmark"].to_list()
     labels = [f"{name} ({n} models)" for name, n in zip(choices["benchmark_name"], choices["n"], strict=True)]
-    return alt.param(
-        name="benchmark", value=ids[0], bind=alt.binding_select(options=ids, labels=labels, name="Benchmark ")
-    )
+    return dropdown("benchmark", choices["benchmark"].to_list(), labels, "Benchmark ")
 
 
 SCORE_Y = alt.Y(
@@ -495,7 +492,7 @@ def method_section(ctx: PageContext, page: Page) -> None:
     page.fragment("per_dollar_method.html.j2")
 
 
-SECTIONS = [*capabilities.SECTIONS, panels_section, halving_section, method_section]
+SECTIONS = [*capabilities.SECTIONS, capabilities.paradox_section, panels_section, halving_section, method_section]
 
 
 def build(ctx: PageContext, title: str) -> Page:
