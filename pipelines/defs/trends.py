@@ -37,6 +37,7 @@ from pipelines.trends import (
     inference_prices,
     inputs,
     pooled,
+    test_time,
     thresholds,
 )
 from pipelines.trends.checks import TableContract, table_problems
@@ -210,6 +211,15 @@ CONTRACTS: dict[str, TableContract] = {
         keys=("headline", "key", "name"),
         required=("headline", "key", "date", "value"),
         status_column=None,
+    ),
+    "test_time_scaling": TableContract(
+        "test_time_scaling",
+        keys=("measure", "benchmark", "method"),
+        required=("estimate", "ci_low", "ci_high", "unit", "note"),
+        intervals=(("estimate", "ci_low", "ci_high"),),
+        minimums=(("n_pairs", test_time.MIN_PAIRS),),
+        columns=tuple(test_time.SCHEMA.items()),
+        statuses=test_time.STATUSES,
     ),
     "inference_price_trends": TableContract(
         "inference_price_trends",
@@ -533,6 +543,26 @@ def inference_price_trends(context: AssetExecutionContext, warehouse: DuckDBReso
     return result
 
 
+EVAL_TOKENS = ["marts", "eval_tokens"]  # output tokens per sample of Epoch's eval runs, per model version and task
+
+
+@trend_asset("test_time_scaling", deps=[AssetKey(SCORES), AssetKey(EVAL_TOKENS)])
+def trends_test_time_scaling(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.test_time_scaling: what more test-time compute buys within one model (points per effort step, per
+    budget doubling, thinking on, per 10x cost per run and output tokens), pooled and per benchmark; rows that cannot
+    give a figure say why."""
+    with warehouse_connection(warehouse) as con:
+        frame = test_time.test_time_frame(test_time.load_scores(con), test_time.load_tokens(con))
+        result = _store(con, "test_time_scaling", frame)
+    pooled_ok = frame.filter((pl.col("benchmark") == test_time.POOLED) & (pl.col("status") == "ok"))
+    for row in pooled_ok.iter_rows(named=True):
+        context.log.info(
+            f"{row['measure']} ({row['method']}): {row['estimate']:.3g} (90% CI {row['ci_low']:.3g} to "
+            f"{row['ci_high']:.3g}) {row['unit']}, {row['n_pairs']} pairs"
+        )
+    return result
+
+
 TREND_ASSETS = [
     trends_fits,
     trends_levels,
@@ -548,4 +578,5 @@ TREND_ASSETS = [
     trends_forecasts,
     headline_tables,
     inference_price_trends,
+    trends_test_time_scaling,
 ]

@@ -6,7 +6,8 @@ Every figure compares a model only with itself, so model quality, date and scaff
 
 - `per_effort_step`: points per step of reasoning effort (minimal < low < medium < high < xhigh);
 - `per_budget_doubling`: points per doubling of the thinking budget (`_16K` -> 16,000 tokens);
-- `thinking_on_vs_off`: points gained by switching thinking on;
+- `thinking_on_vs_off`: points gained by switching thinking on (an explicit off, GPT-5.1's `none`, against a
+  `thinking` setting or the model's lowest effort level);
 - `per_10x_cost_per_run`: points per 10x the published inference cost of a run (model fixed effects);
 - `per_10x_output_tokens`: points per 10x output tokens per sample (marts.eval_tokens joined by model version and
   benchmark);
