@@ -1,7 +1,8 @@
 """`reports/index.html`, "AI scaling at a glance": the headline growth table from `trends.fits` (with the ECI and
-METR rows of `trends.capability_trends`), what changed since the previous build (first, the headlines that
-`trends.headline_changes` marks as moved beyond their published interval, with the rows that moved them), training
-compute over time, and links to every page.
+METR rows of `trends.capability_trends`), the compact table of per year, per 10x training and per 10x inference
+(`inference`), what changed since the previous build (first, the headlines that `trends.headline_changes` marks as
+moved beyond their published interval, with the rows that moved them), training compute over time, and links to
+every page.
 
 The previous build's headline numbers, source hashes and model list are kept in `reports/index/previous_build.json`
 so the next build can say what changed.
@@ -20,6 +21,7 @@ from pipelines.charts.builders import LEGEND, finite, log_axis, log_scatter, wit
 from pipelines.charts.capabilities import capability_headline_rows
 from pipelines.charts.common import as_date, ci, factor, fit_rows, load_snapshots, months, pick_fit, sig, window_label
 from pipelines.charts.context import PageContext, compose
+from pipelines.charts.inference import compact_section
 from pipelines.charts.page import Cell, Page, environment
 from pipelines.trends.headlines import FIT_HEADLINES, rate_text
 
@@ -335,7 +337,7 @@ def forecasts_section(ctx: PageContext, page: Page) -> None:
     page.fragment("index_forecasts.html.j2", items=items)
 
 
-SECTIONS = [headline_section, per_dollar_section, changes_section, compute_section, forecasts_section]
+SECTIONS = [headline_section, per_dollar_section, compact_section, changes_section, compute_section, forecasts_section]
 
 
 def build(ctx: PageContext, title: str) -> Page:

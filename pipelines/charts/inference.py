@@ -138,6 +138,7 @@ def benchmark_figures(progress: pl.DataFrame | None, scaling: pl.DataFrame | Non
 
 
 def method_row(rows: pl.DataFrame, method: str) -> dict[str, object] | None:
+    """The row of one method (trends.test_time_scaling gives each figure by two), or None."""
     chosen = rows.filter(pl.col("method") == method)
     return chosen.row(0, named=True) if chosen.height else None
 
@@ -226,13 +227,15 @@ def figures_frame(tables: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     return frame.with_columns(pl.col("row_key").replace_strict(labels, default=pl.col("row_key")).alias("row_label"))
 
 
-def shown_rows(frame: pl.DataFrame) -> list[str]:
-    """The rows the table shows: the indices, all benchmarks, then the benchmarks with an inference figure (by
-    name); the others are in the CSV and the halving table."""
-    inference = frame.filter(pl.col("column").is_in(INFERENCE_COLUMNS))
-    benchmarks = inference.filter(~pl.col("row_key").is_in([*LABELS, ALL])).sort("row_label")
+def shown_rows(frame: pl.DataFrame, compact: bool = False) -> list[str]:
+    """The rows the table shows: the indices, all benchmarks, then (unless compact) the benchmarks with an inference
+    figure, by name; the others are in the CSV and the halving table."""
     present = set(frame["row_key"].to_list())
     first = [key for key in (*LABELS, ALL) if key in present]
+    if compact:
+        return first
+    inference = frame.filter(pl.col("column").is_in(INFERENCE_COLUMNS))
+    benchmarks = inference.filter(~pl.col("row_key").is_in([*LABELS, ALL])).sort("row_label")
     return first + benchmarks["row_key"].unique(maintain_order=True).to_list()
 
 
@@ -247,6 +250,7 @@ def signed(value: object) -> str:
 
 
 def interval_text(low: object, high: object, price: bool = False) -> str:
+    """'6.6 to 9.6', '9.2× to 75×'; '–' without both ends."""
     if not (finite(low) and finite(high)):
         return "–"
     unit = "×" if price else ""
@@ -296,7 +300,7 @@ def figure_rows(frame: pl.DataFrame, *, compact: bool = False) -> list[list[obje
     cells = {(r["row_key"], r["column"]): r for r in frame.iter_rows(named=True)}
     labels = dict(frame.select("row_key", "row_label").unique().iter_rows())
     rows: list[list[object]] = []
-    for key in shown_rows(frame):
+    for key in shown_rows(frame, compact):
         row: list[object] = [labels[key], row_unit(frame, key)]
         row += [figure_cell(cells.get((key, c.key)), c, compact) for c in COLUMNS]
         rows.append(row)
@@ -414,11 +418,13 @@ def paradox_section(ctx: PageContext, page: Page) -> None:
 
 
 def compact_section(ctx: PageContext, page: Page) -> None:
-    """The index's compact table (numbers only; intervals and reasons on hover), linking to the per-dollar page."""
+    """The index's compact table: the indices and all benchmarks, numbers only (intervals, n and reasons on hover),
+    linking to the per-dollar page for each benchmark."""
     page.heading("Per year, per 10x training, per 10x inference", ident="inference")
     frame = figures_frame(read_tables(ctx, page))
     if frame.is_empty():
         return
     numeric = set(range(2, len(COLUMNS) + 2))
     page.table(header(), figure_rows(frame, compact=True), ident="inference-figures-compact", numeric=numeric)
-    page.fragment("index_inference.html.j2", epoch=f"{EPOCH_PUBLISHED_MEDIAN:.0f}×")
+    benchmarks = len(shown_rows(frame)) - len(shown_rows(frame, compact=True))
+    page.fragment("index_inference.html.j2", epoch=f"{EPOCH_PUBLISHED_MEDIAN:.0f}×", benchmarks=benchmarks)

@@ -134,10 +134,13 @@ def effort_axis(frame: pl.DataFrame) -> alt.X:
 
 
 def panel_x(panel: str, frame: pl.DataFrame) -> alt.X:
+    """The x of a ladder panel: effort by name, the budget on a log-2 axis in tokens, thinking off and on."""
     if panel == "effort":
         return effort_axis(frame)
-    if panel == "budget":
-        axis = alt.Axis(title=PANEL_TITLES["budget"], labelExpr=LABELS["si"])
+    if panel == "budget":  # ticks at 1k, 2k, 4k ... tokens, as budgets are set
+        low, high = frame["x"].min(), frame["x"].max()
+        ticks = [1000.0 * 2**k for k in range(12) if low / 2 < 1000 * 2**k < high * 2]
+        axis = alt.Axis(title=PANEL_TITLES["budget"], values=ticks, labelExpr=LABELS["si"])
         return alt.X("x:Q", scale=alt.Scale(type="log", base=2), axis=axis)
     axis = alt.Axis(title=PANEL_TITLES["thinking"], values=[0, 1], labelExpr="datum.value == 1 ? 'on' : 'off'")
     return alt.X("x:Q", axis=axis, scale=alt.Scale(domain=[-0.3, 1.3]))

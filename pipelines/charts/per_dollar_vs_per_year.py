@@ -1,6 +1,7 @@
 """`reports/per_dollar_vs_per_year.html`, the centre of the project: ECI and METR per year, per 10x compute and per
-10x dollars, the decomposition, the literature's scaling laws, the pooled inversion and Ord's paradox (sections in
-`pipelines/charts/capabilities.py`), then for each benchmark how much more training compute, how many more dollars,
+10x dollars, the decomposition, the literature's scaling laws, the pooled inversion (sections in
+`pipelines/charts/capabilities.py`), per dollar at inference and Ord's paradox (`inference`, `inference_charts`), then
+for each benchmark how much more training compute, how many more dollars,
 or how many years of progress it took to halve the error rate (1 - score).
 
 The page is `SECTIONS`, in order; a new panel is one more section function.
@@ -16,7 +17,7 @@ import altair as alt
 import numpy as np
 import polars as pl
 
-from pipelines.charts import capabilities
+from pipelines.charts import capabilities, inference, inference_charts
 from pipelines.charts.builders import decades, dropdown, finite, log_axis, step_frontier, tooltips
 from pipelines.charts.capabilities import grey
 from pipelines.charts.common import sig, years
@@ -492,10 +493,20 @@ def method_section(ctx: PageContext, page: Page) -> None:
     page.fragment("per_dollar_method.html.j2")
 
 
-SECTIONS = [*capabilities.SECTIONS, capabilities.paradox_section, panels_section, halving_section, method_section]
+SECTIONS = [
+    *capabilities.SECTIONS,
+    inference.figures_section,
+    inference.paradox_section,
+    inference_charts.test_time_section,
+    inference_charts.price_section,
+    panels_section,
+    halving_section,
+    method_section,
+]
 
 
 def build(ctx: PageContext, title: str) -> Page:
     """The per-dollar-vs-per-year page: ECI and METR, the decomposition, the literature, the pooled inversion, the
-    paradox in words, the two panels, the halving table, the method."""
+    one table of per year, per 10x training and per 10x inference, the paradox in words, test-time scaling, the price
+    of a fixed score, the two panels, the halving table, the method."""
     return compose(ctx, title, INTRO, SECTIONS)

@@ -62,6 +62,10 @@ PAGES: list[PageSpec] = [
             "trends.forecasts",
             "trends.headline_changes",
             "marts.models",
+            "trends.benchmark_progress",
+            "trends.benchmark_scaling",
+            "trends.test_time_scaling",
+            "trends.inference_price_trends",
         ),
         index.build,
     ),
@@ -69,8 +73,9 @@ PAGES: list[PageSpec] = [
         "per_dollar_vs_per_year",
         "Per dollar vs per year",
         "Per dollar vs per year",
-        "ECI and METR per year, per 10x compute and per 10x dollars; how much compute, how many dollars, or how "
-        "many years it took to halve the error, pooled and on each benchmark.",
+        "ECI and METR per year, per 10x compute and per 10x dollars; per 10x inference dollars within a model and "
+        "how fast the price of a fixed score falls; how much compute, how many dollars, or how many years it took "
+        "to halve the error, pooled and on each benchmark.",
         (
             "trends.capability_trends",
             "trends.capability_decomposition",
@@ -82,6 +87,8 @@ PAGES: list[PageSpec] = [
             "trends.model_costs",
             "marts.benchmark_scores",
             "marts.models",
+            "trends.test_time_scaling",
+            "trends.inference_price_trends",
         ),
         per_dollar_vs_per_year.build,
     ),

@@ -216,6 +216,62 @@ def test_capability_panels_render_with_the_warehouse_numbers(browser: Any, repor
             assert float(cell["value"]) == pytest.approx(rows[cell["field"]][0], rel=1e-12), cell
 
 
+INFERENCE_CELLS_JS = """
+Array.from(document.querySelectorAll('#inference-figures td[data-value], #inference-figures-compact td[data-value]'))
+  .map(td => ({table: td.closest('table').id, row: td.dataset.row, column: td.dataset.column,
+               source: td.dataset.source, value: td.dataset.value}))
+"""
+SELECTS_JS = """
+Object.fromEntries(['effort_ladder', 'score_vs_cost_per_run'].map(name => [name,
+  Array.from(document.querySelectorAll('#chart-' + name + ' select option')).map(o => o.value)]))
+"""
+MARKS_OF_JS = "id => document.querySelectorAll('#' + id + ' svg g.role-mark > *').length"
+
+
+def test_the_inference_charts_render_and_their_benchmark_selectors_switch_without_errors(
+    browser: Any, reports_dir: Path
+) -> None:
+    with opened(browser, reports_dir / "per_dollar_vs_per_year.html") as (tab, report):
+        drawn = {c["id"]: c["marks"] for c in report.charts}
+        for name in ("effort_ladder", "score_vs_cost_per_run", "price_of_a_fixed_score"):
+            assert drawn[f"chart-{name}"] > 0, name
+        selects = tab.evaluate(SELECTS_JS)
+        for name, options in selects.items():
+            assert options, f"{name} has no benchmark selector"
+            if len(options) > 1:
+                tab.select_option(f"#chart-{name} select", options[-1])
+                tab.wait_for_timeout(300)
+                assert tab.evaluate(MARKS_OF_JS, f"chart-{name}") > 0, (name, options[-1])
+        assert report.console_errors == [] and report.charts_state == "ok"
+
+
+def test_inference_figures_equal_the_warehouse_on_the_page_and_the_index(browser: Any, reports_dir: Path, con) -> None:
+    prices = con.sql("select * from trends.inference_price_trends").pl()
+    test_time = con.sql("select * from trends.test_time_scaling").pl()
+    expected = {}
+    for dataset, column in (("epoch_price_study", "price_per_token"), ("benchmark_hub", "price_per_run")):
+        ok = prices.filter((pl.col("dataset") == dataset) & (pl.col("status") == "ok"))["factor_per_year"]
+        if ok.len():
+            expected[column] = statistics.median(ok.to_list())  # identified trends only
+    pooled = test_time.filter(
+        (pl.col("measure") == "per_10x_cost_per_run")
+        & (pl.col("benchmark") == "pooled")
+        & (pl.col("method") == "pooled within-pair slope")
+        & (pl.col("status") == "ok")
+    )
+    if pooled.height:
+        expected["per_10x_inference_usd"] = pooled["estimate"][0]
+    assert expected, "no identified inference figure to check"
+    for page, table in (("per_dollar_vs_per_year", "inference-figures"), ("index", "inference-figures-compact")):
+        with opened(browser, reports_dir / f"{page}.html") as (tab, report):
+            cells = [c for c in tab.evaluate(INFERENCE_CELLS_JS) if c["table"] == table]
+        assert report.console_errors == [], page
+        shown = {c["column"]: float(c["value"]) for c in cells if c["row"] == "all benchmarks"}
+        assert shown.keys() == expected.keys(), page
+        for column, value in expected.items():
+            assert shown[column] == pytest.approx(value, rel=1e-12), (page, column)
+
+
 def test_no_section_waits_for_a_table_once_the_pipeline_has_run(pages: dict[str, Opened]) -> None:
     waiting = {name: page.missing for name, page in pages.items() if page.missing}
     assert waiting == {}

@@ -3,6 +3,7 @@ headlines first, with the rows that moved them)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -165,3 +166,29 @@ def test_the_index_section_reads_trends_headline_changes_as_its_spec_declares(tm
     changes_section(registry.context(spec, con, tmp_path, datetime(2026, 1, 1, tzinfo=UTC)), page)
     html = render(page)
     assert 'id="headline-moves"' in html and "+ Foo &lt;b&gt; (2099-07-15, 1e25 FLOP)" in html
+
+
+# -- per year, per 10x training, per 10x inference -----------------------------------------------------------------
+
+
+def test_the_index_shows_the_compact_table_of_per_year_per_10x_training_and_per_10x_inference(tmp_path: Path) -> None:
+    from test_charts_inference import SHORT, TABLES
+
+    from pipelines.charts.inference import compact_section
+
+    con = duckdb.connect()
+    ensure_schemas(con)
+    for name, frame in TABLES.items():
+        replace_table(con, *name.split("."), frame)
+    page = Page(name="index", title="t")
+    spec = registry.PAGES_BY_NAME["index"]
+    compact_section(registry.context(spec, con, tmp_path, datetime(2026, 1, 1, tzinfo=UTC)), page)
+    html = render(page)
+    assert 'id="inference-figures-compact"' in html and "one row for each of 3 benchmarks" in html
+    # the indices and all benchmarks, numbers only: the median of identified trends, the range and n on hover
+    rows = re.findall(r'data-row="([^"]+)"', html)
+    assert set(rows) == {"eci", "metr_time_horizon", "all benchmarks"}
+    assert '<td class="num" data-row="all benchmarks" data-column="price_per_token"' in html
+    assert 'title="range of identified trends 10× to 30×; n = 2 identified trends of 4 trends' in html
+    assert f"left out: MMLU, GPT-4o: not identified ({SHORT})" in html and ">20×</td>" in html
+    assert "Epoch's published median over all its trends: 46×" in html

@@ -33,6 +33,7 @@ def capability(index: str, measure: str, subset: str, basis: str | None, estimat
         "ci_high": estimate * 1.2,
         "n": 14,
         "unit": unit,
+        "doubling_months": 12 / estimate if unit == "doublings" else None,
         "status": "ok",
         "note": None,
     }
@@ -217,11 +218,13 @@ def test_indices_come_first_then_all_benchmarks_then_benchmarks_with_an_inferenc
     assert eci[column("per_10x_inference_usd")].text == "–"
 
 
-def test_the_compact_table_shows_numbers_with_the_interval_on_hover() -> None:
+def test_the_compact_table_shows_the_indices_and_all_benchmarks_with_the_interval_on_hover() -> None:
     frame = inference.figures_frame(TABLES)
     compact = {str(r[0]): r for r in inference.figure_rows(frame, compact=True)}
-    cell = compact["MMLU"][column("price_per_token")]
+    assert list(compact) == ["Epoch Capabilities Index", "METR 50% time horizon", "All benchmarks"]
+    cell = compact["All benchmarks"][column("price_per_token")]
     assert cell.text == "20×" and "range of identified trends 10×\u00a0to\u00a030×" in cell.title
+    assert compact["All benchmarks"][column("per_10x_inference_usd")].text == "+8.1"
 
 
 def test_without_the_inference_tables_the_table_keeps_the_training_side() -> None:

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipelines.charts.capabilities import GREYED, paradox_html, pooled_html
-from pipelines.charts.page import TEMPLATES, Cell
+from pipelines.charts.page import TEMPLATES, Cell, Page
 from pipelines.charts.per_dollar_vs_per_year import (
     fit_curves,
     logistic,
@@ -199,3 +199,33 @@ def test_the_frontier_fit_line_is_the_tables_line_and_stops_at_100_percent() -> 
     # 0.4 per year from 0.6 at the start of 2024: it reaches 100% at the start of 2025 and is cut there
     assert line["fitted_score"].max() <= 1.0 and line["fitted_score"].min() == pytest.approx(0.6)
     assert line["date"].max() < "2025-01-02"
+
+
+def test_the_page_gives_the_one_table_before_the_paradox_whose_box_ends_with_inference(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    import duckdb
+    from test_charts_inference import TABLES
+
+    from pipelines.charts import registry
+    from pipelines.charts.page import environment
+    from pipelines.charts.per_dollar_vs_per_year import SECTIONS
+    from pipelines.warehouse import ensure_schemas, replace_table
+
+    con = duckdb.connect()
+    ensure_schemas(con)
+    for name, frame in {**TABLES, "trends.per_dollar_vs_per_year": WITH_POOLED}.items():
+        replace_table(con, *name.split("."), frame)
+    spec = registry.PAGES_BY_NAME["per_dollar_vs_per_year"]
+    ctx = registry.context(spec, con, tmp_path, datetime(2026, 1, 1, tzinfo=UTC))
+    page = Page(name=spec.name, title="t")
+    chosen = [s for s in SECTIONS if s.__name__ in ("figures_section", "paradox_section", "price_section")]
+    for section in chosen:
+        section(ctx, page)
+    template = '{% from "blocks.html.j2" import render %}{% for b in blocks %}{{ render(b) }}{% endfor %}'
+    html = environment().from_string(template).render(blocks=page.blocks)
+    assert html.index('id="inference-figures"') < html.index('id="paradox-text"') < html.index('id="paradox-inference"')
+    text = text_of([html])
+    assert "each 10x of inference spend per run buys 8.1 percentage points" in text
+    assert "the median of the 2 identified trends of Epoch's price study" in text and "is 46× a year" in text
+    assert "price_of_a_fixed_score" in page.charts
