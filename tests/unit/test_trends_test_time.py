@@ -212,3 +212,43 @@ def test_reasoning_none_against_the_lowest_effort_level_is_the_thinking_switch_w
     table = tt.test_time_frame(frame(rows), NO_TOKENS)
     assert_planted(rows_of(table, "thinking_on_vs_off"), 10.0, pairs=3, tolerance=1e-6)
     assert_planted(rows_of(table, "per_effort_step"), 5.0, pairs=3, tolerance=1e-6)
+
+
+def test_the_asset_reads_both_marts_writes_the_table_and_passes_its_blocking_check(tmp_path) -> None:
+    import duckdb
+    from dagster import materialize
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs import trends as trend_assets
+
+    path = tmp_path / "w.duckdb"
+    rows = ladder({"medium": 0, "high": 6}, models=3, benchmark="otis_mock_aime")
+    scores = frame(rows).with_columns(pl.col("effort_rank").cast(pl.Int32))  # noqa: F841 (read by the query below)
+    tokens = pl.DataFrame(  # noqa: F841 (read by the query below)
+        {
+            "model_version": [r["model_version"] for r in rows] + ["unmapped_high"],
+            "task": "OTIS Mock AIME",
+            "benchmark": ["otis_mock_aime"] * len(rows) + [None],
+            "output_tokens_per_sample": [1_000.0 if r["setting"] == "medium" else 10_000.0 for r in rows] + [5.0],
+        }
+    )
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.benchmark_scores as select * from scores")
+        con.execute("create table marts.eval_tokens as select * from tokens")
+    result = materialize(
+        [trend_assets.trends_test_time_scaling], resources={"warehouse": DuckDBResource(database=str(path))}
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed, evaluation.description
+    with duckdb.connect(str(path), read_only=True) as con:
+        stored = con.sql(
+            "select measure, method, round(estimate, 6), n_pairs, status from trends.test_time_scaling "
+            "where benchmark = 'pooled' and measure in ('per_effort_step', 'per_10x_output_tokens') order by 1, 2"
+        ).fetchall()
+    assert stored == [
+        ("per_10x_output_tokens", "median over pairs", 6.0, 3, "ok"),
+        ("per_10x_output_tokens", "pooled within-pair slope", 6.0, 3, "ok"),
+        ("per_effort_step", "median over pairs", 6.0, 3, "ok"),
+        ("per_effort_step", "pooled within-pair slope", 6.0, 3, "ok"),
+    ]
