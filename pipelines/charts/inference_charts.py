@@ -224,7 +224,9 @@ def test_time_rows(table: pl.DataFrame) -> list[list[object]]:
     """One row per figure and method; rows not 'ok' greyed with the reason on hover."""
     rows = []
     for r in table.iter_rows(named=True):
-        attrs = {"data-measure": r["measure"], "data-benchmark": r["benchmark"], "data-method": r["method"]}
+        # data-row, not data-benchmark: that attribute names a row of trends.per_dollar_vs_per_year on this page
+        attrs = {"data-table": "test_time_scaling", "data-measure": r["measure"], "data-row": r["benchmark"]}
+        attrs["data-method"] = r["method"]
         ok = r["status"] == "ok"
         value = Cell(signed(r["estimate"]), attrs | ({"data-value": repr(float(r["estimate"]))} if ok else {}))
         interval = f"{sig(r['ci_low'])} to {sig(r['ci_high'])}" if ok else "–"
@@ -458,7 +460,8 @@ def price_rows(trends: pl.DataFrame) -> list[list[object]]:
     rows = []
     for r in trends.iter_rows(named=True):
         ok = r["status"] == "ok"
-        attrs = {"data-dataset": r["dataset"], "data-benchmark": r["benchmark"], "data-threshold": r["threshold_model"]}
+        attrs = {"data-table": "inference_price_trends", "data-dataset": r["dataset"], "data-row": r["benchmark"]}
+        attrs["data-threshold"] = r["threshold_model"]
         factor = Cell(f"{sig(r['factor_per_year'])}×", attrs | {"data-value": repr(float(r["factor_per_year"]))})
         cells = [
             DATASET_WORDS.get(r["dataset"], r["dataset"]),

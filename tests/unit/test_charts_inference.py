@@ -410,3 +410,17 @@ def test_the_price_section_lists_every_trend_and_credits_epochs_data(tmp_path: P
     rows = inference_charts.price_rows(PRICE_TABLE)
     greyed = [r for r in rows if all(isinstance(c, Cell) and c.attrs.get("class") == GREYED for c in r)]
     assert len(greyed) == 2 and all(SHORT in r[-1].text for r in greyed)
+    assert 'data-table="inference_price_trends"' in html and "data-benchmark" not in html
+
+
+def test_the_test_time_section_draws_both_charts_and_greys_figures_without_a_number(tmp_path: Path) -> None:
+    scores = SETTINGS.rename({"model": "base_version", "score": "score_fraction"}).with_columns(unit=pl.lit("fraction"))
+    page = Page(name="per_dollar_vs_per_year", title="t")
+    inference_charts.test_time_section(context(tmp_path, {**TABLES, "marts.benchmark_scores": scores}), page)
+    assert sorted(page.charts) == ["effort_ladder", "score_vs_cost_per_run"]
+    rows = inference_charts.test_time_rows(TEST_TIME_TABLE.with_columns(benchmark_name=pl.lit(None, pl.String)))
+    weirdml = next(r for r in rows if getattr(r[1], "text", r[1]) == "weirdml")
+    assert all(c.attrs.get("class") == GREYED for c in weirdml) and weirdml[-1].title == "the 90% CI is unbounded"
+    # data-benchmark names a row of trends.per_dollar_vs_per_year on this page (the browser test checks them)
+    html = render(page)
+    assert 'data-table="test_time_scaling"' in html and "data-benchmark" not in html
