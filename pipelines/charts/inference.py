@@ -32,7 +32,8 @@ TABLES = (CAPABILITY, PROGRESS, SCALING, TEST_TIME, PRICES)
 STUDY, HUB = "epoch_price_study", "benchmark_hub"
 POOLED = "pooled"  # trends.test_time_scaling's benchmark for the figure pooled over benchmarks
 ALL = "all benchmarks"  # the row key of the figures over every benchmark
-HEADLINE_METHOD, OTHER_METHOD = "pooled within-pair slope", "median over pairs"
+# the issue's primary method first: the median of each pair's own slope, robust to a pair that dominates a pooled fit
+HEADLINE_METHOD, OTHER_METHOD = "median over pairs", "pooled within-pair slope"
 # Epoch's published figure: the median of the 21 trends in its results table
 # (epoch-research/llm-benchmark-efficiency, results/default/lowest_price_models_above_previous_frontier/
 # lowest_price_models_results.csv: 46.2x), identified or not; the insight quotes their range, 9x to 900x per year.
@@ -144,7 +145,7 @@ def method_row(rows: pl.DataFrame, method: str) -> dict[str, object] | None:
 
 
 def test_time_figure(rows: pl.DataFrame, key: str) -> dict[str, object] | None:
-    """One benchmark's (or the pooled) figure of a measure: the pooled within-pair slope, the median over pairs
+    """One benchmark's (or the pooled) figure of a measure: the median over pairs, the pooled within-pair slope
     beside it in `detail`; a single row of another method (the ECI's 'not fitted') as it is."""
     main = method_row(rows, HEADLINE_METHOD) or (rows.row(0, named=True) if rows.height else None)
     if main is None:
@@ -152,7 +153,8 @@ def test_time_figure(rows: pl.DataFrame, key: str) -> dict[str, object] | None:
     other = method_row(rows, OTHER_METHOD)
     detail = None
     if other is not None and other["status"] == "ok":
-        detail = f"median over pairs: {signed(other['estimate'])} ({interval_text(other['ci_low'], other['ci_high'])})"
+        interval = interval_text(other["ci_low"], other["ci_high"])
+        detail = f"{OTHER_METHOD}: {signed(other['estimate'])} ({interval})"
     values = {k: main[k] for k in ("estimate", "ci_low", "ci_high", "unit", "status", "reason")}
     values |= {"n": main["n_pairs"], "n_what": "model-benchmark pairs", "detail": detail}
     return figure(key, "per_10x_inference_usd", TEST_TIME, **values)
@@ -392,7 +394,8 @@ def figures_section(ctx: PageContext, page: Page) -> None:
         "Gains are in the row's unit (ECI points, doublings of METR's time horizon, percentage points of a "
         "benchmark) with their 90% CI: per year along the frontier; per 10x training compute and per 10x training "
         "dollars across models at a fixed date (a benchmark: at its median model); per 10x inference dollars within "
-        "one model, comparing its own settings (the pooled within-pair slope; hover for the median over pairs). "
+        "one model, comparing its own settings (the median over model-benchmark pairs; hover for the pooled "
+        "within-pair slope). "
         "The price columns give how many times cheaper a fixed score gets each year: the median over the "
         "benchmark's identified trends (one per past top score), in brackets their range (a single trend: its 90% "
         "CI) and how many of the benchmark's trends are identified. A figure that is not "

@@ -278,15 +278,10 @@ THRESHOLD_LEGEND = alt.Legend(orient="bottom", columns=4, symbolLimit=80, labelL
 
 
 def price_points(ctx: PageContext, dataset: str) -> pl.DataFrame | None:
-    """The points each price trend was fitted on, when the page declares trends.inference_price_points and it
-    exists: `dataset`'s rows with a `price` column."""
-    if PRICE_POINTS not in ctx.declared or not ctx.has(PRICE_POINTS):
+    """The points each price trend of `dataset` was fitted on (trends.inference_price_points), or None."""
+    if not ctx.has(PRICE_POINTS):
         return None
-    points = ctx.table(PRICE_POINTS)
-    price = next((c for c in ("price", "usd_per_1m_tokens", "cost_per_run_usd") if c in points.columns), None)
-    if price is None:
-        return None
-    points = points.filter(pl.col("dataset") == dataset).rename({price: "price"} if price != "price" else {})
+    points = ctx.table(PRICE_POINTS).filter(pl.col("dataset") == dataset)
     return points.with_columns(pl.col("release_date").cast(pl.Date)) if points.height else None
 
 

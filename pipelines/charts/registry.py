@@ -89,6 +89,7 @@ PAGES: list[PageSpec] = [
             "marts.models",
             "trends.test_time_scaling",
             "trends.inference_price_trends",
+            "trends.inference_price_points",
         ),
         per_dollar_vs_per_year.build,
     ),

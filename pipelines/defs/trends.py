@@ -221,6 +221,14 @@ CONTRACTS: dict[str, TableContract] = {
         columns=tuple(test_time.SCHEMA.items()),
         statuses=test_time.STATUSES,
     ),
+    "inference_price_points": TableContract(
+        "inference_price_points",
+        keys=("dataset", "benchmark", "threshold_model", "model_name", "release_date"),
+        required=("price", "release_date", "threshold_score"),
+        status_column=None,
+        columns=tuple(inference_prices.POINTS_SCHEMA.items()),
+        positive=("price",),
+    ),
     "inference_price_trends": TableContract(
         "inference_price_trends",
         keys=("dataset", "benchmark", "threshold_model"),
@@ -523,13 +531,22 @@ def headline_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
     yield from results
 
 
-@trend_asset("inference_price_trends", deps=[AssetKey(INFERENCE_SCORES), AssetKey(SCORES)])
-def inference_price_trends(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.inference_price_trends: how fast the cheapest model at a fixed score got cheaper per year, Epoch's
-    method on its price study (USD per 1M tokens) and on the hub's cost per run; 'not identified' rows say why."""
+@trend_asset("inference_price_points", deps=[AssetKey(INFERENCE_SCORES), AssetKey(SCORES)])
+def inference_price_points(warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.inference_price_points: each threshold's cheapest models over time (Epoch's rule: cheaper than every
+    model kept before, at or above a score that once led), the study's per 1M tokens and the hub's per run."""
     with warehouse_connection(warehouse) as con:
         study = inference_prices.load_study_scores(con)
-        frame = inference_prices.inference_price_trends(study, inference_prices.load_hub_costs(con))
+        frame = inference_prices.inference_price_points(study, inference_prices.load_hub_costs(con))
+        return _store(con, "inference_price_points", frame)
+
+
+@trend_asset("inference_price_trends", deps=[["trends", "inference_price_points"]])
+def inference_price_trends(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """trends.inference_price_trends: how fast the cheapest model at a fixed score got cheaper per year, fitted on
+    trends.inference_price_points (Epoch's method); 'not identified' rows say why."""
+    with warehouse_connection(warehouse) as con:
+        frame = inference_prices.trends_from_points(read_table(con, "trends", "inference_price_points"))
         ok = frame.filter(pl.col("status") == "ok")
         result = _store(con, "inference_price_trends", frame, trends=frame.height)
     for dataset in (inference_prices.STUDY, inference_prices.HUB):
@@ -577,6 +594,7 @@ TREND_ASSETS = [
     compute_to_threshold,
     trends_forecasts,
     headline_tables,
+    inference_price_points,
     inference_price_trends,
     trends_test_time_scaling,
 ]

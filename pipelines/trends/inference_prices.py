@@ -111,6 +111,22 @@ TRENDS_SCHEMA: dict[str, pl.DataType] = {
     "reason": pl.String(),
 }
 
+# `trends.inference_price_points`: the cheapest path of every threshold with a trend, in the trends' order; the
+# trends are fitted from it, and the pages draw it
+POINTS_SCHEMA: dict[str, pl.DataType] = {
+    "dataset": pl.String(),
+    "benchmark": pl.String(),
+    "threshold_model": pl.String(),
+    "threshold_score": pl.Float64(),
+    "unit": pl.String(),
+    "price_unit": pl.String(),
+    "model_name": pl.String(),
+    "release_date": pl.Date(),
+    "price": pl.Float64(),
+    "score": pl.Float64(),
+}
+THRESHOLD_KEY = ("dataset", "benchmark", "threshold_model", "threshold_score", "unit", "price_unit")
+
 STATUSES = ("ok", "not identified")
 
 
@@ -251,17 +267,15 @@ def identification(span_days: int, ci_low: float, ci_high: float) -> tuple[str, 
     return ("not identified", "; ".join(reasons)) if reasons else ("ok", "")
 
 
-def trend_row(threshold: dict[str, object], path: pl.DataFrame) -> dict[str, object]:
-    """One `trends.inference_price_trends` row: the fit of a threshold's cheapest path and its status."""
+def trend_row(path: pl.DataFrame) -> dict[str, object]:
+    """One `trends.inference_price_trends` row: the fit of one threshold's cheapest path and its status."""
     days = path["release_date"].cast(pl.Int32).to_numpy()
     trend = fit_price_trend(days, path["price"].to_numpy())
     start, end = path["release_date"].min(), path["release_date"].max()
     span = (end - start).days
     status, reason = identification(span, trend.ci_low, trend.ci_high)
     return {
-        **{key: threshold[key] for key in ("dataset", "benchmark", "unit", "price_unit")},
-        "threshold_model": threshold["model_name"],
-        "threshold_score": threshold["score"],
+        **path.select(THRESHOLD_KEY).row(0, named=True),
         "n": trend.n,
         "start_date": start,
         "end_date": end,
@@ -276,30 +290,46 @@ def trend_row(threshold: dict[str, object], path: pl.DataFrame) -> dict[str, obj
     }
 
 
-def benchmark_trends(entries: pl.DataFrame) -> list[dict[str, object]]:
-    """The trends of one benchmark's entries: one per threshold not skipped as chance with enough points."""
-    rows = []
+def benchmark_paths(entries: pl.DataFrame) -> list[pl.DataFrame]:
+    """The cheapest paths of one benchmark's entries, one per threshold not skipped as chance with enough points,
+    each row labelled with its threshold."""
+    paths = []
     for threshold in thresholds(entries).iter_rows(named=True):
         if skipped_as_chance(threshold):
             continue
         path = cheapest_path(entries, float(threshold["score"]))
         if path.height >= MIN_TREND_POINTS:
-            rows.append(trend_row(threshold, path))
-    return rows
+            labels = [
+                pl.lit(threshold["model_name"]).alias("threshold_model"),
+                pl.lit(threshold["score"]).alias("threshold_score"),
+            ]
+            paths.append(path.with_columns(*labels).select(list(POINTS_SCHEMA)).cast(POINTS_SCHEMA))
+    return paths
 
 
-def price_trends_frame(entries: pl.DataFrame) -> pl.DataFrame:
-    """Every trend of `entries`, by dataset (the study first), benchmark (the study's order, then by name) and
-    threshold date."""
+def price_points_frame(entries: pl.DataFrame) -> pl.DataFrame:
+    """`trends.inference_price_points`: every threshold's cheapest path, by dataset (the study first), benchmark (the
+    study's order, then by name) and threshold date."""
     study_rank = {name: i for i, name in enumerate(STUDY_BENCHMARKS)}
     groups = entries.select("dataset", "benchmark").unique()
     order = sorted(groups.iter_rows(), key=lambda g: (g[0] != STUDY, study_rank.get(g[1], len(study_rank)), g[1]))
-    rows = []
+    paths = []
     for dataset, benchmark in order:
-        rows += benchmark_trends(entries.filter((pl.col("dataset") == dataset) & (pl.col("benchmark") == benchmark)))
-    return pl.DataFrame(rows, schema=TRENDS_SCHEMA)
+        paths += benchmark_paths(entries.filter((pl.col("dataset") == dataset) & (pl.col("benchmark") == benchmark)))
+    return pl.concat(paths) if paths else pl.DataFrame(schema=POINTS_SCHEMA)
+
+
+def trends_from_points(points: pl.DataFrame) -> pl.DataFrame:
+    """`trends.inference_price_trends`: one fit per path of `trends.inference_price_points`, in its order."""
+    paths = points.partition_by(list(THRESHOLD_KEY), maintain_order=True)
+    return pl.DataFrame([trend_row(path) for path in paths], schema=TRENDS_SCHEMA)
+
+
+def inference_price_points(study_scores: pl.DataFrame, hub_costs: pl.DataFrame) -> pl.DataFrame:
+    """The cheapest paths of the study's price per token and the hub's cost per run."""
+    return price_points_frame(pl.concat([study_entries(study_scores), hub_entries(hub_costs)]))
 
 
 def inference_price_trends(study_scores: pl.DataFrame, hub_costs: pl.DataFrame) -> pl.DataFrame:
     """`trends.inference_price_trends`: the study's price per token trends and the hub's cost per run trends."""
-    return price_trends_frame(pl.concat([study_entries(study_scores), hub_entries(hub_costs)]))
+    return trends_from_points(inference_price_points(study_scores, hub_costs))

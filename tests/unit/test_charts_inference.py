@@ -95,16 +95,17 @@ def tt(measure: str, benchmark: str, method: str, estimate: float | None, status
     }
 
 
-POOLED_SLOPE, MEDIAN = "pooled within-pair slope", "median over pairs"
+# the page's headline method (the primary one) and the other, shown on hover
+HEADLINE, OTHER = "median over pairs", "pooled within-pair slope"
 TEST_TIME_TABLE = pl.DataFrame(
     [
-        tt("per_10x_cost_per_run", "pooled", MEDIAN, 7.5),
-        tt("per_10x_cost_per_run", "pooled", POOLED_SLOPE, 8.1),
-        tt("per_10x_cost_per_run", "gpqa_diamond", MEDIAN, 8.0),
-        tt("per_10x_cost_per_run", "gpqa_diamond", POOLED_SLOPE, 9.0),
-        tt("per_10x_cost_per_run", "weirdml", POOLED_SLOPE, None, "not identified", "the 90% CI is unbounded"),
-        tt("per_effort_step", "pooled", POOLED_SLOPE, 3.2),
-        tt("per_budget_doubling", "pooled", POOLED_SLOPE, None, "insufficient data", "2 pairs; a figure needs 3"),
+        tt("per_10x_cost_per_run", "pooled", OTHER, 7.5),
+        tt("per_10x_cost_per_run", "pooled", HEADLINE, 8.1),
+        tt("per_10x_cost_per_run", "gpqa_diamond", OTHER, 8.0),
+        tt("per_10x_cost_per_run", "gpqa_diamond", HEADLINE, 9.0),
+        tt("per_10x_cost_per_run", "weirdml", HEADLINE, None, "not identified", "the 90% CI is unbounded"),
+        tt("per_effort_step", "pooled", HEADLINE, 3.2),
+        tt("per_budget_doubling", "pooled", HEADLINE, None, "insufficient data", "2 pairs; a figure needs 3"),
     ]
 )
 SHORT = "spans 214 days, less than 365"
@@ -184,11 +185,11 @@ def test_a_benchmark_with_no_identified_trend_shows_not_identified_greyed_with_t
     assert SHORT in cell.title
 
 
-def test_the_all_benchmarks_row_has_the_pooled_slope_and_the_median_of_every_identified_trend() -> None:
+def test_the_all_benchmarks_row_has_the_median_over_pairs_and_the_median_of_every_identified_trend() -> None:
     row = cells_by_row()["All benchmarks"]
     inference_cell = row[column("per_10x_inference_usd")]
     assert inference_cell.text == "+8.1 (6.6\u00a0to\u00a09.6)" and inference_cell.attrs["data-value"] == "8.1"
-    assert "median over pairs: +7.5" in inference_cell.title and "20 model-benchmark pairs" in inference_cell.title
+    assert "pooled within-pair slope: +7.5" in inference_cell.title and "20 model-benchmark pairs" in inference_cell.title
     # MMLU's 10x and 30x; GPQA's and MMLU's unidentified trends count nowhere
     assert row[column("price_per_token")].attrs["data-value"] == repr(statistics.median([10.0, 30.0]))
     assert row[column("price_per_run")].text.startswith("3.0×")
@@ -366,7 +367,7 @@ def test_with_its_points_a_price_line_runs_through_them() -> None:
 
 # -- the sections, through a page context --------------------------------------------------------------------------
 
-DECLARED = frozenset({*TABLES, "marts.benchmark_scores"})
+DECLARED = frozenset({*TABLES, "marts.benchmark_scores", inference_charts.PRICE_POINTS})
 
 
 def context(tmp_path: Path, tables: dict[str, pl.DataFrame]) -> PageContext:
@@ -403,9 +404,25 @@ def test_a_missing_inference_table_is_noted_where_the_section_reads_it(tmp_path:
 
 def test_the_price_section_lists_every_trend_and_credits_epochs_data(tmp_path: Path) -> None:
     page = Page(name="per_dollar_vs_per_year", title="t")
-    inference_charts.price_section(context(tmp_path, TABLES), page)
+    points = pl.DataFrame(  # the path of MMLU at GPT-3: three models, each cheaper than the last
+        {
+            "dataset": ["epoch_price_study"] * 3,
+            "benchmark": ["MMLU"] * 3,
+            "threshold_model": ["GPT-3"] * 3,
+            "threshold_score": [50.0] * 3,
+            "unit": ["percent"] * 3,
+            "price_unit": ["USD per 1M tokens"] * 3,
+            "model_name": ["a", "b", "c"],
+            "release_date": [date(2023, 1, 1), date(2023, 10, 1), date(2024, 7, 1)],
+            "price": [60.0, 6.0, 0.6],
+            "score": [51.0, 55.0, 60.0],
+        }
+    )
+    inference_charts.price_section(context(tmp_path, {**TABLES, inference_charts.PRICE_POINTS: points}), page)
     html = render(page)
     assert "price_of_a_fixed_score" in page.charts and "cost_per_run_of_a_fixed_score" in page.charts
+    drawn = page.charts["price_of_a_fixed_score"].data  # the chart's CSV: the path's points in dollars
+    assert {"a", "b", "c"} <= set(drawn["model_name"].drop_nulls()) and 60.0 in drawn["price"].to_list()
     assert html.count("<tr>") >= PRICE_TABLE.height and "CC BY 4.0" in html and "Epoch AI" in html
     rows = inference_charts.price_rows(PRICE_TABLE)
     greyed = [r for r in rows if all(isinstance(c, Cell) and c.attrs.get("class") == GREYED for c in r)]

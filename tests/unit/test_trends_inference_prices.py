@@ -187,7 +187,7 @@ def test_the_contract_passes_a_good_table_and_names_a_bad_status_a_non_positive_
     assert "factor_per_year=-1.0 <= 0" in description and "wrong_columns: n is Int32, not Int64" in description
 
 
-def test_the_asset_reads_both_marts_writes_the_table_and_passes_its_blocking_check(tmp_path) -> None:
+def test_the_assets_read_both_marts_write_the_points_and_the_trends_and_pass_their_checks(tmp_path) -> None:
     import duckdb
     from dagster import materialize
     from dagster_duckdb import DuckDBResource
@@ -206,11 +206,10 @@ def test_the_asset_reads_both_marts_writes_the_table_and_passes_its_blocking_che
             "score_fraction double, cost_per_run_usd double, member varchar, row_number bigint, unit varchar)"
         )
         con.executemany("insert into marts.benchmark_scores values (?, ?, ?, ?, ?, ?, ?, 'fraction')", hub)
-    result = materialize(
-        [trend_assets.inference_price_trends], resources={"warehouse": DuckDBResource(database=str(path))}
-    )
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.passed, evaluation.description
+    assets = [trend_assets.inference_price_points, trend_assets.inference_price_trends]
+    result = materialize(assets, resources={"warehouse": DuckDBResource(database=str(path))})
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 2 and all(e.passed for e in evaluations), [e.description for e in evaluations]
     with duckdb.connect(str(path), read_only=True) as con:
         stored = con.sql("select dataset, n, status, reason from trends.inference_price_trends order by 1").fetchall()
     assert stored == [(ip.HUB, 4, "not identified", "spans 300 days, less than 365"), (ip.STUDY, 4, "ok", "")]
