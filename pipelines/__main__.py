@@ -354,13 +354,12 @@ def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
 
 def _working_state(settings: Settings) -> tuple[dict[str, str | None], set[str]]:
     """What the working copy holds: each source's file (sha256) and the runs whose work it carries."""
-    from pipelines.landed import held_file
+    from pipelines.landed import held_files
     from pipelines.publish import published_runs
-    from pipelines.sources import SOURCES
 
     con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
     try:
-        return {s.name: held_file(con, s.name)[0] for s in SOURCES}, published_runs(con)
+        return held_files(con), published_runs(con)
     finally:
         con.close()
 

@@ -13,6 +13,7 @@ import duckdb
 from pipelines import journal
 from pipelines.fetch import FetchAttempt, Fetcher, PreviousFetch
 from pipelines.settings import Settings
+from pipelines.sources import SOURCES
 from pipelines.warehouse import append_rows, first_row, table_exists
 
 GOOD_OUTCOMES = ("downloaded", "unchanged", "not_modified")
@@ -41,6 +42,11 @@ def held_file(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, 
         return None, None
     row = first_row(con, f"select any_value(_sha256), count(*) from raw.{source}")
     return (row[0], int(row[1])) if row else (None, None)
+
+
+def held_files(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """The sha256 of the file each source's raw table holds (None before its first load)."""
+    return {source.name: held_file(con, source.name)[0] for source in SOURCES}
 
 
 def fetcher_for(settings: Settings) -> Fetcher:

@@ -25,7 +25,7 @@ import duckdb
 
 from pipelines.charts.screenshots import find_chromium, screenshots_stale
 from pipelines.fetch import FetchAttempt, FetchError, PreviousFetch
-from pipelines.landed import fetcher_for, held_file, last_good_fetch, log_attempts
+from pipelines.landed import fetcher_for, held_files, last_good_fetch, log_attempts
 from pipelines.settings import PROJECT_ROOT, Settings
 from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
@@ -112,7 +112,7 @@ def unchanged_pull(settings: Settings) -> tuple[list[FetchAttempt] | None, str]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
     try:
         previous = {s.name: last_good_fetch(con, s.name) for s in SOURCES}
-        held = {s.name: held_file(con, s.name)[0] for s in SOURCES}
+        held = held_files(con)
     finally:
         con.close()
     pulled = ask_sources(settings, previous, held)

@@ -28,7 +28,7 @@ from pipelines.freshness import (
     unpublished,
     with_descendants,
 )
-from pipelines.landed import fetcher_for, held_file, last_good_fetch
+from pipelines.landed import fetcher_for, held_files, last_good_fetch
 from pipelines.publish import published_runs
 from pipelines.settings import load_settings
 from pipelines.sources import SOURCES
@@ -164,7 +164,7 @@ def repair_unpublished(context: SensorEvaluationContext):
     except duckdb.Error as exc:
         return SkipReason(f"warehouse busy or unreadable: {exc}")
     try:
-        published, held = published_runs(con), {s.name: held_file(con, s.name)[0] for s in SOURCES}
+        published, held = published_runs(con), held_files(con)
     finally:
         con.close()
     graph = context.repository_def.asset_graph
