@@ -16,7 +16,7 @@ from pipelines.aliases import canonical_columns
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.parse import Rejections, split_list
-from pipelines.tidy.plausibility import EPOCH_MODELS, FileRules, Rule, file_rules, load_ranges
+from pipelines.tidy.plausibility import EPOCH_MODELS, FileRules, Rule, file_rules
 
 # Which file's description of a model wins (the most curated and most recent first): one dbt seed, which the marts
 # join and tidy.models reads, so the rule is written once.
@@ -156,14 +156,13 @@ def _tidy_file(name: str, raw: pl.DataFrame, ranges: dict[tuple[str, str], Rule]
 def tidy_models(raw: dict[str, pl.DataFrame], ranges: dict[tuple[str, str], Rule] | None = None) -> ModelTables:
     """Build every model table from the raw frames present (keys are source names; `all_models` is optional).
 
-    `ranges` are the plausibility rules (default: the `plausible_ranges` seed as it is now).
+    `ranges` are the plausibility rules (default: the `plausible_ranges` seed, `seed_ranges`).
     """
     unknown = set(raw) - set(MODEL_SOURCE_PRIORITY)
     if unknown:
         raise ValueError(f"tidy_models got unknown sources {sorted(unknown)}; expected {MODEL_SOURCE_PRIORITY}")
     if not raw:
         raise ValueError(f"tidy_models got no model file; expected some of {MODEL_SOURCE_PRIORITY}")
-    ranges = load_ranges() if ranges is None else ranges
     files = [_tidy_file(name, raw[name], ranges) for name in MODEL_SOURCE_PRIORITY if name in raw]
     stacked = {kind: pl.concat([part[kind] for part in files], how="diagonal_relaxed") for kind in files[0]}
     every = stacked["described"]

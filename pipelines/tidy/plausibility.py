@@ -20,7 +20,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 import polars as pl
 
@@ -102,6 +104,13 @@ def load_ranges(path: Path = RANGES_FILE) -> dict[tuple[str, str], Rule]:
     return rules
 
 
+@cache
+def seed_ranges() -> Mapping[tuple[str, str], Rule]:
+    """The seed's rules (`load_ranges`), read once per process: every tidy asset and each of its files checks
+    against them. Read-only, as it is shared."""
+    return MappingProxyType(load_ranges())
+
+
 def fetch_time(frame: pl.DataFrame) -> datetime:
     """When the file behind a raw frame was pulled (its `_fetched_at`, UTC); now when the frame does not say."""
     if "_fetched_at" in frame.columns and frame["_fetched_at"].drop_nulls().len():
@@ -148,5 +157,5 @@ class FileRules:
 
 
 def file_rules(source: str, frame: pl.DataFrame, ranges: Mapping[tuple[str, str], Rule] | None = None) -> FileRules:
-    """The rules of seed source `source` for the file behind raw `frame`; `ranges` defaults to the seed as it is now."""
-    return FileRules(source=source, fetched_at=fetch_time(frame), ranges=load_ranges() if ranges is None else ranges)
+    """The rules of seed source `source` for the file behind raw `frame`; `ranges` defaults to `seed_ranges()`."""
+    return FileRules(source=source, fetched_at=fetch_time(frame), ranges=seed_ranges() if ranges is None else ranges)
