@@ -91,13 +91,19 @@ ENTRY_SCHEMA: dict[str, pl.DataType] = {
     "multiple_choice": pl.Boolean(),
 }
 
-TRENDS_SCHEMA: dict[str, pl.DataType] = {
+# a threshold: the key of its cheapest path and of its trend, the first columns of both tables
+THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
     "dataset": pl.String(),
     "benchmark": pl.String(),
     "threshold_model": pl.String(),
     "threshold_score": pl.Float64(),
     "unit": pl.String(),
     "price_unit": pl.String(),
+}
+THRESHOLD_KEY = tuple(THRESHOLD_SCHEMA)
+
+TRENDS_SCHEMA: dict[str, pl.DataType] = {
+    **THRESHOLD_SCHEMA,
     "n": pl.Int64(),
     "start_date": pl.Date(),
     "end_date": pl.Date(),
@@ -114,18 +120,12 @@ TRENDS_SCHEMA: dict[str, pl.DataType] = {
 # `trends.inference_price_points`: the cheapest path of every threshold with a trend, in the trends' order; the
 # trends are fitted from it, and the pages draw it
 POINTS_SCHEMA: dict[str, pl.DataType] = {
-    "dataset": pl.String(),
-    "benchmark": pl.String(),
-    "threshold_model": pl.String(),
-    "threshold_score": pl.Float64(),
-    "unit": pl.String(),
-    "price_unit": pl.String(),
+    **THRESHOLD_SCHEMA,
     "model_name": pl.String(),
     "release_date": pl.Date(),
     "price": pl.Float64(),
     "score": pl.Float64(),
 }
-THRESHOLD_KEY = ("dataset", "benchmark", "threshold_model", "threshold_score", "unit", "price_unit")
 
 STATUSES = ("ok", "not identified")
 
