@@ -265,6 +265,25 @@ def _member_rejection(rejections: Rejections, column_name: str, reason: str) -> 
     rejections.add(frame, column_name, pl.Series([True]), reason)
 
 
+def _published_number(
+    checked: pl.DataFrame, label: str, body: pl.Series, rejections: Rejections, *, what: str, expected: str = ""
+) -> tuple[pl.Series, pl.Series]:
+    """(number, valid): `body` (the stripped text `checked[label]` without its `%` or `$`) as Float64, thousands
+    separators allowed, and which cells hold a finite number. Empty cells and null markers are missing, not bad;
+    unparsable and non-finite cells are recorded under `label`."""
+    text = checked[label]
+    missing = text.is_null() | text.is_in(NULL_MARKERS)
+    body = pl.select(
+        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
+    ).to_series()
+    number = body.cast(pl.Float64, strict=False)
+    unparsable = ~missing & number.is_null()
+    rejections.add(checked, label, unparsable, f"{what} is not a number{expected}")
+    non_finite = ~missing & ~unparsable & ~number.is_finite()
+    rejections.add(checked, label, non_finite, f"{what} is not a finite number")
+    return number, ~missing & ~unparsable & ~non_finite
+
+
 def _values(
     frame: pl.DataFrame,
     column: str,
@@ -283,18 +302,9 @@ def _values(
     """
     checked = frame.select("_row_number", pl.col(column).str.strip_chars().alias(label))
     text = checked[label]
-    missing = text.is_null() | text.is_in(NULL_MARKERS)
     percent = text.str.ends_with("%").fill_null(False)
     body = text.str.strip_suffix("%").str.strip_chars()
-    body = pl.select(
-        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
-    ).to_series()
-    number = body.cast(pl.Float64, strict=False)
-    unparsable = ~missing & number.is_null()
-    rejections.add(checked, label, unparsable, f"{what} is not a number")
-    non_finite = ~missing & ~unparsable & ~number.is_finite()
-    rejections.add(checked, label, non_finite, f"{what} is not a finite number")
-    valid = ~missing & ~unparsable & ~non_finite
+    number, valid = _published_number(checked, label, body, rejections, what=what)
     if benchmark.unit != "fraction":
         wrong_percent = valid & percent
         rejections.add(checked, label, wrong_percent, f"{what} is a percent but the unit is {benchmark.unit}")
@@ -330,18 +340,9 @@ def _cost(
         return pl.Series("cost_per_run_usd", [None] * frame.height, dtype=pl.Float64)
     label = f"{member}:{column}"
     checked = frame.select("_row_number", pl.col(column).str.strip_chars().alias(label))
-    text = checked[label]
-    missing = text.is_null() | text.is_in(NULL_MARKERS)
-    body = text.str.strip_prefix("$").str.strip_chars()
-    body = pl.select(
-        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
-    ).to_series()
-    number = body.cast(pl.Float64, strict=False)
-    unparsable = ~missing & number.is_null()
-    rejections.add(checked, label, unparsable, "cost is not a number; expected USD such as 1.25 or $1,234.50")
-    non_finite = ~missing & ~unparsable & ~number.is_finite()
-    rejections.add(checked, label, non_finite, "cost is not a finite number")
-    valid = ~missing & ~unparsable & ~non_finite
+    body = checked[label].str.strip_prefix("$").str.strip_chars()
+    expected = "; expected USD such as 1.25 or $1,234.50"
+    number, valid = _published_number(checked, label, body, rejections, what="cost", expected=expected)
     cost = pl.select(pl.when(valid).then(number).otherwise(None)).to_series()
     return rules.check(rejections, checked, label, "cost_per_run_usd", cost).alias("cost_per_run_usd")
 
