@@ -290,6 +290,13 @@ def dropdown(name: str, ids: Sequence[str], labels: Sequence[str], title: str) -
     return alt.param(name=name, value=ids[0], bind=bind)
 
 
+def benchmark_dropdown(choices: pl.DataFrame) -> alt.Parameter:
+    """A drop-down of benchmarks (ids as values, display names with their model counts `n` as labels), defaulting
+    to the first."""
+    labels = [f"{name} ({n} models)" for name, n in zip(choices["benchmark_name"], choices["n"], strict=True)]
+    return dropdown("benchmark", choices["benchmark"].to_list(), labels, "Benchmark ")
+
+
 def selected_lines(
     data: pl.DataFrame,
     *,

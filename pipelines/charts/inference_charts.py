@@ -20,8 +20,8 @@ import polars as pl
 from pipelines.charts.builders import (
     LABELS,
     LOG,
+    benchmark_dropdown,
     decades,
-    dropdown,
     fit_layers,
     fit_lines,
     log_axis,
@@ -115,11 +115,6 @@ def choices(frame: pl.DataFrame) -> pl.DataFrame:
     """The drop-down's benchmarks: those with a line, most models first."""
     counts = frame.group_by("benchmark").agg(pl.col("benchmark_name").first(), pl.col("model").n_unique().alias("n"))
     return counts.sort(["n", "benchmark"], descending=[True, False])
-
-
-def benchmark_dropdown(options: pl.DataFrame) -> alt.Parameter:
-    labels = [f"{name} ({n} models)" for name, n in options.select("benchmark_name", "n").iter_rows()]
-    return dropdown("benchmark", options["benchmark"].to_list(), labels, "Benchmark ")
 
 
 def effort_axis(frame: pl.DataFrame) -> alt.X:

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.charts import capabilities, inference, inference_charts
-from pipelines.charts.builders import decades, dropdown, finite, log_axis, step_frontier, tooltips
+from pipelines.charts.builders import benchmark_dropdown, decades, finite, log_axis, step_frontier, tooltips
 from pipelines.charts.capabilities import grey
 from pipelines.charts.common import sig, years
 from pipelines.charts.context import PageContext, compose
@@ -163,12 +163,6 @@ def running_best(points: pl.DataFrame) -> pl.DataFrame:
 # -- charts -------------------------------------------------------------------------------------------------------
 
 
-def benchmark_param(choices: pl.DataFrame) -> alt.Parameter:
-    """A drop-down of benchmarks (ids as values, display names as labels), defaulting to the first."""
-    labels = [f"{name} ({n} models)" for name, n in zip(choices["benchmark_name"], choices["n"], strict=True)]
-    return dropdown("benchmark", choices["benchmark"].to_list(), labels, "Benchmark ")
-
-
 SCORE_Y = alt.Y(
     "score:Q",
     scale=alt.Scale(domain=[0, 1]),
@@ -267,7 +261,7 @@ def date_panel(layer: Callable[[str], alt.Chart]) -> alt.LayerChart:
 
 def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
     """Score vs training cost (log) and score vs date, same score axis, one benchmark at a time (drop-down)."""
-    param = benchmark_param(choices)
+    param = benchmark_dropdown(choices)
 
     def layer(name: str) -> alt.Chart:
         return alt.Chart(data).transform_filter((alt.datum.benchmark == param) & (alt.datum.layer == name))
