@@ -19,8 +19,9 @@ import requests
 from pipelines.fetch import Fetcher, FetchError, TooLarge, build_session
 from pipelines.mirror import FileAdapter
 from pipelines.sources import source
+from tests.unit.test_fetch import NOTABLE
+from tests.unit.test_fetch import make_fetcher as fetcher
 
-NOTABLE = "/epoch.ai/data/notable_ai_models.csv"
 Answer = Callable[[http.server.BaseHTTPRequestHandler], None]
 
 
@@ -58,10 +59,6 @@ def redirect_to(location: str) -> Answer:
         handler.end_headers()
 
     return answer
-
-
-def fetcher(raw: Path, mirror: str | None) -> Fetcher:
-    return Fetcher(raw, mirror, session=build_session(retries=2, backoff=0), connect_timeout=2.0, read_timeout=5.0)
 
 
 def everything_said(error: FetchError) -> str:
