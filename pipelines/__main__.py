@@ -415,8 +415,8 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
     restored = restore_raw_versions(instance, graph, held)
     if restored:
         console.print(f"sources recorded by runs that did not publish, set back to the files held: {restored}")
-    published.add(ingest.run_id or "")
-    stale = rebuild_keys(instance, graph, reports_dir=settings.reports_dir, published_runs=published)
+    ours = published | {ingest.run_id} if ingest.run_id else published  # this refresh's pull publishes with it
+    stale = rebuild_keys(instance, graph, reports_dir=settings.reports_dir, published_runs=ours)
     if not stale:
         console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
         return [ingest, check_publishable(settings, instance, graph, [ingest])]

@@ -91,22 +91,28 @@ def recorded_versions(instance: DagsterInstance, keys: list[AssetKey]) -> dict[A
     }
 
 
+def raw_mismatches(instance: DagsterInstance, graph, held: dict[str, str | None]) -> list[tuple[AssetKey, str, str]]:
+    """(key, recorded, held) of each raw asset whose latest record names a file its table does not hold (`held`:
+    source -> sha256, None before a first load, which the ingest asset records as "missing")."""
+    mismatches = []
+    for key, version in recorded_versions(instance, raw_keys(graph)).items():
+        holds = held.get(key.path[-1]) or "missing"
+        if version is not None and version != holds:
+            mismatches.append((key, version, holds))
+    return mismatches
+
+
 def restore_raw_versions(instance: DagsterInstance, graph, held: dict[str, str | None]) -> list[str]:
     """A raw asset whose latest record is a file the warehouse does not hold (loaded by a run that never
     published, and not loaded again since) gets a record of the file it does hold, so Dagster compares the
     downstream assets with what they will really read. Returns the sources restored."""
-    restored = []
-    for key, version in recorded_versions(instance, raw_keys(graph)).items():
-        holds = held.get(key.path[-1]) or "missing"
-        if version is not None and version != holds:
-            description = (
-                f"restored: the warehouse holds {holds[:12]}; {version[:12]} came from a run that did not publish"
-            )
-            instance.report_runless_asset_event(
-                AssetMaterialization(key, description=description, tags={DATA_VERSION_TAG: holds})
-            )
-            restored.append(key.path[-1])
-    return restored
+    mismatches = raw_mismatches(instance, graph, held)
+    for key, version, holds in mismatches:
+        description = f"restored: the warehouse holds {holds[:12]}; {version[:12]} came from a run that did not publish"
+        instance.report_runless_asset_event(
+            AssetMaterialization(key, description=description, tags={DATA_VERSION_TAG: holds})
+        )
+    return [key.path[-1] for key, _, _ in mismatches]
 
 
 def inconsistencies(
@@ -115,9 +121,8 @@ def inconsistencies(
     """Why the working copy is not one build, checked before it is published: a raw record that is not the file the
     table holds, or a downstream asset stale, missing, or last built by a run whose work the copy does not hold."""
     problems = [
-        f"{key.to_user_string()} is recorded as {version} but its table holds {held.get(key.path[-1]) or 'missing'}"
-        for key, version in recorded_versions(instance, raw_keys(graph)).items()
-        if version is not None and version != (held.get(key.path[-1]) or "missing")
+        f"{key.to_user_string()} is recorded as {version} but its table holds {holds}"
+        for key, version, holds in raw_mismatches(instance, graph, held)
     ]
     candidates = downstream_keys(graph)
     problems += [f"{k.to_user_string()} is stale or missing" for k in stale_or_missing(instance, graph, candidates)]

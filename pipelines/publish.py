@@ -37,7 +37,7 @@ import duckdb
 
 from pipelines import journal
 from pipelines.settings import Settings, SettingsError, check_warehouse_path
-from pipelines.warehouse import ensure_schemas
+from pipelines.warehouse import ensure_schemas, table_exists
 
 REBUILD_HINT = "rebuild it from data/raw with `python -m pipelines rebuild`"
 HEADROOM_BYTES = 64 << 20  # new raw files, reports and Dagster's event log, beyond the working copy itself
@@ -311,10 +311,13 @@ def file_identity(path: Path) -> tuple:
     return tuple(identity)
 
 
-def check_unchanged_since_copy(settings: Settings) -> None:
-    """A table someone created in the published file during the run would vanish at the swap: refuse instead."""
+def check_unchanged_since_copy(settings: Settings, config: dict) -> None:
+    """A table someone created in the published file during the run would vanish at the swap: refuse instead. A
+    file unchanged since `prepare_working_copy` checked it is still replaceable; without that check, check now."""
     origin = _ORIGINS.get(settings.working_path)
-    if origin is not None and file_identity(settings.warehouse_path) != origin:
+    if origin is None:
+        check_replaceable(settings.warehouse_path, config)
+    elif file_identity(settings.warehouse_path) != origin:
         raise WarehouseError(
             f"{settings.warehouse_path} was changed by another process while this run built its next version; "
             f"not published, so those changes are kept (the next run starts from them); {ATTACH_HINT}"
@@ -352,10 +355,9 @@ def record_published_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str], co
 
 def published_runs(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The runs `record_published_runs` listed (none in a warehouse built before they were listed)."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = 'published_runs'"
-    ).fetchone()[0]
-    return {row[0] for row in con.execute("select run_id from ops.published_runs").fetchall()} if exists else set()
+    if not table_exists(con, "ops", "published_runs"):
+        return set()
+    return {row[0] for row in con.execute("select run_id from ops.published_runs").fetchall()}
 
 
 def _seal_working_copy(settings: Settings, config: dict, run_ids: list[str], command: str) -> None:
@@ -376,10 +378,9 @@ def publish(
     """Swap the working copy in as the published warehouse, then the staged report files into `reports_dir`.
     `run_ids` are the Dagster runs whose work the copy holds. `stamp` says the build completed cleanly
     (`pipelines.unchanged`); any other publication removes the stamp."""
-    working, published = settings.working_path, settings.warehouse_path
+    working = settings.working_path
     _unlink(settings.stamp_path)
-    check_replaceable(published, config)
-    check_unchanged_since_copy(settings)
+    check_unchanged_since_copy(settings, config)
     if working.exists():
         _seal_working_copy(settings, config, list(run_ids), command)
     journal.commit(settings.raw_dir)  # first: a crash in between re-fetches, it never loses a record
