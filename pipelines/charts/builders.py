@@ -23,11 +23,14 @@ SI_LABEL = (
     "datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : "
     "datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')"
 )
+PLAIN_LABEL = "format(datum.value, datum.value < 0.001 ? '.0e' : '~g')"  # 0.5, 20, 1e-4: prices and ratios
 LABELS = {
     "power": POWER_OF_TEN_LABEL,
     "si": SI_LABEL,
     "usd": f"'$' + ({SI_LABEL})",
     "usd_power": f"'$' + {POWER_OF_TEN_LABEL}",
+    "plain": PLAIN_LABEL,
+    "usd_plain": f"'$' + {PLAIN_LABEL}",
 }
 LEGEND = {"orient": "top-left", "fillColor": "white", "padding": 6}
 LOG = alt.Scale(type="log")

@@ -21,7 +21,6 @@ from pipelines.charts.builders import (
     LABELS,
     LOG,
     benchmark_dropdown,
-    decades,
     fit_layers,
     fit_lines,
     log_axis,
@@ -368,12 +367,8 @@ def price_axis(title: str, fits: pl.DataFrame, references: pl.DataFrame, points:
     if points is not None:
         values = pl.concat([values, points["price"]])
     values = values.drop_nulls().filter(values.drop_nulls() > 0)
-    low, high = (values.min(), values.max()) if values.len() else (None, None)
-    step = 2 if low and high and high / low > 1e6 else 1
-    label = "format(datum.value, datum.value < 0.001 ? '.0e' : '~g')"
-    return alt.Axis(
-        title=title, values=decades(low, high, step) or None, labelExpr=("'$' + " if points is not None else "") + label
-    )
+    step = 2 if values.len() and values.max() / values.min() > 1e6 else 1
+    return log_axis(values, title, "usd_plain" if points is not None else "plain", step)
 
 
 def price_panel(
