@@ -140,13 +140,12 @@ def reject_too_large(
     fails naming the sizes, the pull is recorded in `ops.source_versions` (once per distinct file), the table stays."""
     result = exc.result
     guards = rejected_by(GuardResult(SIZE_GUARD, False, str(exc), {"bytes": exc.size, "limit_bytes": exc.limit}))
-    with warehouse_connection(warehouse) as con:
+    with warehouse_connection(warehouse) as con:  # one connection: nothing slow between the lookup and the insert
         rejected = earlier_rejection(con, source.name, result.sha256) if result.sha256 else None
-    if rejected:
-        return Landing(result, rejected_again(guards, rejected), False, *held)
-    row = version_row(source, result, None, guards, None)
-    journal.append(paths.raw_dir, "source_versions", [row])
-    with warehouse_connection(warehouse) as con:
+        if rejected:
+            return Landing(result, rejected_again(guards, rejected), False, *held)
+        row = version_row(source, result, None, guards, None)
+        journal.append(paths.raw_dir, "source_versions", [row])
         record_version(con, row)
     return Landing(result, guards, False, *held)
 
