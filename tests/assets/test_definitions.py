@@ -88,3 +88,18 @@ def test_dagster_cli_validates_the_code_location() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful" in done.stderr + done.stdout
+
+
+def test_every_job_carries_the_run_deadline_the_readme_states_and_the_home_monitors_runs() -> None:
+    """README: UI runs carry Dagster's `dagster/max_runtime` (an hour), enforced by run monitoring in the home's
+    dagster.yaml; the command's own step deadline defaults to 900 s."""
+    import yaml
+
+    from pipelines.settings import DEFAULT_STEP_DEADLINE_S
+
+    defs = load_definitions()
+    for name in ("refresh_everything", "ingest_sources", "rebuild_downstream"):
+        assert defs.resolve_job_def(name).tags.get("dagster/max_runtime") == "3600", name
+    home = yaml.safe_load((PROJECT_ROOT / "pipelines" / "dagster.yaml").read_text(encoding="utf-8"))
+    assert home["run_monitoring"]["enabled"] is True
+    assert DEFAULT_STEP_DEADLINE_S == 900.0
