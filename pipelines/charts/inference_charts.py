@@ -182,6 +182,16 @@ def cost_chart(frame: pl.DataFrame, options: pl.DataFrame) -> alt.Chart:
     return lines.add_params(param).properties(width=640, height=320, title=title)
 
 
+LADDER_CAPTION = (
+    "Each line is one model version at its settings: reasoning effort, thinking budget, or thinking switched off and "
+    "on; nothing else changes along a line, so its rise is what more test-time compute buys that model."
+)
+COST_CAPTION = (
+    "The benchmark's published cost of one run (log scale) against the score, one line per model version across its "
+    "settings: Ord's o1 chart, on this data."
+)
+
+
 def ladder_charts(ctx: PageContext, page: Page) -> None:
     """The effort ladder and score against cost per run, or why they are not drawn."""
     points = setting_scores(ctx)
@@ -189,27 +199,14 @@ def ladder_charts(ctx: PageContext, page: Page) -> None:
         page.missing(SCORES, "its setting columns: effort_rank, budget_tokens, thinking, cost_per_run_usd")
         return
     ladder, costs = ladder_frame(points), cost_frame(points)
-    if ladder.height:
-        options = choices(ladder)
-        page.chart(
-            "effort_ladder",
-            ladder_chart(ladder, options),
-            ladder,
-            "Pick a benchmark above the chart. Each line is one model version at its settings: reasoning effort, "
-            "thinking budget, or thinking switched off and on; nothing else changes along a line, so its rise is "
-            "what more test-time compute buys that model. Static exports show "
-            f"{options['benchmark_name'][0]}.",
-        )
-    if costs.height:
-        options = choices(costs)
-        page.chart(
-            "score_vs_cost_per_run",
-            cost_chart(costs, options),
-            costs,
-            "Pick a benchmark above the chart. The benchmark's published cost of one run (log scale) against the "
-            "score, one line per model version across its settings: Ord's o1 chart, on this data. Static exports "
-            f"show {options['benchmark_name'][0]}.",
-        )
+    for name, frame, chart, caption in (
+        ("effort_ladder", ladder, ladder_chart, LADDER_CAPTION),
+        ("score_vs_cost_per_run", costs, cost_chart, COST_CAPTION),
+    ):
+        if frame.height:
+            options = choices(frame)
+            shown = f"Static exports show {options['benchmark_name'][0]}."
+            page.chart(name, chart(frame, options), frame, f"Pick a benchmark above the chart. {caption} {shown}")
     if not (ladder.height or costs.height):
         page.paragraph("No model has two or more settings with a score on a percentage benchmark yet.")
 
