@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from pipelines.fetch import zip_members
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.parse import NULL_MARKERS, REJECTED_SCHEMA, Rejections
 from pipelines.tidy.plausibility import FileRules, Rule, file_rules
@@ -192,9 +193,7 @@ def read_benchmark_zip(path: Path) -> pl.DataFrame:
     frames: list[pl.DataFrame] = []
     seen: set[str] = set()
     with archive:
-        for info in archive.infolist():
-            if info.is_dir() or info.filename.startswith("__MACOSX/"):
-                continue
+        for info in zip_members(archive):
             name = PurePosixPath(info.filename).name
             if not name.lower().endswith(".csv"):
                 logger.warning("%s: skipping member %s, which is not a CSV", path, info.filename)
