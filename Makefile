@@ -41,13 +41,13 @@ test: manifest browser
 	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 dev: manifest
-	mkdir -p data/dagster && { [ -s data/dagster/dagster.yaml ] || cp pipelines/dagster.yaml data/dagster/dagster.yaml; }
+	mkdir -p data/dagster && { [ -s data/dagster/dagster.yaml ] || cp pipelines/run/dagster.yaml data/dagster/dagster.yaml; }
 	DAGSTER_HOME=$(CURDIR)/data/dagster $(BIN)/dagster dev
 
 # What users wait for, as ratios with their goals (full build, unchanged refresh, one changed source, x10 data,
 # make test); never a timed test. Reads the mirror directory from SCALING_SOURCES_MIRROR (copied, then edited).
 bench: manifest browser
-	$(BIN)/python -m pipelines.benchmark
+	$(BIN)/python -m pipelines.run.speed
 
 clean:
 	rm -rf $(DBT_DIR)/target $(DBT_DIR)/logs

@@ -7,8 +7,8 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 
 from pipelines.defs.automation import JOBS, SCHEDULES, SENSORS
-from pipelines.defs.ingest import RAW_ASSETS
 from pipelines.defs.marts import OPS_TABLES, dbt_marts, dbt_resource
+from pipelines.defs.raw import RAW_ASSETS
 from pipelines.defs.reports import REPORT_ASSETS
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_resource
 from pipelines.defs.tidy import TIDY_ASSETS, TIDY_CHECKS

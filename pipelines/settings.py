@@ -1,7 +1,7 @@
 """Paths and switches from `SCALING_*` environment variables, resolved against the project root.
 
 A run never writes the published warehouse or the published reports: it builds into a working copy beside them
-(`working_path`, `reports_staging_dir`) and swaps those in when it succeeds (see `pipelines.publish`).
+(`working_path`, `reports_staging_dir`) and swaps those in when it succeeds (see `pipelines.run.publish`).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class Settings:
 
     @property
     def stamp_path(self) -> Path:
-        """Beside the published warehouse after a build that completed cleanly (see `pipelines.unchanged`)."""
+        """Beside the published warehouse after a build that completed cleanly (see `pipelines.run.unchanged`)."""
         return self.warehouse_path.with_name(self.warehouse_path.name + ".complete.json")
 
     @property

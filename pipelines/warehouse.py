@@ -8,9 +8,10 @@ from contextlib import contextmanager
 import duckdb
 import polars as pl
 
+from pipelines.layers import MARTS, OPS, RAW, TIDY, TRENDS
 from pipelines.settings import DUCKDB_STORAGE_VERSION
 
-SCHEMAS = ("raw", "tidy", "marts", "trends", "ops")
+SCHEMAS = (RAW, TIDY, MARTS, TRENDS, OPS)  # reports are files, not tables
 CONNECTION_CONFIG = {"storage_compatibility_version": DUCKDB_STORAGE_VERSION}
 
 OPS_DDL = """
@@ -59,7 +60,7 @@ create table if not exists ops.model_snapshots (
     training_dataset_size_datapoints double,
     training_cost_usd_2023 double
 );
--- the Dagster runs whose work this file holds, written when it is published (`pipelines.publish`)
+-- the Dagster runs whose work this file holds, written when it is published (`pipelines.run.publish`)
 create table if not exists ops.published_runs (
     run_id varchar not null,
     command varchar,

@@ -411,7 +411,7 @@ def run_cli(env: dict[str, str], *args: str) -> CliResult:
     the same `main` a subprocess runs, without an interpreter start and a fresh import of Dagster each time."""
     from rich.console import Console
 
-    import pipelines.__main__ as cli
+    import pipelines.run.cli as cli
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -433,7 +433,7 @@ def run_cli(env: dict[str, str], *args: str) -> CliResult:
 
 def wait_for_writer(settings: Any, process: subprocess.Popen, timeout: float = 60) -> None:
     """Until `process` holds the writer lock of `settings` (it has started building), or fail saying why not."""
-    from pipelines.publish import current_writer
+    from pipelines.run.publish import current_writer
 
     deadline = time.monotonic() + timeout
     while current_writer(settings) is None:

@@ -19,8 +19,11 @@ from dagster import (
     sensor,
 )
 
-from pipelines.fetch import FetchError
-from pipelines.freshness import (
+from pipelines.layers import RAW
+from pipelines.raw.fetch import FetchError
+from pipelines.raw.landing import fetcher_for, held_files, last_good_fetch
+from pipelines.raw.sources import SOURCES
+from pipelines.run.freshness import (
     SCREENSHOTS_KEY,
     downstream_keys,
     restore_raw_versions,
@@ -28,20 +31,18 @@ from pipelines.freshness import (
     unpublished,
     with_descendants,
 )
-from pipelines.landed import fetcher_for, held_files, last_good_fetch
-from pipelines.publish import published_runs
+from pipelines.run.publish import published_runs
 from pipelines.settings import load_settings
-from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
 
 REFRESH_JOB_NAME = "refresh_everything"
-INGEST_JOB_NAME = "ingest_sources"
+PULL_JOB_NAME = "pull_sources"
 REBUILD_JOB_NAME = "rebuild_downstream"
 
-# A run the daemon stops when it hangs (run monitoring is on in pipelines/dagster.yaml); a full build takes a minute
+# A run the daemon stops when it hangs (run monitoring is on in pipelines/run/dagster.yaml); a full build takes a minute
 RUN_DEADLINE = {"dagster/max_runtime": "3600"}
-INGEST = AssetSelection.groups("ingest")
-DOWNSTREAM = AssetSelection.all() - INGEST
+RAW_LAYER = AssetSelection.groups(RAW)
+DOWNSTREAM = AssetSelection.all() - RAW_LAYER
 
 refresh_everything = define_asset_job(
     REFRESH_JOB_NAME,
@@ -49,10 +50,10 @@ refresh_everything = define_asset_job(
     selection=AssetSelection.all(),
     description="Fetch every source and rebuild every table and report, changed or not.",
 )
-ingest_sources = define_asset_job(
-    INGEST_JOB_NAME,
+pull_sources = define_asset_job(
+    PULL_JOB_NAME,
     tags=RUN_DEADLINE,
-    selection=INGEST,
+    selection=RAW_LAYER,
     description="Fetch every source (conditional GET) and load the files that changed and pass their guards.",
 )
 rebuild_downstream = define_asset_job(
@@ -64,7 +65,7 @@ rebuild_downstream = define_asset_job(
 
 daily_refresh = ScheduleDefinition(
     name="daily_refresh",
-    job=ingest_sources,
+    job=pull_sources,
     cron_schedule="0 6 * * *",
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.STOPPED,
@@ -74,7 +75,7 @@ daily_refresh = ScheduleDefinition(
 
 @sensor(
     name="source_changes",
-    job=ingest_sources,
+    job=pull_sources,
     minimum_interval_seconds=3600,
     default_status=DefaultSensorStatus.STOPPED,
     description="Hourly conditional GET of every source; pulls the ones that answer with something new.",
@@ -153,7 +154,7 @@ IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunSt
     "Dagster counts that work done, the published warehouse never received it.",
 )
 def repair_unpublished(context: SensorEvaluationContext):
-    """The UI's counterpart of what `python -m pipelines refresh` does first (`pipelines.freshness`)."""
+    """The UI's counterpart of what `python -m pipelines refresh` does first (`pipelines.run.freshness`)."""
     settings = load_settings()
     if context.instance.get_runs_count(RunsFilter(statuses=IN_FLIGHT)):
         return SkipReason("a run is in flight: its work is not published yet")
@@ -178,6 +179,6 @@ def repair_unpublished(context: SensorEvaluationContext):
     return RunRequest(run_key=run_key.hexdigest()[:16], asset_selection=chosen)
 
 
-JOBS = [refresh_everything, ingest_sources, rebuild_downstream]
+JOBS = [refresh_everything, pull_sources, rebuild_downstream]
 SCHEDULES = [daily_refresh]
 SENSORS = [source_changes, rebuild_stale, retake_screenshots, repair_unpublished]

@@ -9,25 +9,26 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import DbtBuildResource, DbtEvent, PathsResource, warehouse_connection
 from pipelines.defs.versions import digest
+from pipelines.layers import RAW
 from pipelines.settings import PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-# The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every ingest asset).
+# The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every raw asset).
 OPS_TABLE_WRITERS = {"model_snapshots": AssetKey(["tidy", "models"])}
 # `tidy` tables written beside another tidy table, by the asset that writes them.
 TIDY_SIDE_TABLE_WRITERS = {"unmatched_model_versions": AssetKey(["tidy", "scores"])}
 OPS_TABLES = [
     AssetSpec(
         ["ops", "fetch_log"],
-        group_name="ingest",
-        description="ops.fetch_log: one row per download attempt, written by every ingest asset.",
+        group_name=RAW,
+        description="ops.fetch_log: one row per download attempt, written by every raw asset.",
     ),
     AssetSpec(
         ["ops", "source_versions"],
-        group_name="ingest",
+        group_name=RAW,
         description="ops.source_versions: one row per new file pulled, loaded or rejected by the guards.",
     ),
 ]

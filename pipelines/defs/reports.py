@@ -1,4 +1,4 @@
-"""Reports: one asset per page of the registry (`pipelines/charts/registry.py`), downstream of exactly the tables
+"""Reports: one asset per page of the registry (`pipelines/reports/registry.py`), downstream of exactly the tables
 that page declares, written into `PathsResource.reports_path`; then screenshots at 1280 px wide by headless
 Chromium (Playwright) of the pages the run rebuilt, or whose published screenshot is older than the page. Chromium
 shoots each page as soon as it is written, while the next ones build (`BackgroundPagesResource`); the screenshots
@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from pipelines.charts.registry import PAGE_NAMES, PAGES, PageSpec, build_page
-from pipelines.charts.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_connection
-from pipelines.sources import SOURCES
+from pipelines.raw.sources import SOURCES
+from pipelines.reports.registry import PAGE_NAMES, PAGES, PageSpec, build_page
+from pipelines.reports.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
 
 # Every page cites the file each raw table holds (sha256, fetch time, rows) and its Last-Modified from the fetch log.
 PROVENANCE = [AssetKey(["raw", source.name]) for source in SOURCES] + [AssetKey(["ops", "fetch_log"])]

@@ -1,7 +1,7 @@
 """Dagster resources: where raw files and reports live, the DuckDB connection to the run's working copy, and dbt.
 
 Every run, whoever starts it (CLI, UI, schedule, sensor), takes the writer lock when its warehouse resource is set up
-and builds into the working copy; when the run ends without a failed build step it publishes (`pipelines.publish`).
+and builds into the working copy; when the run ends without a failed build step it publishes (`pipelines.run.publish`).
 dbt runs inside the step's process (`DbtBuildResource`): a `dbt` subprocess per step spent seconds starting up.
 """
 
@@ -32,7 +32,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.publish import (
+from pipelines.layers import RAW
+from pipelines.run.publish import (
     WarehouseBusy,
     WarehouseError,
     connect_bounded,
@@ -44,7 +45,7 @@ from pipelines.publish import (
 from pipelines.settings import DEFAULT_FETCH_BACKOFF_S, DEFAULT_FETCH_DEADLINE_S, DEFAULT_STEP_DEADLINE_S, Settings
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
 
-INGEST_STEP_PREFIX = "raw__"  # a source that fails keeps its last good table and does not stop publication
+RAW_STEP_PREFIX = f"{RAW}__"  # a source that fails keeps its last good table and does not stop publication
 PATH_FIELDS = ("data_dir", "warehouse_path", "reports_dir")  # `Path` in Settings, text in a Dagster resource
 
 
@@ -96,12 +97,12 @@ def _run_id(context: InitResourceContext) -> str | None:
 
 
 def failed_build_steps(instance: DagsterInstance | None, run_id: str | None) -> list[str]:
-    """The run's failed steps other than ingest ones: any of them keeps the run from publishing."""
+    """The run's failed steps other than raw ones: any of them keeps the run from publishing."""
     if instance is None or run_id is None:
         return []
     records = instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
     steps = [r.step_key or "" for r in records]
-    return [s for s in steps if not s.startswith(INGEST_STEP_PREFIX)]
+    return [s for s in steps if not s.startswith(RAW_STEP_PREFIX)]
 
 
 class WarehouseUnavailable(DagsterError):
@@ -184,22 +185,22 @@ def warehouse_connection(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyC
 
 class BackgroundPagesResource(ConfigurableResource):
     """The work a run does for its pages beside its own thread. When the run starts, the worker processes start and
-    load vl-convert (`pipelines.workers.warm`), on the core the run leaves idle while it pulls, tidies and runs dbt.
+    load vl-convert (`pipelines.run.workers.warm`), on the core the run leaves idle while it pulls, tidies and runs dbt.
     Then each page asset hands over the page it wrote, for Chromium to shoot in a thread of its own
-    (`pipelines.charts.screenshots.BackgroundShots`) while the next pages build; the screenshots asset collects the
+    (`pipelines.reports.screenshots.BackgroundShots`) while the next pages build; the screenshots asset collects the
     shots, and the run's end closes the browser whatever happened. One after another, the shots took seven seconds."""
 
     _shots: Any = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        from pipelines import workers
-        from pipelines.charts.exports import warm_up
+        from pipelines.reports.exports import warm_up
+        from pipelines.run import workers
 
         workers.warm(warm_up)
 
     def page_written(self, name: str, page: Path) -> None:
         """Shoot `page` in the background (nothing without Chromium: the screenshots asset says so)."""
-        from pipelines.charts.screenshots import BackgroundShots, find_chromium
+        from pipelines.reports.screenshots import BackgroundShots, find_chromium
 
         if self._shots is None:
             executable = find_chromium()
@@ -261,7 +262,7 @@ def project_state(project_dir: Path) -> tuple:
 
 def close_dbt_duckdb() -> None:
     """dbt-duckdb keeps its DuckDB database on a class, beyond the invocation: close it, so that no handle on the
-    working copy outlives the step (the run later checkpoints that file and renames it, `pipelines.publish`)."""
+    working copy outlives the step (the run later checkpoints that file and renames it, `pipelines.run.publish`)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.adapters.factory import reset_adapters
 

@@ -16,7 +16,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
-from pipelines.sources import SOURCES
+from pipelines.raw.sources import SOURCES
 from pipelines.tidy.benchmarks import tidy_scores
 from pipelines.tidy.hardware import tidy_hardware
 from pipelines.tidy.inference import PRICE_SOURCES, TOKENS_SOURCE, tidy_eval_tokens, tidy_prices

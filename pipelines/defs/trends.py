@@ -5,7 +5,7 @@ headline tables: the previous build's copies of both are read before either is r
 check (finite numbers where status is 'ok', estimates inside their CIs, n above the fit's minimum) that runs in the
 asset's own step, on the frame it wrote (a step of its own cost each check 60 ms of Dagster's bookkeeping), and
 whose description, when it fails, names each broken rule, its count of rows and one of them. The analysis itself lives
-in `pipelines/fits.py` and `pipelines/trends/`.
+in `pipelines/trends/fits.py` and `pipelines/trends/`.
 """
 
 from collections.abc import Callable
@@ -26,7 +26,6 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import warehouse_connection
-from pipelines.fits import MIN_POINTS, InsufficientData
 from pipelines.trends import (
     benchmarks,
     capabilities,
@@ -41,6 +40,7 @@ from pipelines.trends import (
     thresholds,
 )
 from pipelines.trends.checks import TableContract, table_problems
+from pipelines.trends.fits import MIN_POINTS, InsufficientData
 from pipelines.warehouse import query_frame, read_table, replace_table
 
 MODELS = ["marts", "models"]

@@ -30,15 +30,15 @@ from types import CodeType, FunctionType, ModuleType
 
 from dagster import AssetKey, AssetsDefinition, AssetSelection, AssetSpec, AutomationCondition
 
+from pipelines.layers import RAW
 from pipelines.settings import PROJECT_ROOT
 
 PACKAGE = "pipelines"
-INGEST_PREFIX = "raw"
-PLUMBING = ("pipelines.defs", "pipelines.warehouse", "pipelines.settings", "pipelines.publish", "pipelines.journal")
-NOT_FOLLOWED = ("pipelines.charts.registry",)
+PLUMBING = ("pipelines.defs", "pipelines.warehouse", "pipelines.settings", "pipelines.run", "pipelines.raw.journal")
+NOT_FOLLOWED = ("pipelines.reports.registry",)
 DATA_FILES = {
-    "pipelines.charts.page": ("pipelines/charts/templates",),
-    "pipelines.tidy.benchmarks": ("pipelines/benchmarks.yaml",),
+    "pipelines.reports.page": ("pipelines/reports/templates",),
+    "pipelines.tidy.benchmarks": ("pipelines/tidy/benchmarks.yaml",),
     "pipelines.tidy.models": ("dbt_like_models/seeds/model_source_priority.csv",),
     "pipelines.tidy.plausibility": ("dbt_like_models/seeds/plausible_ranges.csv",),
 }
@@ -214,7 +214,7 @@ def _versioned(assets_def: AssetsDefinition, root: Path) -> AssetsDefinition:
         if shared is not None:
             reads = sorted(dep.asset_key.to_user_string() for dep in spec.deps)
             changes["code_version"] = digest([*shared, *reads])
-        if spec.key.path[0] != INGEST_PREFIX:
+        if spec.key.path[0] != RAW:
             changes["automation_condition"] = rebuild_when_stale()
         return spec.replace_attributes(**changes) if changes else spec
 

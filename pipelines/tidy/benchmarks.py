@@ -1,7 +1,8 @@
 """Epoch AI Benchmarking Hub zip to one tidy table of scores, one row per published benchmark result.
 
-Each member of `benchmark_data.zip` is one benchmark with its own score column and scale; `pipelines/benchmarks.yaml`
-is the one table saying which column holds the score and which unit it is in, so adding a benchmark is a yaml edit.
+Each member of `benchmark_data.zip` is one benchmark with its own score column and scale; `benchmarks.yaml`
+(beside this module) is the one table saying which column holds the score and which unit it is in, so adding a
+benchmark is a yaml edit.
 Model versions carry a setting suffix (`o3-2025-04-16_high`); ECI (`epoch_capabilities_index.csv`) maps versions to
 the model names used by Epoch's model files.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,16 +18,15 @@ from typing import Any
 import polars as pl
 import yaml
 
-from pipelines.fetch import zip_members
+from pipelines.raw.landing import VERSION_COLUMN
+from pipelines.raw.parse import NULL_MARKERS, REJECTED_SCHEMA, Rejections
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
-from pipelines.tidy.parse import NULL_MARKERS, REJECTED_SCHEMA, Rejections
 from pipelines.tidy.plausibility import FileRules, Rule, file_rules
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS_FILE = Path(__file__).resolve().parent.parent / "benchmarks.yaml"
+BENCHMARKS_FILE = Path(__file__).resolve().parent / "benchmarks.yaml"
 SOURCE = "benchmark_data"
-VERSION_COLUMN = "Model version"
 NAME_COLUMN = "Model name"
 RELEASE_DATE_COLUMN = "Release date"
 ORGANIZATION_COLUMN = "Organization"
@@ -86,7 +85,7 @@ UNMATCHED_SCHEMA: dict[str, pl.DataType] = {"member": pl.String(), "model_versio
 
 @dataclass(frozen=True)
 class Benchmark:
-    """One zip member as described in `pipelines/benchmarks.yaml`: where its score is and what unit it is in."""
+    """One zip member as described in `pipelines/tidy/benchmarks.yaml`: where its score is and what unit it is in."""
 
     member: str
     benchmark: str
@@ -177,48 +176,6 @@ def load_benchmarks(path: Path = BENCHMARKS_FILE) -> dict[str, Benchmark]:
         benchmarks[benchmark.member] = benchmark
         ids[benchmark.benchmark] = benchmark.member
     return benchmarks
-
-
-def read_benchmark_zip(path: Path) -> pl.DataFrame:
-    """Every CSV member of the zip as text, stacked diagonally, with `_member` and `_row_number` first.
-
-    Members are listed, not assumed, so a new benchmark shows up without a code change; a member that is not a
-    parseable CSV keyed by `Model version` stops the load, because silently skipping it would lose a benchmark.
-    """
-    path = Path(path)
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ValueError(f"{path}: not a readable zip file ({exc})") from exc
-    frames: list[pl.DataFrame] = []
-    seen: set[str] = set()
-    with archive:
-        for info in zip_members(archive):
-            name = PurePosixPath(info.filename).name
-            if not name.lower().endswith(".csv"):
-                logger.warning("%s: skipping member %s, which is not a CSV", path, info.filename)
-                continue
-            if name in seen:
-                raise ValueError(f"{path}: member {name!r} appears twice (in different folders)")
-            seen.add(name)
-            try:
-                frame = pl.read_csv(
-                    archive.read(info), infer_schema=False, quote_char='"', separator=",", encoding="utf8"
-                )
-            except (pl.exceptions.PolarsError, zipfile.BadZipFile) as exc:
-                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ValueError(f"{path}: member {name!r} is not a parseable CSV: {first_line}") from exc
-            frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns if c.startswith("\ufeff")})
-            if VERSION_COLUMN not in frame.columns:
-                raise ValueError(f"{path}: member {name!r} has no {VERSION_COLUMN!r} column; found {frame.columns[:8]}")
-            frames.append(
-                frame.with_row_index("_row_number", offset=1).select(
-                    pl.lit(name).alias("_member"), pl.col("_row_number").cast(pl.Int64), pl.exclude("_row_number")
-                )
-            )
-    if not frames:
-        raise ValueError(f"{path}: no CSV members")
-    return pl.concat(frames, how="diagonal")
 
 
 def split_setting_expr(column: str | pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -318,7 +275,7 @@ def _values(
         outside = valid & ((value < low) | (value > high))
         reason = (
             f"score outside [{low:g}, {high:g}] after dividing by {benchmark.scale:g}; expected a fraction, "
-            "check pipelines/benchmarks.yaml"
+            "check pipelines/tidy/benchmarks.yaml"
         )
         rejections.add(checked, label, outside, reason)
         valid = valid & ~outside
@@ -370,7 +327,7 @@ def _fallback_benchmark(member: str, frame: pl.DataFrame, rejections: Rejections
         )
     logger.warning("benchmark_data: skipping %s, not described in %s and has no mean_score", member, BENCHMARKS_FILE)
     _member_rejection(
-        rejections, member, "benchmark file not described in pipelines/benchmarks.yaml; expected a mean_score column"
+        rejections, member, "benchmark file not described in benchmarks.yaml; expected a mean_score column"
     )
     return None
 
@@ -424,7 +381,7 @@ def _member_scores(
         _member_rejection(
             rejections,
             f"{member}:{benchmark.score_column}",
-            "score column missing or empty; check score_column in pipelines/benchmarks.yaml",
+            "score column missing or empty; check score_column in pipelines/tidy/benchmarks.yaml",
         )
         return pl.DataFrame(schema=SCORE_SCHEMA)
     frame = _versioned(member, frame, benchmark.score_column, rejections)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.raw.parse import Rejections
 from pipelines.tidy.keys import clean_name_expr
-from pipelines.tidy.parse import Rejections
 from pipelines.tidy.plausibility import Rule, file_rules
 
 # output column -> published column (units in both names)

@@ -5,7 +5,7 @@ files with one row per model and price record (Artificial Analysis' blended USD 
 records for models Artificial Analysis lacks), each with scores on six benchmarks as wide columns, and one file of
 the tokens Epoch's evaluation runs used per model version and task. Prices and scores keep the published numbers
 (percent 0-100, Elo); the token file's model versions are split like the Benchmarking Hub's, and its tasks are
-mapped to the hub's benchmark ids through `pipelines/benchmarks.yaml`.
+mapped to the hub's benchmark ids through `pipelines/tidy/benchmarks.yaml`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines.raw.parse import REJECTED_SCHEMA, Rejections
 from pipelines.tidy.benchmarks import Benchmark, load_benchmarks, setting_columns_expr, split_setting_expr
 from pipelines.tidy.keys import clean_name_expr, model_key, model_key_expr
-from pipelines.tidy.parse import REJECTED_SCHEMA, Rejections
 from pipelines.tidy.plausibility import FileRules, Rule, file_rules
 
 DATASET = "epoch_price_study"  # the `dataset` of every row, and the plausible_ranges rules of both price files
@@ -114,8 +114,9 @@ def tidy_prices(raw: pl.DataFrame, source: str, ranges: dict[tuple[str, str], Ru
 
 
 def task_benchmarks(benchmarks: dict[str, Benchmark] | None = None) -> dict[str, str]:
-    """Task name key -> the hub's benchmark id, by the display names of `pipelines/benchmarks.yaml` (`GPQA Diamond`,
-    `MATH Level 5`), compared as model keys are (case and whitespace do not matter: the file writes `MATH level 5`)."""
+    """Task name key -> the hub's benchmark id, by the display names of `pipelines/tidy/benchmarks.yaml`
+    (`GPQA Diamond`, `MATH Level 5`), compared as model keys are (case and whitespace do not matter: the file
+    writes `MATH level 5`)."""
     benchmarks = load_benchmarks() if benchmarks is None else benchmarks
     return {model_key(b.name): b.benchmark for b in benchmarks.values()}
 

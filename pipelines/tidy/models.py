@@ -12,10 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.aliases import canonical_columns
+from pipelines.raw.aliases import canonical_columns
+from pipelines.raw.parse import Rejections, split_list
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
-from pipelines.tidy.parse import Rejections, split_list
 from pipelines.tidy.plausibility import EPOCH_MODELS, FileRules, Rule, file_rules
 
 # Which file's description of a model wins (the most curated and most recent first): one dbt seed, which the marts

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from pipelines.tidy.parse import Rejections
+from pipelines.raw.parse import Rejections
 from pipelines.tidy.plausibility import OWID, Rule, file_rules
 
 KEY_COLUMNS = ("Entity", "Code", "Day", "Year", "Domain", "Organization")

@@ -26,8 +26,8 @@ from types import MappingProxyType
 
 import polars as pl
 
+from pipelines.raw.parse import Rejections
 from pipelines.settings import PROJECT_ROOT
-from pipelines.tidy.parse import Rejections
 
 RANGES_FILE = PROJECT_ROOT / "dbt_like_models" / "seeds" / "plausible_ranges.csv"
 FIELDS = ("source", "column_name", "min_value", "max_value", "unit", "why")

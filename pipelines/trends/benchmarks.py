@@ -7,7 +7,7 @@ versions such as `-001`/`-002`): the scaling fits take the **best score per mode
 and cost are known) and the progress fits the **best score per model version** (`base_version`, dated by its own
 release date, else the model's publication date), so a later, better version counts when it appeared.
 
-Scaling (DESIGN.md point 3): a logistic fit of score on log10 x (`pipelines.fits.fit_logistic`), x = compute or
+Scaling (DESIGN.md point 3): a logistic fit of score on log10 x (`pipelines.trends.fits.fit_logistic`), x = compute or
 cost, reported at the data's median x: points gained per 10x and the multiplier of x that halves the error rate
 (Ord's inversion). Cost comes in two bases side by side: 'observed' (Epoch's published cost only) and 'imputed'
 (observed where published, else compute × the cost-per-FLOP trend; the trend's bootstrap draws move the imputed x
@@ -25,8 +25,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines import workers
-from pipelines.fits import (
+from pipelines.run import workers
+from pipelines.trends.costs import CostTrend
+from pipelines.trends.fits import (
     CI_LEVEL,
     LOGISTIC_RESAMPLES,
     MIN_POINTS,
@@ -39,7 +40,6 @@ from pipelines.fits import (
     logistic_x_to_halve_error,
     percentile_ci,
 )
-from pipelines.trends.costs import CostTrend
 from pipelines.warehouse import query_frame
 
 MIN_BENCHMARK_MODELS = MIN_POINTS  # a four-parameter curve needs at least this many models

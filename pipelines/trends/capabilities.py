@@ -7,7 +7,8 @@ on all versions.
 Per 10x compute or cost: across models (best score per model), OLS of the index on log10 x **and** the release date,
 so the coefficient is the gain per 10x at a fixed date; without the date, compute would be credited with the progress
 that came with time. Compute is the benchmark file's estimate, else `marts.models`. Every estimate has a 90%
-bootstrap CI (rows resampled); the breakpoint search is re-run in every resample (`pipelines.fits.fit_breakpoint`).
+bootstrap CI (rows resampled); the breakpoint search is re-run in every resample
+(`pipelines.trends.fits.fit_breakpoint`).
 
 The decomposition (what one year of frontier progress is worth): per_year / per_10x_compute is the OOM of compute
 one year of frontier progress equals; against the frontier's actual compute growth it splits progress into compute
@@ -24,7 +25,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.fits import (
+from pipelines.trends import benchmarks, inputs
+from pipelines.trends.costs import CostTrend
+from pipelines.trends.fits import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     CI_LEVEL,
@@ -41,8 +44,6 @@ from pipelines.fits import (
     percentile_ci,
     rolling_windows,
 )
-from pipelines.trends import benchmarks, inputs
-from pipelines.trends.costs import CostTrend
 from pipelines.warehouse import query_frame
 
 MIN_CAPABILITY_POINTS = 8  # DESIGN.md: below this a fit is "insufficient data"

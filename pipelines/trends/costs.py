@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from pipelines.fits import BOOTSTRAP_SEED, CI_LEVEL, DEEP_LEARNING_START, LogLinearFit, decimal_year, fit_window
+from pipelines.trends.fits import BOOTSTRAP_SEED, CI_LEVEL, DEEP_LEARNING_START, LogLinearFit, decimal_year, fit_window
 from pipelines.trends.inputs import METRICS_BY_NAME, metric_points
 
 COST_TREND_SUBSET = "notable"

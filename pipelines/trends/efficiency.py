@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.fits import (
+from pipelines.trends.fits import (
     BOOTSTRAP_SEED,
     CI_LEVEL,
     DEEP_LEARNING_START,

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from pipelines.fits import (
+from pipelines.trends.fits import (
     BOOTSTRAP_SEED,
     CI_LEVEL,
     LARGE_SCALE_START,

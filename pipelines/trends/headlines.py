@@ -28,8 +28,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from pipelines.fits import MIN_POINTS
 from pipelines.trends import benchmarks, capabilities, efficiency, inputs
+from pipelines.trends.fits import MIN_POINTS
 from pipelines.warehouse import read_table, table_exists
 
 FITS_SOURCE = "trends.fits"

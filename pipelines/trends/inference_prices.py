@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from pipelines.fits import CI_LEVEL
+from pipelines.trends.fits import CI_LEVEL
 from pipelines.warehouse import query_frame
 
 STUDY = "epoch_price_study"

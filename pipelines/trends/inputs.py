@@ -16,8 +16,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from pipelines import workers
-from pipelines.fits import (
+from pipelines.run import workers
+from pipelines.trends.fits import (
     CI_LEVEL,
     DEEP_LEARNING_START,
     FITS_SCHEMA,

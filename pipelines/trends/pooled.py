@@ -19,11 +19,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from pipelines.fits import BOOTSTRAP_SEED, CI_LEVEL, InsufficientData, bootstrap_weights, decimal_year, percentile_ci
 from pipelines.trends import benchmarks
+from pipelines.trends.fits import (
+    BOOTSTRAP_SEED,
+    CI_LEVEL,
+    InsufficientData,
+    bootstrap_weights,
+    decimal_year,
+    percentile_ci,
+)
 
 POOLED_RESAMPLES = 400
-SLOPE_GRID = np.geomspace(0.1, 20.0, 48)  # log-odds per 10x, the per-benchmark bounds of pipelines.fits
+SLOPE_GRID = np.geomspace(0.1, 20.0, 48)  # log-odds per 10x, the per-benchmark bounds of pipelines.trends.fits
 MIDPOINT_STEPS = 31  # midpoints within one data span either side of each benchmark's x range
 # the curve must span the bulk of the scores (floor at or below the 10th percentile, ceiling at or above the 90th):
 # free, a step to a plateau fits noisy clouds best; bounded by the extremes, noise alone flattens the slope

@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.fits import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CI_LEVEL, percentile_ci
+from pipelines.trends.fits import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CI_LEVEL, percentile_ci
 from pipelines.warehouse import query_frame
 
 MIN_PAIRS = 3  # fewer model-benchmark pairs than this: 'insufficient data'

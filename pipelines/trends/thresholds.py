@@ -16,7 +16,7 @@ import math
 import numpy as np
 import polars as pl
 
-from pipelines.fits import CI_LEVEL, InsufficientData, decimal_year, fit_log_linear
+from pipelines.trends.fits import CI_LEVEL, InsufficientData, decimal_year, fit_log_linear
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MIN_IMPROVING_POINTS = 5

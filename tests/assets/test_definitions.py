@@ -8,8 +8,8 @@ import warnings
 
 from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus
 
+from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
-from pipelines.sources import SOURCES
 
 
 def load_definitions():
@@ -28,15 +28,15 @@ def test_definitions_load_without_dagster_warnings() -> None:
     assert ours == [], [str(w.message) for w in ours]
 
 
-def test_one_raw_asset_per_source_and_groups_by_stage() -> None:
+def test_every_source_has_a_raw_asset_and_every_key_prefix_is_its_group() -> None:
     graph = load_definitions().resolve_asset_graph()
     keys = set(graph.get_all_asset_keys())
     for source in SOURCES:
         assert AssetKey(["raw", source.name]) in keys
     groups = {key.path[0]: graph.get(key).group_name for key in keys}
     assert groups == {
-        "raw": "ingest",
-        "ops": "ingest",
+        "raw": "raw",
+        "ops": "raw",
         "tidy": "tidy",
         "marts": "marts",
         "trends": "trends",
@@ -98,8 +98,8 @@ def test_every_job_carries_the_run_deadline_the_readme_states_and_the_home_monit
     from pipelines.settings import DEFAULT_STEP_DEADLINE_S
 
     defs = load_definitions()
-    for name in ("refresh_everything", "ingest_sources", "rebuild_downstream"):
+    for name in ("refresh_everything", "pull_sources", "rebuild_downstream"):
         assert defs.resolve_job_def(name).tags.get("dagster/max_runtime") == "3600", name
-    home = yaml.safe_load((PROJECT_ROOT / "pipelines" / "dagster.yaml").read_text(encoding="utf-8"))
+    home = yaml.safe_load((PROJECT_ROOT / "pipelines" / "run" / "dagster.yaml").read_text(encoding="utf-8"))
     assert home["run_monitoring"]["enabled"] is True
     assert DEFAULT_STEP_DEADLINE_S == 900.0

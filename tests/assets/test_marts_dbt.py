@@ -19,7 +19,7 @@ from dagster import AssetKey, DagsterInstance
 from pipelines.definitions import build_definitions
 from pipelines.defs.marts import DBT_PROJECT_DIR
 from pipelines.defs.resources import DbtBuildResource
-from pipelines.raw import read_csv_text
+from pipelines.raw.landing import read_csv_text
 from pipelines.settings import Settings
 from pipelines.tidy.hardware import tidy_hardware
 from pipelines.tidy.inference import tidy_eval_tokens, tidy_prices

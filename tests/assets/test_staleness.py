@@ -27,7 +27,7 @@ from dagster import (
 
 from pipelines.definitions import build_definitions
 from pipelines.defs.versions import code_versions
-from pipelines.freshness import rebuild_keys, stale_or_missing, with_descendants
+from pipelines.run.freshness import rebuild_keys, stale_or_missing, with_descendants
 from pipelines.settings import PROJECT_ROOT, Settings
 
 RAW = "raw"
@@ -170,7 +170,7 @@ def test_a_new_source_file_rebuilds_exactly_its_descendants(built: Graph) -> Non
 
 def test_editing_one_chart_module_makes_only_its_page_stale(built: Graph, tmp_path: Path) -> None:
     built.automation()
-    changed = built.deploy(edited_copy(tmp_path, "charts/efficiency.py"))
+    changed = built.deploy(edited_copy(tmp_path, "reports/efficiency.py"))
     assert set(k.to_user_string() for k in changed) == {"reports/efficiency"}
     assert built.stale() == {"reports/efficiency"}
     rebuilt = built.cli_rebuild()
@@ -212,7 +212,7 @@ def test_work_of_a_run_that_did_not_publish_is_rebuilt_by_the_next_refresh(built
 
 
 def test_a_raw_record_from_a_discarded_run_is_set_back_to_the_file_the_warehouse_holds(built: Graph) -> None:
-    from pipelines.freshness import inconsistencies, restore_raw_versions
+    from pipelines.run.freshness import inconsistencies, restore_raw_versions
 
     published = {built.first_run}
     held = dict(built.shas)
@@ -229,7 +229,7 @@ def test_a_raw_record_from_a_discarded_run_is_set_back_to_the_file_the_warehouse
 
 
 def test_a_mixed_build_is_named_before_publication(built: Graph) -> None:
-    from pipelines.freshness import inconsistencies
+    from pipelines.run.freshness import inconsistencies
 
     held = dict(built.shas)
     built.shas["notable_models"] = held["notable_models"] = "sha-notable_models-2"
@@ -246,7 +246,7 @@ def test_the_repair_sensor_asks_the_ui_to_rebuild_what_a_run_that_did_not_publis
     from dagster import RunRequest, build_sensor_context
 
     from pipelines.defs.automation import repair_unpublished
-    from pipelines.publish import record_published_runs
+    from pipelines.run.publish import record_published_runs
 
     warehouse = tmp_path / "published.duckdb"
     con = duckdb.connect(str(warehouse))

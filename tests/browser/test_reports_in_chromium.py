@@ -2,7 +2,7 @@
 numbers on the page equal to the warehouse's, every link and export present; and the pages still build and render
 when the trends tables are missing.
 
-Chromium is Debian's `chromium`, driven by Playwright's sync API (`pipelines.charts.screenshots`); the tests
+Chromium is Debian's `chromium`, driven by Playwright's sync API (`pipelines.reports.screenshots`); the tests
 skip, saying why, only when no Chromium is installed. A model named `<script>alert(1)</script>` in a source file
 must render as text on every page.
 """
@@ -21,10 +21,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.charts.common import factor, sig
-from pipelines.charts.registry import PAGE_NAMES, PAGES, build_page
-from pipelines.charts.screenshots import SCREENSHOT_DIR, PageReport, find_chromium, opened
-from pipelines.charts.screenshots import browser as open_browser
+from pipelines.reports.common import factor, sig
+from pipelines.reports.registry import PAGE_NAMES, PAGES, build_page
+from pipelines.reports.screenshots import SCREENSHOT_DIR, PageReport, find_chromium, opened
+from pipelines.reports.screenshots import browser as open_browser
 from pipelines.warehouse import CONNECTION_CONFIG
 
 CHROMIUM = find_chromium()

@@ -22,8 +22,8 @@ from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
+from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
-from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
@@ -199,7 +199,7 @@ def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(wo
     shutil.copytree(shared_sources, clean)
     mirror.root = clean  # every broken source is fixed: this run reloads six of them
     mirror.clear_faults()
-    # runs write a working copy beside the published file; readers never see it (see pipelines/publish.py)
+    # runs write a working copy beside the published file; readers never see it (see pipelines/run/publish.py)
     wal = Path(str(workspace["warehouse"]) + ".building.wal")
     first = start_cli(workspace["env"], "refresh")  # a process of its own: it holds the lock, then it is killed
     wait_for_writer(workspace["settings"], first)

@@ -22,9 +22,9 @@ import duckdb
 import pytest
 from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run_cli, start_cli, wait_for_writer
 
-from pipelines.publish import REBUILD_HINT, current_writer
+from pipelines.raw.sources import SOURCES
+from pipelines.run.publish import REBUILD_HINT, current_writer
 from pipelines.settings import Settings
-from pipelines.sources import SOURCES
 from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
@@ -89,16 +89,16 @@ def _second_writers_fail_fast(workspace, holder_pid: int) -> None:
     """While the refresh holds the lock: a second CLI refresh and an in-process Dagster run both fail in seconds."""
     from dagster import DagsterInstance
 
-    from pipelines.__main__ import root_cause
     from pipelines.definitions import build_definitions
-    from pipelines.defs.automation import INGEST_JOB_NAME
+    from pipelines.defs.automation import PULL_JOB_NAME
+    from pipelines.run.cli import root_cause
 
     started = time.monotonic()
     second = cli(workspace, "refresh")
     assert time.monotonic() - started < 15  # in-process: the lock itself fails at once
     assert second.returncode == 3, second.stdout[-2000:]
     assert f"pid {holder_pid}" in second.stdout and "another refresh" in second.stdout
-    job = build_definitions(workspace["settings"]).resolve_job_def(INGEST_JOB_NAME)
+    job = build_definitions(workspace["settings"]).resolve_job_def(PULL_JOB_NAME)
     started = time.monotonic()
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
@@ -216,7 +216,7 @@ def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspac
     from dagster import DagsterEventType, DagsterInstance
 
     from pipelines.definitions import build_definitions
-    from pipelines.defs.automation import INGEST_JOB_NAME
+    from pipelines.defs.automation import PULL_JOB_NAME
 
     base = workspace["base"] / "trickle"
     copy_build(built_warehouse, base, reports=False, history=False)
@@ -225,7 +225,7 @@ def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspac
     settings = Settings(
         base / "data", base / "data" / "warehouse.duckdb", base / "reports", mirror.base_url, fetch_deadline_s=2.0
     )
-    job = build_definitions(settings).resolve_job_def(INGEST_JOB_NAME)
+    job = build_definitions(settings).resolve_job_def(PULL_JOB_NAME)
     started = time.monotonic()
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)

@@ -6,7 +6,7 @@ import pytest
 from dagster import AssetKey, RunRequest, SkipReason, build_sensor_context
 
 from pipelines.defs.automation import source_changes
-from pipelines.sources import SOURCES
+from pipelines.raw.sources import SOURCES
 
 pytestmark = pytest.mark.e2e
 

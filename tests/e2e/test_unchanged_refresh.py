@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import publish
+from pipelines.raw.sources import SOURCES
+from pipelines.run.publish import publish
+from pipelines.run.unchanged import code_fingerprint, current_stamp, holds_same_file, stamp_holds, unchanged_pull
 from pipelines.settings import PROJECT_ROOT, Settings
-from pipelines.sources import SOURCES
-from pipelines.unchanged import code_fingerprint, current_stamp, holds_same_file, stamp_holds, unchanged_pull
 from pipelines.warehouse import CONNECTION_CONFIG
 from tests.conftest import pipeline_env
 
@@ -103,7 +103,7 @@ def test_a_source_that_does_not_answer_takes_the_full_path(stamped_copy: Setting
 
 
 def test_the_code_fingerprint_follows_every_code_file_and_ignores_dbt_output(tmp_path: Path) -> None:
-    for relative in ("pipelines/a.py", "pipelines/charts/templates/page.html.j2", "dbt_like_models/models/m.sql"):
+    for relative in ("pipelines/a.py", "pipelines/reports/templates/page.html.j2", "dbt_like_models/models/m.sql"):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("select 1\n", encoding="utf-8")
     first = code_fingerprint(tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from pipelines.benchmark import Goal, enlarge, goals, new_release
+from pipelines.run.speed import Goal, enlarge, goals, new_release
 
 TIMES = {"floor": 0.5, "full": 10.0, "unchanged": 3.0, "changed": 5.0, "x10": 16.0, "tests": 170.0}
 

@@ -11,16 +11,16 @@ import polars as pl
 import pytest
 import yaml
 
+from pipelines.raw.landing import read_benchmark_zip
+from pipelines.raw.parse import REJECTED_SCHEMA
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.benchmarks import (
     BENCHMARKS_FILE,
     ScoreTables,
     load_benchmarks,
-    read_benchmark_zip,
     split_setting_expr,
     tidy_scores,
 )
-from pipelines.tidy.parse import REJECTED_SCHEMA
 
 ECI = "epoch_capabilities_index.csv"
 ECI_HEADER = "Model version,ECI Score,Release date,Organization,Model name\n"
@@ -62,7 +62,7 @@ def _zip(tmp_path: Path, members: dict[str, str | bytes], name: str = "benchmark
 def test_real_zip_members_are_all_described(real_raw: pl.DataFrame) -> None:
     members = real_raw["_member"].unique().to_list()
     assert len(members) == 45
-    assert set(members) <= set(load_benchmarks()), "every member of the zip should be in pipelines/benchmarks.yaml"
+    assert set(members) <= set(load_benchmarks()), "every member of the zip should be in pipelines/tidy/benchmarks.yaml"
     assert real_raw.columns[:3] == ["_member", "_row_number", "Model version"]
     assert real_raw["_row_number"].dtype == pl.Int64
     assert all(dtype == pl.String for name, dtype in real_raw.schema.items() if name != "_row_number")
@@ -289,7 +289,7 @@ def test_undescribed_members(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     mystery = tables.rejections.filter(pl.col("column_name") == "mystery_external.csv")
     assert mystery.height == 1
     assert mystery["reason"][0] == (
-        "benchmark file not described in pipelines/benchmarks.yaml; expected a mean_score column"
+        "benchmark file not described in benchmarks.yaml; expected a mean_score column"
     )
 
 

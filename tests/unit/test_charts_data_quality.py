@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.charts.context import PageContext
-from pipelines.charts.data_quality import schema_changes_section
-from pipelines.charts.page import Page
+from pipelines.reports.context import PageContext
+from pipelines.reports.data_quality import schema_changes_section
+from pipelines.reports.page import Page
 
 CREATE = """
 create schema ops;

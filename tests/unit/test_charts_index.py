@@ -11,9 +11,9 @@ import duckdb
 import polars as pl
 from test_trends_headline import OLD_ROWS, planted_changes, planted_fit
 
-from pipelines.charts import registry
-from pipelines.charts.common import pick_fit
-from pipelines.charts.index import (
+from pipelines.reports import registry
+from pipelines.reports.common import pick_fit
+from pipelines.reports.index import (
     build_state,
     changes_html,
     changes_section,
@@ -21,7 +21,7 @@ from pipelines.charts.index import (
     headline_rows,
     headline_table_rows,
 )
-from pipelines.charts.page import Page, environment
+from pipelines.reports.page import Page, environment
 from pipelines.warehouse import ensure_schemas, replace_table
 
 
@@ -174,7 +174,7 @@ def test_the_index_section_reads_trends_headline_changes_as_its_spec_declares(tm
 def test_the_index_shows_the_compact_table_of_per_year_per_10x_training_and_per_10x_inference(tmp_path: Path) -> None:
     from test_charts_inference import SHORT, TABLES
 
-    from pipelines.charts.inference import compact_section
+    from pipelines.reports.inference import compact_section
 
     con = duckdb.connect()
     ensure_schemas(con)

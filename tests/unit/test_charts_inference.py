@@ -14,11 +14,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.charts import inference, inference_charts
-from pipelines.charts.capabilities import GREYED
-from pipelines.charts.context import PageContext
-from pipelines.charts.inference import CAPABILITY, PRICES, PROGRESS, SCALING, TEST_TIME
-from pipelines.charts.page import Cell, Page, environment
+from pipelines.reports import inference, inference_charts
+from pipelines.reports.capabilities import GREYED
+from pipelines.reports.context import PageContext
+from pipelines.reports.inference import CAPABILITY, PRICES, PROGRESS, SCALING, TEST_TIME
+from pipelines.reports.page import Cell, Page, environment
 from pipelines.warehouse import ensure_schemas, replace_table
 
 
@@ -257,7 +257,7 @@ def test_no_identified_price_trend_gives_no_median_and_says_so() -> None:
 def test_the_paradox_box_carries_the_test_time_paragraph() -> None:
     from test_charts_per_dollar import FRONTIER_FIT, WITH_POOLED
 
-    from pipelines.charts.capabilities import paradox_html
+    from pipelines.reports.capabilities import paradox_html
 
     html = paradox_html(WITH_POOLED, FRONTIER_FIT, None, None, inference.paradox_values(TEST_TIME_TABLE, PRICE_TABLE))
     assert html.index('id="paradox-inference"') < html.index("This is Toby Ord's")
@@ -287,7 +287,7 @@ SETTINGS = pl.DataFrame(
 
 
 def spec_of(chart) -> dict:
-    from pipelines.charts.builders import enable_theme
+    from pipelines.reports.builders import enable_theme
 
     enable_theme()
     return chart.to_dict()

@@ -11,14 +11,14 @@ import altair as alt
 import polars as pl
 import pytest
 
-from pipelines import workers
-from pipelines.charts import exports
-from pipelines.charts import page as page_module
-from pipelines.charts.builders import decades
-from pipelines.charts.common import factor, sig
-from pipelines.charts.page import Cell, Page, Snapshot, csv_ready, render_page, write_atomic
-from pipelines.charts.page import publish as publish_page
-from pipelines.charts.registry import NAV, PAGE_NAMES
+from pipelines.reports import exports
+from pipelines.reports import page as page_module
+from pipelines.reports.builders import decades
+from pipelines.reports.common import factor, sig
+from pipelines.reports.page import Cell, Page, Snapshot, csv_ready, render_page, write_atomic
+from pipelines.reports.page import publish as publish_page
+from pipelines.reports.registry import NAV, PAGE_NAMES
+from pipelines.run import workers
 
 BUILT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 SNAPSHOT = Snapshot("notable_models", "https://epoch.ai/x.csv", "ab" * 32, BUILT, "Mon, 01 Jan 2026", 10)

@@ -11,9 +11,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.charts.capabilities import GREYED, paradox_html, pooled_html
-from pipelines.charts.page import TEMPLATES, Cell, Page
-from pipelines.charts.per_dollar_vs_per_year import (
+from pipelines.reports.capabilities import GREYED, paradox_html, pooled_html
+from pipelines.reports.page import TEMPLATES, Cell, Page
+from pipelines.reports.per_dollar_vs_per_year import (
     fit_curves,
     logistic,
     progress_lines,
@@ -207,9 +207,9 @@ def test_the_page_gives_the_one_table_before_the_paradox_whose_box_ends_with_inf
     import duckdb
     from test_charts_inference import TABLES
 
-    from pipelines.charts import registry
-    from pipelines.charts.page import environment
-    from pipelines.charts.per_dollar_vs_per_year import SECTIONS
+    from pipelines.reports import registry
+    from pipelines.reports.page import environment
+    from pipelines.reports.per_dollar_vs_per_year import SECTIONS
     from pipelines.warehouse import ensure_schemas, replace_table
 
     con = duckdb.connect()

@@ -15,13 +15,13 @@ import duckdb
 import pytest
 from dagster import build_asset_context
 
-from pipelines.charts import screenshots
-from pipelines.charts.context import PageContext, UndeclaredTable
-from pipelines.charts.page import Page
-from pipelines.charts.registry import NAV, PAGES, WRITTEN_BY
-from pipelines.charts.screenshots import PageReport, Shot, screenshots_stale
 from pipelines.defs import reports
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource
+from pipelines.reports import screenshots
+from pipelines.reports.context import PageContext, UndeclaredTable
+from pipelines.reports.page import Page
+from pipelines.reports.registry import NAV, PAGES, WRITTEN_BY
+from pipelines.reports.screenshots import PageReport, Shot, screenshots_stale
 
 BUILT = datetime(2026, 1, 2, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import sys
 
 from dagster._utils.error import serializable_error_info_from_exc_info
 
-from pipelines.__main__ import root_cause
+from pipelines.run.cli import root_cause
 
 
 class InsufficientData(ValueError):
@@ -41,7 +41,7 @@ def test_an_exception_raised_while_handling_another_is_followed_too() -> None:
 def test_an_interrupt_wrapped_by_a_library_is_still_an_interrupt() -> None:
     """SIGTERM inside DuckDB's Arrow read reached the step as `InvalidInputException: ... DagsterExecutionInterrupted
     Error`: the command must stop (exit 130), not carry on into the rebuild."""
-    from pipelines.__main__ import _interrupt_in
+    from pipelines.run.cli import _interrupt_in
 
     try:
         raise ValueError(
@@ -80,7 +80,7 @@ def test_a_signal_swallowed_by_another_handler_still_marks_the_command_interrupt
     import os
     import signal
 
-    from pipelines.__main__ import interrupted, sigterm_as_interrupt
+    from pipelines.run.cli import interrupted, sigterm_as_interrupt
 
     with sigterm_as_interrupt():
         assert not interrupted()
@@ -99,7 +99,7 @@ def test_a_signal_swallowed_by_another_handler_still_marks_the_command_interrupt
 def test_a_run_that_succeeded_as_the_signal_came_is_marked_canceled_and_a_failed_one_stays_failed() -> None:
     from dagster import DagsterInstance, DagsterRunStatus, asset, materialize
 
-    from pipelines.__main__ import _discard_finished_run
+    from pipelines.run.cli import _discard_finished_run
 
     @asset
     def fine() -> None: ...
@@ -141,7 +141,7 @@ def test_with_no_source_reachable_the_command_says_so_first_in_a_few_lines(tmp_p
 
     from conftest import run_cli
 
-    from pipelines.sources import SOURCES
+    from pipelines.raw.sources import SOURCES
 
     env = {
         **os.environ,
@@ -168,7 +168,7 @@ def test_a_step_past_its_deadline_is_stopped_and_reported_as_a_failed_step() -> 
 
     from dagster import DagsterInstance, Definitions, asset, define_asset_job
 
-    from pipelines.__main__ import build_failed, interrupted, run_phase, sigterm_as_interrupt
+    from pipelines.run.cli import build_failed, interrupted, run_phase, sigterm_as_interrupt
 
     @asset
     def stuck() -> None:
@@ -185,7 +185,7 @@ def test_a_step_past_its_deadline_is_stopped_and_reported_as_a_failed_step() -> 
 
 
 def test_a_source_failed_only_by_its_blocking_check_is_said_once_by_the_check() -> None:
-    from pipelines.__main__ import said_by_its_check
+    from pipelines.run.cli import said_by_its_check
 
     checks = ["raw/notable_models check size_within_limits failed: 178,400,881 bytes, over its max_bytes limit"]
     assert said_by_its_check("raw__notable_models: DagsterAssetCheckFailedError: 1 blocking asset check failed", checks)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.fetch import (
+from pipelines.raw.fetch import (
     USER_AGENT,
     FetchAttempt,
     Fetcher,
@@ -21,7 +21,7 @@ from pipelines.fetch import (
     build_session,
     mirrored_url,
 )
-from pipelines.sources import source
+from pipelines.raw.sources import source
 
 NOTABLE = "/epoch.ai/data/notable_ai_models.csv"
 BENCHMARKS = "/epoch.ai/data/benchmark_data.zip"

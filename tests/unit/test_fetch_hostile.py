@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipelines.fetch import Fetcher, FetchError, TooLarge, build_session
-from pipelines.mirror import FileAdapter
-from pipelines.sources import source
+from pipelines.raw.fetch import Fetcher, FetchError, TooLarge, build_session
+from pipelines.raw.mirror import FileAdapter
+from pipelines.raw.sources import source
 from tests.unit.test_fetch import NOTABLE
 from tests.unit.test_fetch import make_fetcher as fetcher
 

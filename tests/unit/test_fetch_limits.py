@@ -18,13 +18,13 @@ import polars as pl
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from pipelines import journal
-from pipelines.defs.ingest import land_source
-from pipelines.defs.resources import PathsResource
-from pipelines.fetch import Fetcher, FetchError, TooLarge, build_session
-from pipelines.raw import read_source_file
+from pipelines.defs.resources import PathsResource, warehouse_connection
+from pipelines.raw import journal
+from pipelines.raw.fetch import Fetcher, FetchError, TooLarge, build_session
+from pipelines.raw.landing import Landing, read_source_file
+from pipelines.raw.landing import land_source as land_with
+from pipelines.raw.sources import SOURCES, MiB, source
 from pipelines.settings import Settings
-from pipelines.sources import SOURCES, MiB, source
 
 BENCHMARKS = "epoch.ai/data/benchmark_data.zip"
 NOTABLE = "epoch.ai/data/notable_ai_models.csv"
@@ -158,6 +158,11 @@ def copies(path: Path, times: int) -> bytes:
     frame = pl.read_csv(path, infer_schema=False)
     stacked = pl.concat(frame.with_columns(pl.col("Model") + f" (copy {i})") for i in range(times))
     return stacked.write_csv().encode()
+
+
+def land_source(source_row, paths, warehouse) -> Landing:
+    """One pull of `source_row` into the warehouse resource's database, as its raw asset lands it."""
+    return land_with(source_row, paths.settings, lambda: warehouse_connection(warehouse))
 
 
 def test_a_file_with_six_times_the_previous_rows_is_rejected_and_the_table_stays(

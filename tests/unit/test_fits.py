@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.fits import InsufficientData, decimal_year, fit_log_linear, fits_frame, trend_row
+from pipelines.trends.fits import InsufficientData, decimal_year, fit_log_linear, fits_frame, trend_row
 
 
 def synthetic(slope: float, n: int, noise: float, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -102,7 +102,7 @@ def test_trend_row_doubling_ci_swaps_bounds() -> None:
 
 def test_a_break_date_the_data_cannot_place_is_censored_by_the_admissible_range() -> None:
     """A planted break mid-window is placed; on a short straight line the date's CI runs into an end of the range."""
-    from pipelines.fits import fit_breakpoint
+    from pipelines.trends.fits import fit_breakpoint
 
     rng = np.random.default_rng(7)
     years = np.sort(rng.uniform(2015, 2025, 80))
@@ -115,7 +115,8 @@ def test_a_break_date_the_data_cannot_place_is_censored_by_the_admissible_range(
 
 
 def test_fits_spread_over_worker_processes_are_the_same_bits_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines import fits, workers
+    from pipelines.run import workers
+    from pipelines.trends import fits
 
     rng = np.random.default_rng(7)
     pairs = [(np.arange(n, dtype=float), 0.3 * np.arange(n) + rng.normal(size=n)) for n in (5, 12, 12, 40, 3, 40, 7)]

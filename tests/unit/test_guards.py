@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.guards import RAW_GUARDS, raw_guards, row_count_guard, size_guard, unique_keys_guard
-from pipelines.raw import read_source_file
-from pipelines.sources import SOURCES, source
+from pipelines.raw.guards import RAW_GUARDS, raw_guards, row_count_guard, size_guard, unique_keys_guard
+from pipelines.raw.landing import read_source_file
+from pipelines.raw.sources import SOURCES, source
 
 
 def load(root: Path, name: str) -> pl.DataFrame:
@@ -85,7 +85,7 @@ def test_a_few_more_bad_values_are_tolerated_but_not_a_jump(shared_sources: Path
 
 
 def test_added_and_removed_columns_are_listed(shared_sources: Path) -> None:
-    from pipelines.guards import column_changes
+    from pipelines.raw.guards import column_changes
 
     good = load(shared_sources, "ml_hardware")
     changed = good.drop("TDP (W)").with_columns(pl.lit("x").alias("New column"))

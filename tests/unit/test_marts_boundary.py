@@ -6,7 +6,7 @@ import re
 
 from pipelines.settings import PROJECT_ROOT
 
-BYPASS = re.compile(r"\b(tidy|raw)\.")
+BYPASS = re.compile(r"(?<!pipelines\.)\b(tidy|raw)\.")  # a table, not a module such as pipelines.raw.sources
 
 
 def test_no_trend_or_chart_module_reads_a_tidy_or_raw_table() -> None:
@@ -14,7 +14,7 @@ def test_no_trend_or_chart_module_reads_a_tidy_or_raw_table() -> None:
     # (the files a page cites come from ops.source_versions, the bookkeeping that swaps with each raw table)
     exempt: set[str] = set()
     found = []
-    for folder in ("pipelines/trends", "pipelines/charts"):
+    for folder in ("pipelines/trends", "pipelines/reports"):
         for path in sorted((PROJECT_ROOT / folder).glob("*.py")):
             relative = path.relative_to(PROJECT_ROOT).as_posix()
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines.raw import read_csv_text
+from pipelines.raw.landing import read_benchmark_zip, read_csv_text
 from pipelines.settings import PROJECT_ROOT
-from pipelines.tidy.benchmarks import read_benchmark_zip, tidy_scores
+from pipelines.tidy.benchmarks import tidy_scores
 from pipelines.tidy.hardware import HARDWARE_NUMBERS, tidy_hardware
 from pipelines.tidy.inference import DATASET as PRICE_STUDY
 from pipelines.tidy.inference import SCORE_COLUMNS, TOKEN_COUNTS, TOKENS_SOURCE

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import journal
-from pipelines.publish import (
+from pipelines.raw import journal
+from pipelines.run.publish import (
     WarehouseBusy,
     WarehouseError,
     connect_bounded,
@@ -199,7 +199,7 @@ def test_publish_reports_replaces_a_page_folder_whole(tmp_path: Path) -> None:
     ],
 )
 def test_errors_no_retry_fixes_get_one_line_naming_the_path(tmp_path: Path, error, expected) -> None:
-    from pipelines.publish import classify
+    from pipelines.run.publish import classify
 
     described = classify(error, tmp_path / "warehouse.duckdb")
     assert described is not None and expected in str(described) and str(tmp_path) in str(described)
@@ -220,7 +220,7 @@ def test_too_little_free_space_stops_before_the_copy(tmp_path: Path, monkeypatch
 
 def test_the_dagster_home_queues_runs_one_at_a_time(tmp_path: Path, monkeypatch) -> None:
     """UI, schedule and sensor runs wait in Dagster's queue for each other rather than fail on the writer lock."""
-    from pipelines.__main__ import dagster_instance
+    from pipelines.run.cli import dagster_instance
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     (tmp_path / "dagster").mkdir()
@@ -289,7 +289,7 @@ def test_a_table_created_in_the_published_file_during_a_run_is_kept_not_overwrit
 
 
 def test_a_publication_killed_between_its_renames_is_completed_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
-    import pipelines.publish as publication
+    import pipelines.run.publish as publication
 
     settings = published_holding(tmp_path, 1)
     settings.reports_dir.mkdir()
@@ -318,7 +318,7 @@ def test_a_publication_killed_between_its_renames_is_completed_by_the_next_run(t
 
 
 def test_the_published_file_lists_the_runs_whose_work_it_holds(tmp_path: Path) -> None:
-    from pipelines.publish import published_runs
+    from pipelines.run.publish import published_runs
 
     settings = published_holding(tmp_path, 1)
     for runs in (["ingest-1", "rebuild-1"], ["ui-2"]):

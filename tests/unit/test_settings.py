@@ -77,7 +77,7 @@ def test_a_mirror_with_a_scheme_that_cannot_be_fetched_is_refused(monkeypatch) -
 
 
 def test_the_command_stops_with_exit_2_and_the_one_line(monkeypatch, capsys, tmp_path: Path) -> None:
-    import pipelines.__main__ as cli
+    import pipelines.run.cli as cli
 
     monkeypatch.setenv("SCALING_FETCH_DEADLINE", "0")
     assert cli.main(["refresh"]) == 2

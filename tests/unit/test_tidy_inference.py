@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.raw import read_csv_text
+from pipelines.raw.landing import read_csv_text
+from pipelines.raw.parse import REJECTED_SCHEMA
 from pipelines.tidy.benchmarks import setting_columns_expr
 from pipelines.tidy.inference import DATASET, SCORE_COLUMNS, task_benchmarks, tidy_eval_tokens, tidy_prices
-from pipelines.tidy.parse import REJECTED_SCHEMA
 
 PRICE_HEADER = (
     "Model Name,Release Date,USD per 1M Tokens,MMLU,GPQA Diamond,HumanEval,MATH-500,LMSys Chatbot Arena ELO,"

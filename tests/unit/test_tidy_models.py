@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.raw import read_csv_text
-from pipelines.sources import source
+from pipelines.raw.landing import read_csv_text
+from pipelines.raw.sources import source
 from pipelines.tidy.hardware import tidy_hardware
 from pipelines.tidy.models import tidy_models
 from pipelines.tidy.owid import tidy_owid
@@ -92,7 +92,8 @@ PLAUSIBILITY_REASONS = (
 
 
 def test_no_published_value_of_the_mirror_is_rejected_as_implausible(shared_sources: Path, model_tables) -> None:
-    from pipelines.tidy.benchmarks import read_benchmark_zip, tidy_scores
+    from pipelines.raw.landing import read_benchmark_zip
+    from pipelines.tidy.benchmarks import tidy_scores
 
     rejections = [model_tables.rejections, tidy_hardware(read_csv_text(mirror_file(shared_sources, "ml_hardware")))[1]]
     rejections.append(tidy_scores(read_benchmark_zip(mirror_file(shared_sources, "benchmark_data"))).rejections)

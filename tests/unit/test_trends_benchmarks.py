@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.fits import fit_log_linear
 from pipelines.trends import benchmarks
 from pipelines.trends.costs import CostTrend
+from pipelines.trends.fits import fit_log_linear
 
 SCORE_COLUMNS = {
     "benchmark": pl.String,

@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.fits import date_from_decimal_year, decimal_year_of, fit_line
 from pipelines.trends import capabilities as cap
+from pipelines.trends.fits import date_from_decimal_year, decimal_year_of, fit_line
 
 ECI = cap.INDICES[0]
 METR = cap.INDICES[1]

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from pipelines.fits import (
+from pipelines.trends.fits import (
     InsufficientData,
     add_months,
     bootstrap_weights,

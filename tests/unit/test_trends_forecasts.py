@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.fits import decimal_year_of
 from pipelines.trends import forecasts
+from pipelines.trends.fits import decimal_year_of
 
 
 def to_date(year: float) -> date:

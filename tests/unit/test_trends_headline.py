@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from pipelines.defs.trends import CONTRACTS
-from pipelines.fits import FITS_SCHEMA
 from pipelines.trends import benchmarks, capabilities, efficiency, headlines, inputs
 from pipelines.trends.checks import table_problems
+from pipelines.trends.fits import FITS_SCHEMA
 from pipelines.warehouse import ensure_schemas, replace_table
 
 COMPUTE = "training_compute/notable"

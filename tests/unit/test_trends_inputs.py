@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.fits import FITS_SCHEMA
 from pipelines.trends import inputs
+from pipelines.trends.fits import FITS_SCHEMA
 
 
 def synthetic_models(n: int = 600, seed: int = 0) -> pl.DataFrame:

@@ -11,13 +11,13 @@ import time
 
 import pytest
 
-from pipelines import workers
+from pipelines.run import workers
 from pipelines.settings import PROJECT_ROOT
 
 STARTS_WORKERS = textwrap.dedent(
     """
     import os, time
-    from pipelines import workers
+    from pipelines.run import workers
     pids = {workers.submit(os.getpid).result() for _ in range(8)}
     print(" ".join(map(str, sorted(pids))), flush=True)
     time.sleep(60)

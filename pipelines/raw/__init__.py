@@ -1,0 +1,1 @@
+"""The raw layer: every source file landed unchanged, then loaded as text with provenance."""

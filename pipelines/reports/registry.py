@@ -1,0 +1,182 @@
+"""Every report page, declared once: its file name, navigation label, title, the tables it reads and its build
+function. The Dagster report assets, their dependencies, the navigation and the index's list of pages are all
+derived from `PAGES`; a page that reads a table it did not declare fails (see `context.PageContext`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.reports import benchmarks, compute_trends, data_quality, efficiency, index, per_dollar_vs_per_year
+from pipelines.reports.common import load_snapshots
+from pipelines.reports.context import PageContext
+from pipelines.reports.page import NavEntry, Page, publish
+
+# Tables written as a side effect of other assets: a page reading one depends on its writers (asset keys, since
+# the page reads the table, never the writers' own tables).
+WRITTEN_BY = {
+    "ops.rejected_values": ("tidy/models", "tidy/hardware", "tidy/scores", "tidy/owid_series"),
+}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: `build` gets a context that reads only `tables` and returns the page's blocks."""
+
+    name: str
+    label: str
+    title: str
+    blurb: str
+    tables: tuple[str, ...]
+    build: Callable[[PageContext, str], Page]
+
+    @property
+    def nav(self) -> NavEntry:
+        return NavEntry(self.name, self.label, self.blurb)
+
+    def asset_keys(self) -> list[str]:
+        """The assets this page waits for (`schema/table`): the declared tables', side tables' writers."""
+        keys: list[str] = []
+        for table in self.tables:
+            for writer in WRITTEN_BY.get(table, (table.replace(".", "/"),)):
+                if writer not in keys:
+                    keys.append(writer)
+        return keys
+
+
+PAGES: list[PageSpec] = [
+    PageSpec(
+        "index",
+        "At a glance",
+        "AI scaling at a glance",
+        "Headline growth rates with 90% intervals, and what changed since the previous build.",
+        (
+            "trends.fits",
+            "trends.per_dollar_vs_per_year",
+            "trends.capability_trends",
+            "trends.forecasts",
+            "trends.headline_changes",
+            "marts.models",
+            "trends.benchmark_progress",
+            "trends.benchmark_scaling",
+            "trends.test_time_scaling",
+            "trends.inference_price_trends",
+        ),
+        index.build,
+    ),
+    PageSpec(
+        "per_dollar_vs_per_year",
+        "Per dollar vs per year",
+        "Per dollar vs per year",
+        "ECI and METR per year, per 10x compute and per 10x dollars; per 10x inference dollars within a model and "
+        "how fast the price of a fixed score falls; how much compute, how many dollars, or how many years it took "
+        "to halve the error, pooled and on each benchmark.",
+        (
+            "trends.capability_trends",
+            "trends.capability_decomposition",
+            "marts.scaling_laws",
+            "trends.per_dollar_vs_per_year",
+            "trends.benchmark_scaling",
+            "trends.benchmark_progress",
+            "trends.fits",
+            "trends.model_costs",
+            "marts.benchmark_scores",
+            "marts.models",
+            "trends.test_time_scaling",
+            "trends.inference_price_trends",
+            "trends.inference_price_points",
+        ),
+        per_dollar_vs_per_year.build,
+    ),
+    PageSpec(
+        "compute_trends",
+        "Compute trends",
+        "Compute, parameters, tokens and cost over time",
+        "Training compute, parameters, tokens and cost over time: era fits, rolling growth rates, forecasts, and "
+        "OWID's count of large-scale models by domain.",
+        ("marts.models", "trends.fits", "trends.breakpoints", "trends.forecasts", "marts.owid_series"),
+        compute_trends.build,
+    ),
+    PageSpec(
+        "efficiency",
+        "Efficiency",
+        "Efficiency: hardware, cost per FLOP, and compute per score",
+        "Hardware FLOP/s per dollar and per watt, training cost per FLOP, and the compute needed to reach a score.",
+        (
+            "marts.hardware",
+            "marts.benchmark_scores",
+            "marts.models",
+            "trends.fits",
+            "trends.compute_decomposition",
+            "trends.compute_to_threshold",
+            "trends.compute_to_threshold_points",
+        ),
+        efficiency.build,
+    ),
+    PageSpec(
+        "benchmarks",
+        "Benchmarks",
+        "Benchmarks: score against compute, cost and time",
+        "Score against compute and cost for each benchmark, and the frontier over time.",
+        (
+            "marts.benchmark_scores",
+            "marts.models",
+            "trends.model_costs",
+            "trends.benchmark_scaling",
+            "trends.benchmark_progress",
+        ),
+        benchmarks.build,
+    ),
+    PageSpec(
+        "data_quality",
+        "Data quality",
+        "Data quality: coverage, rejections, matching, freshness",
+        "Coverage by column and year, rejected values, unmatched model names, OWID's training compute reconciled with "
+        "the models, source freshness and sha256.",
+        (
+            "marts.models",
+            "marts.benchmark_scores",
+            "marts.unmatched_model_versions",
+            "marts.owid_compute_reconciliation",
+            "ops.rejected_values",
+            "ops.fetch_log",
+            "ops.source_versions",
+        ),
+        data_quality.build,
+    ),
+]
+PAGES_BY_NAME = {spec.name: spec for spec in PAGES}
+PAGE_NAMES = [spec.name for spec in PAGES]
+NAV = [spec.nav for spec in PAGES]
+
+
+def context(
+    spec: PageSpec,
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    built_at: datetime,
+    published_dir: Path | None = None,
+) -> PageContext:
+    """The reader a page's build function gets: its declared tables only."""
+    return PageContext(con, frozenset(spec.tables), reports_dir, built_at, NAV, spec.name, published_dir)
+
+
+def build_page(
+    spec: PageSpec,
+    con: duckdb.DuckDBPyConnection,
+    reports_dir: Path,
+    built_at: datetime,
+    published_dir: Path | None = None,
+) -> tuple[Path, Page]:
+    """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`; the previous
+    build's files are read from `published_dir` when the run writes into a staging folder."""
+    page = spec.build(context(spec, con, reports_dir, built_at, published_dir), spec.title)
+    snapshots = load_snapshots(con)
+    return publish(
+        page, reports_dir, built_at=built_at, snapshots=snapshots, nav=NAV, published_dir=published_dir
+    ), page
