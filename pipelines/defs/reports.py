@@ -14,19 +14,15 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_connection
-from pipelines.raw.sources import SOURCES
 from pipelines.reports.registry import PAGE_NAMES, PAGES, PageSpec, build_page
 from pipelines.reports.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
 
-# Every page cites the file each raw table holds (sha256, fetch time, rows) and its Last-Modified from the fetch log.
-PROVENANCE = [AssetKey(["raw", source.name]) for source in SOURCES] + [AssetKey(["ops", "fetch_log"])]
 SCREENSHOTS_KEY = AssetKey(["reports", "screenshots"])
 
 
 def page_deps(spec: PageSpec) -> list[AssetKey]:
-    """The assets a page waits for: the tables it declares (side tables through their writers), and provenance."""
-    keys = [AssetKey.from_user_string(key) for key in spec.asset_keys()]
-    return keys + [key for key in PROVENANCE if key not in keys]
+    """The assets a page waits for: one per table it reads, its provenance (`marts.source_files`) included."""
+    return [AssetKey.from_user_string(key) for key in spec.asset_keys()]
 
 
 def page_asset(spec: PageSpec) -> AssetsDefinition:

@@ -20,9 +20,9 @@ from pipelines.raw.sources import SOURCES
 from pipelines.tidy.benchmarks import tidy_scores
 from pipelines.tidy.hardware import tidy_hardware
 from pipelines.tidy.inference import PRICE_SOURCES, TOKENS_SOURCE, tidy_eval_tokens, tidy_prices
-from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, ModelTables, model_snapshot, tidy_models
+from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, record_model_snapshots, tidy_models
 from pipelines.tidy.owid import tidy_owid
-from pipelines.warehouse import first_row, read_table, replace_rejections, replace_table, table_exists, transaction
+from pipelines.warehouse import first_row, read_table, replace_rejections, replace_table, table_exists
 
 MODEL_TABLES = ("models", "compute", "params", "tokens", "cost")
 OWID_SOURCES = tuple(s.name for s in SOURCES if s.name.startswith("owid_"))
@@ -46,26 +46,6 @@ def _with_snapshot(frame: pl.DataFrame, snapshots: dict[str, str], source_column
     return frame.with_columns(
         pl.col(source_column).replace_strict(snapshots, default=None, return_dtype=pl.String).alias("snapshot_sha256")
     )
-
-
-def record_model_snapshots(con: duckdb.DuckDBPyConnection, raw: dict[str, pl.DataFrame], tables: ModelTables) -> int:
-    """Keep the tracked fields of each model file version once, so `marts.model_history` can diff pulls."""
-    added = 0
-    for name, frame in raw.items():
-        sha, fetched_at = frame["_sha256"][0], frame["_fetched_at"][0]
-        if first_row(con, "select 1 from ops.model_snapshots where source = ? and sha256 = ?", [name, sha]):
-            continue
-        snapshot = model_snapshot(tables, name).with_columns(
-            pl.lit(sha).alias("sha256"), pl.lit(fetched_at).alias("fetched_at")
-        )
-        with transaction(con):
-            con.register("_snapshot", snapshot)
-            try:
-                con.execute("insert into ops.model_snapshots by name select * from _snapshot")
-            finally:
-                con.unregister("_snapshot")
-        added += snapshot.height
-    return added
 
 
 @multi_asset(

@@ -45,7 +45,8 @@ from pipelines.warehouse import query_frame, read_table, replace_table
 
 MODELS = ["marts", "models"]
 HARDWARE = ["marts", "hardware"]
-SCORES = ["marts", "benchmark_scores"]  # with compute, costs (from trends.model_costs) and frontier flags
+SCORES = ["marts", "benchmark_scores"]  # with compute and frontier flags
+COSTS = ["trends", "model_costs"]  # observed, else imputed, training cost per model
 INFERENCE_SCORES = ["marts", "inference_scores"]  # Epoch's price study: USD per 1M tokens and scores per model
 GROUP = "trends"
 KINDS = {"python", "duckdb"}
@@ -375,7 +376,7 @@ def _cost_trend_or_none(models: pl.DataFrame) -> costs.CostTrend | None:
         return None
 
 
-@trend_asset("benchmark_scaling", deps=[SCORES, MODELS])
+@trend_asset("benchmark_scaling", deps=[SCORES, MODELS, COSTS])
 def benchmark_scaling(warehouse: DuckDBResource) -> MaterializeResult:
     """trends.benchmark_scaling: logistic score vs log10 compute / cost per benchmark, per 10x and to halve error."""
     with warehouse_connection(warehouse) as con:
@@ -397,7 +398,8 @@ def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
 
 
 @trend_asset(
-    "per_dollar_vs_per_year", deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], SCORES, MODELS]
+    "per_dollar_vs_per_year",
+    deps=[["trends", "benchmark_scaling"], ["trends", "benchmark_progress"], SCORES, MODELS, COSTS],
 )
 def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """trends.per_dollar_vs_per_year: halving the error took ×N compute, ×M dollars, or Y years; pooled and per
@@ -420,7 +422,7 @@ def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBReso
     return result
 
 
-CAPABILITY_DEPS = [SCORES, MODELS]
+CAPABILITY_DEPS = [SCORES, MODELS, COSTS]
 
 
 @multi_asset(

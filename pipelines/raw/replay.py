@@ -1,13 +1,15 @@
 """Rebuild the warehouse's history from `data/raw`: the landing journal replayed in fetch order.
 
 `ops.fetch_log` and `ops.source_versions` come back row for row; every loaded file is swapped into its raw table in
-turn, and each Epoch model file's tracked fields are recorded in `ops.model_snapshots` as its load recorded them, so
-`marts.model_history` is the same as before the warehouse was lost. Files landed before the journal existed are
+turn, and the caller hears of each load (`rebuild` records each Epoch model file's tracked fields in
+`ops.model_snapshots` as its load recorded them, so `marts.model_history` is the same as before the warehouse was
+lost). Files landed before the journal existed are
 replayed from the files themselves, in the order they were written, as loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,12 +17,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.defs.raw import record_version
-from pipelines.defs.tidy import record_model_snapshots
 from pipelines.raw import journal
-from pipelines.raw.landing import read_source_file
+from pipelines.raw.landing import read_source_file, record_version
 from pipelines.raw.sources import SOURCES_BY_NAME
-from pipelines.tidy.models import MODEL_SOURCE_PRIORITY, tidy_models
 from pipelines.warehouse import append_rows, ensure_schemas
 
 
@@ -57,13 +56,16 @@ def landed_file(raw_dir: Path, row: dict) -> Path:
     return path
 
 
-def replay(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> Replayed:
-    """Fill an empty warehouse from the journal (or the files): ops tables, raw tables, model snapshots."""
+OnLoad = Callable[[duckdb.DuckDBPyConnection, str, pl.DataFrame], int]  # (con, source, raw frame) -> rows recorded
+
+
+def replay(con: duckdb.DuckDBPyConnection, raw_dir: Path, on_load: OnLoad | None = None) -> Replayed:
+    """Fill an empty warehouse from the journal (or the files): ops tables and raw tables, calling `on_load` after
+    each file is loaded, in fetch order (`rebuild` records the model snapshots there, as each load did)."""
     ensure_schemas(con)
     attempts = journal.read(raw_dir, "fetch_log")
     versions = journal.read(raw_dir, "source_versions") or versions_from_files(raw_dir)
     append_rows(con, "fetch_log", attempts)
-    raw_models: dict[str, pl.DataFrame] = {}
     loads = snapshots = 0
     for row in versions:
         if row["status"] != "loaded":
@@ -73,7 +75,5 @@ def replay(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> Replayed:
         frame = read_source_file(source, landed_file(raw_dir, row), row["sha256"], row["fetched_at"])
         record_version(con, {**row, "rows": row["rows"] if row["rows"] is not None else frame.height}, frame)
         loads += 1
-        if source.name in MODEL_SOURCE_PRIORITY:
-            raw_models[source.name] = frame
-            snapshots += record_model_snapshots(con, {source.name: frame}, tidy_models(raw_models))
+        snapshots += on_load(con, source.name, frame) if on_load else 0
     return Replayed(attempts=len(attempts), versions=len(versions), loads=loads, snapshots=snapshots)

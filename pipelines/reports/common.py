@@ -6,44 +6,31 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-import duckdb
 import polars as pl
 
 from pipelines.raw.sources import SOURCES_BY_NAME
 from pipelines.reports.builders import finite
+from pipelines.reports.context import PageContext
 from pipelines.reports.page import Snapshot
-from pipelines.warehouse import first_row, table_exists
+
+PROVENANCE_TABLE = "marts.source_files"  # every page reads it: the file each raw table holds
 
 
-def load_snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
+def load_snapshots(ctx: PageContext) -> list[Snapshot]:
     """The file each raw table holds now (its sha256, when it was fetched, its row count), with the publisher's
-    Last-Modified date from the fetch log. Cites what was loaded, not merely the latest download: a file the
-    guards rejected is never in a raw table. Read from the bookkeeping of loads, which swaps with each raw table."""
-    if not table_exists(con, "ops", "source_versions"):
-        return []
-    loaded = con.execute(
-        """
-        select source, sha256, fetched_at, rows from ops.source_versions where status = 'loaded'
-        qualify row_number() over (partition by source order by fetched_at desc) = 1
-        order by source
-        """
-    ).fetchall()
-    has_log = table_exists(con, "ops", "fetch_log")
-    snapshots = []
-    for name, sha256, fetched_at, rows in loaded:
-        modified = (
-            first_row(
-                con,
-                "select last_modified from ops.fetch_log where source = ? and sha256 = ? "
-                "and last_modified is not null order by fetched_at desc limit 1",
-                [name, sha256],
-            )
-            if has_log
-            else None
-        )
-        url = SOURCES_BY_NAME[name].url if name in SOURCES_BY_NAME else ""
-        snapshots.append(Snapshot(name, url, sha256 or "", fetched_at, modified[0] if modified else None, rows))
-    return snapshots
+    Last-Modified date. Cites what was loaded, not merely the latest download: a file the guards rejected is never
+    in a raw table."""
+    held = ctx.read(
+        f"select source, sha256, fetched_at, last_modified, rows from {PROVENANCE_TABLE} where is_held order by source"
+    )
+    return [
+        Snapshot(r["source"], url_of(r["source"]), r["sha256"] or "", r["fetched_at"], r["last_modified"], r["rows"])
+        for r in held.iter_rows(named=True)
+    ]
+
+
+def url_of(source: str) -> str:
+    return SOURCES_BY_NAME[source].url if source in SOURCES_BY_NAME else ""
 
 
 # -- numbers in words ---------------------------------------------------------------------------------------------

@@ -162,9 +162,10 @@ def freshness_rows(ctx: PageContext) -> list[list[object]]:
                    row_number() over (partition by source, requested_url order by fetched_at desc, attempt desc) as r,
                    count(*) over (partition by source, requested_url) as fetches,
                    count(distinct sha256) over (partition by source, requested_url) as versions
-            from ops.fetch_log
+            from marts.fetch_attempts
         )
-        select source, requested_url, outcome, status, fetched_at, last_modified, bytes, sha256, fetches, versions
+        select source, requested_url, outcome, http_status as status, fetched_at, last_modified, bytes, sha256, fetches,
+               versions
         from ranked where r = 1 order by source, requested_url
         """
     )
@@ -203,14 +204,14 @@ def coverage_section(ctx: PageContext, page: Page) -> None:
 def rejected_section(ctx: PageContext, page: Page) -> None:
     """Values set to null while tidying, by reason and by (source, column, reason), and all of them as CSV."""
     page.heading("Rejected values", ident="rejected")
-    rejected = ctx.optional(page, "ops.rejected_values", order_by="source, column_name, row_number")
+    rejected = ctx.optional(page, "marts.rejected_values", order_by="source, column_name, row_number")
     if rejected is None:
         return
     summary = ctx.read(
         """
         select source, column_name, reason, count(*) as n,
                string_agg(distinct coalesce(raw_value, '(empty)'), ' | ') as examples
-        from ops.rejected_values group by all order by n desc, source, column_name
+        from marts.rejected_values group by all order by n desc, source, column_name
         """
     ).with_columns(pl.col("examples").str.slice(0, 90))
     by_reason = (
@@ -235,7 +236,7 @@ def rejected_section(ctx: PageContext, page: Page) -> None:
         numeric={3},
         collapsed=f"Show the {summary.height} (source, column, reason) groups",
     )
-    page.download("rejected_values", rejected, "Every rejected value (ops.rejected_values)")
+    page.download("rejected_values", rejected, "Every rejected value (marts.rejected_values)")
 
 
 def unmatched_section(ctx: PageContext, page: Page) -> None:
@@ -284,7 +285,9 @@ def freshness_section(ctx: PageContext, page: Page) -> None:
     )
     page.table(FRESHNESS_HEADER, freshness_rows(ctx), ident="freshness-table", numeric={3, 6, 7, 8})
     page.download(
-        "fetch_log", ctx.read("select * from ops.fetch_log order by fetched_at"), "The whole fetch log (ops.fetch_log)"
+        "fetch_log",
+        ctx.read("select * from marts.fetch_attempts order by fetched_at, attempt"),
+        "The whole fetch log (marts.fetch_attempts)",
     )
 
 
@@ -293,16 +296,15 @@ SCHEMA_COLUMNS = ("added_columns", "removed_columns")
 
 def schema_changes_section(ctx: PageContext, page: Page) -> None:
     """Per source, every new file pulled and the columns it added or removed against the one before. The column
-    lists are read only where ops.source_versions has them (they were added to it later)."""
+    lists are read only where marts.source_files has them (they were added to it later)."""
     page.heading("Columns added and removed between pulls", ident="schema-changes")
-    versions = ctx.optional(page, "ops.source_versions", order_by="source, fetched_at")
+    versions = ctx.optional(page, "marts.source_files", order_by="source, fetched_at")
     if versions is None:
         return
-    recorded = [c for c in SCHEMA_COLUMNS if c in ctx.columns("ops.source_versions")]
+    recorded = [c for c in SCHEMA_COLUMNS if c in ctx.columns("marts.source_files")]
     if len(recorded) < len(SCHEMA_COLUMNS):
         page.paragraph(
-            "This warehouse's ops.source_versions does not record column changes yet: each pull is "
-            "listed without them.",
+            "This warehouse's marts.source_files does not record column changes yet: each pull is listed without them.",
             css="meta",
         )
     rows = []

@@ -252,7 +252,7 @@ def changes_section(ctx: PageContext, page: Page) -> None:
     """What changed since the previous build, moved headlines first; this build's state is written after the page."""
     page.heading("What changed since the previous build", ident="changes-heading")
     moved = ctx.optional(page, "trends.headline_changes", "which headlines moved since the previous build")
-    snapshots = {s.source: s.sha256 for s in load_snapshots(ctx.con)}
+    snapshots = {s.source: s.sha256 for s in load_snapshots(ctx)}
     models = ctx.read("select model_key, model_name from marts.models order by model_key")
     state = build_state(ctx.built_at, snapshots, models, headline_rows(ctx.table("trends.fits")))
     previous = changes(read_previous(ctx.previous_dir / STATE_FILE), state)

@@ -13,15 +13,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.reports import benchmarks, compute_trends, data_quality, efficiency, index, per_dollar_vs_per_year
-from pipelines.reports.common import load_snapshots
+from pipelines.reports.common import PROVENANCE_TABLE, load_snapshots
 from pipelines.reports.context import PageContext
 from pipelines.reports.page import NavEntry, Page, publish
-
-# Tables written as a side effect of other assets: a page reading one depends on its writers (asset keys, since
-# the page reads the table, never the writers' own tables).
-WRITTEN_BY = {
-    "ops.rejected_values": ("tidy/models", "tidy/hardware", "tidy/scores", "tidy/owid_series"),
-}
 
 
 @dataclass(frozen=True)
@@ -39,14 +33,14 @@ class PageSpec:
     def nav(self) -> NavEntry:
         return NavEntry(self.name, self.label, self.blurb)
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The declared tables and the provenance every page cites."""
+        return (*self.tables, PROVENANCE_TABLE) if PROVENANCE_TABLE not in self.tables else self.tables
+
     def asset_keys(self) -> list[str]:
-        """The assets this page waits for (`schema/table`): the declared tables', side tables' writers."""
-        keys: list[str] = []
-        for table in self.tables:
-            for writer in WRITTEN_BY.get(table, (table.replace(".", "/"),)):
-                if writer not in keys:
-                    keys.append(writer)
-        return keys
+        """The assets this page waits for (`schema/table`): one per table it reads."""
+        return [table.replace(".", "/") for table in self.reads]
 
 
 PAGES: list[PageSpec] = [
@@ -143,9 +137,9 @@ PAGES: list[PageSpec] = [
             "marts.benchmark_scores",
             "marts.unmatched_model_versions",
             "marts.owid_compute_reconciliation",
-            "ops.rejected_values",
-            "ops.fetch_log",
-            "ops.source_versions",
+            "marts.rejected_values",
+            "marts.fetch_attempts",
+            "marts.source_files",
         ),
         data_quality.build,
     ),
@@ -163,7 +157,7 @@ def context(
     published_dir: Path | None = None,
 ) -> PageContext:
     """The reader a page's build function gets: its declared tables only."""
-    return PageContext(con, frozenset(spec.tables), reports_dir, built_at, NAV, spec.name, published_dir)
+    return PageContext(con, frozenset(spec.reads), reports_dir, built_at, NAV, spec.name, published_dir)
 
 
 def build_page(
@@ -175,8 +169,9 @@ def build_page(
 ) -> tuple[Path, Page]:
     """Build one page from the warehouse and write it, with its data and exports, into `reports_dir`; the previous
     build's files are read from `published_dir` when the run writes into a staging folder."""
-    page = spec.build(context(spec, con, reports_dir, built_at, published_dir), spec.title)
-    snapshots = load_snapshots(con)
+    reader = context(spec, con, reports_dir, built_at, published_dir)
+    page = spec.build(reader, spec.title)
+    snapshots = load_snapshots(reader)
     return publish(
         page, reports_dir, built_at=built_at, snapshots=snapshots, nav=NAV, published_dir=published_dir
     ), page

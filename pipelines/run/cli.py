@@ -431,10 +431,11 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
 def _replay_then_build(settings: Settings) -> list[PhaseOutcome]:
     """Replay data/raw into an empty working copy, then build every downstream asset from it."""
     from pipelines.raw.replay import replay
+    from pipelines.tidy.models import SnapshotsOnReplay
 
     con = connect_bounded(settings.working_path, CONNECTION_CONFIG)
     try:
-        replayed = replay(con, settings.raw_dir)
+        replayed = replay(con, settings.raw_dir, on_load=SnapshotsOnReplay())
     finally:
         con.close()
     console.print(

@@ -10,6 +10,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines.raw.aliases import canonical_columns
@@ -17,6 +18,7 @@ from pipelines.raw.parse import Rejections, split_list
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.plausibility import EPOCH_MODELS, FileRules, Rule, file_rules
+from pipelines.warehouse import first_row, transaction
 
 # Which file's description of a model wins (the most curated and most recent first): one dbt seed, which the marts
 # join and tidy.models reads, so the rule is written once.
@@ -210,3 +212,39 @@ def model_snapshot(tables: ModelTables, source: str) -> pl.DataFrame:
     for table, column in facts:
         snapshot = snapshot.join(table.select(*keys, column), on=keys, how="left")
     return snapshot
+
+
+def record_model_snapshots(con: duckdb.DuckDBPyConnection, raw: dict[str, pl.DataFrame], tables: ModelTables) -> int:
+    """Keep the tracked fields of each model file version once, so `marts.model_history` can diff pulls.
+    `ops.model_snapshots` is a side table of `tidy/models` (`pipelines.layers.SIDE_TABLES`); `rebuild` calls it
+    too."""
+    added = 0
+    for name, frame in raw.items():
+        sha, fetched_at = frame["_sha256"][0], frame["_fetched_at"][0]
+        if first_row(con, "select 1 from ops.model_snapshots where source = ? and sha256 = ?", [name, sha]):
+            continue
+        snapshot = model_snapshot(tables, name).with_columns(
+            pl.lit(sha).alias("sha256"), pl.lit(fetched_at).alias("fetched_at")
+        )
+        with transaction(con):
+            con.register("_snapshot", snapshot)
+            try:
+                con.execute("insert into ops.model_snapshots by name select * from _snapshot")
+            finally:
+                con.unregister("_snapshot")
+        added += snapshot.height
+    return added
+
+
+class SnapshotsOnReplay:
+    """`rebuild` replays the model files in fetch order: each one's snapshot is recorded as its load recorded it,
+    against the other model files as they stood then (`pipelines.raw.replay.replay`'s `on_load`)."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, pl.DataFrame] = {}
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, source: str, frame: pl.DataFrame) -> int:
+        if source not in MODEL_SOURCE_PRIORITY:
+            return 0
+        self.raw[source] = frame
+        return record_model_snapshots(con, {source: frame}, tidy_models(self.raw))

@@ -1,7 +1,9 @@
-"""The analyses behind `trends.*`, one module each, on frames read from the marts and tidy tables.
+"""The trends layer: the fits behind `trends.*`, one module per analysis, on frames read from the marts.
 
-inputs (growth of compute, parameters, tokens, cost; levels; breakpoints), efficiency (hardware and cost per FLOP;
-the compute = spending × FLOP-per-dollar check), costs (imputed training cost), benchmarks (score vs resources and vs
-time; per dollar vs per year), thresholds (least compute reaching a score), forecasts (extrapolated dates).
-Nothing here imports Dagster: `pipelines/defs/trends.py` reads the warehouse, calls these and writes the tables.
+Reads: `marts.*`, never the tidy or raw tables (`tests/unit/test_marts_boundary.py`); earlier `trends.*` tables (the
+costs, the headline tables' previous build).
+Writes: `trends.*`, each table with a blocking contract check (`pipelines/defs/trends.py` `CONTRACTS`).
+Modules: `fits` (log-linear OLS, bootstrap CIs, breakpoints, logistic curves), `inputs` (compute, parameters, tokens,
+cost per year), `efficiency`, `costs`, `benchmarks`, `pooled`, `capabilities` (ECI, METR), `thresholds`, `forecasts`,
+`headlines`, `inference_prices`, `test_time`, `checks` (the contract rules). No Dagster here.
 """

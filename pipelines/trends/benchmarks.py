@@ -54,11 +54,11 @@ where unit = 'fraction' and score_fraction is not null
 order by member, row_number
 """
 
-# One row per scored model: the costs marts.benchmark_scores joined from trends.model_costs.
+# One row per scored model with a cost: observed, else imputed from compute (trends.model_costs, built earlier).
 MODEL_COSTS_QUERY = """
-select distinct model_key, observed_cost_usd_2023, imputed_cost_usd_2023, cost_usd_2023, is_cost_imputed as is_imputed
-from marts.benchmark_scores
-where model_key is not null and cost_usd_2023 is not null
+select model_key, observed_cost_usd_2023, imputed_cost_usd_2023, cost_usd_2023, is_imputed
+from trends.model_costs
+where cost_usd_2023 is not null and model_key in (select model_key from marts.benchmark_scores)
 """
 
 

@@ -288,9 +288,7 @@ def test_undescribed_members(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     assert tables.scores.filter(pl.col("member") == "mystery_external.csv").height == 0
     mystery = tables.rejections.filter(pl.col("column_name") == "mystery_external.csv")
     assert mystery.height == 1
-    assert mystery["reason"][0] == (
-        "benchmark file not described in benchmarks.yaml; expected a mean_score column"
-    )
+    assert mystery["reason"][0] == ("benchmark file not described in benchmarks.yaml; expected a mean_score column")
 
 
 def test_cost_per_run_is_read_in_usd_with_dollar_signs_and_thousands_separators(tmp_path: Path) -> None:

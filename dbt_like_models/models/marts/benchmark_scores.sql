@@ -1,5 +1,5 @@
 -- One row per published score, with the model's compute (the benchmark file's own estimate, else marts.models),
--- its observed and imputed training cost (trends.model_costs), both frontier flags, the version's setting classified
+-- both frontier flags, the version's setting classified
 -- (effort level, token budget, thinking switch) and the inference cost of the run where the file publishes one.
 with scores as (
     select * from {{ source('tidy', 'scores') }}
@@ -7,17 +7,6 @@ with scores as (
 models as (
     select model_key, publication_date, training_compute_flop, is_frontier_epoch, is_frontier_top10
     from {{ ref('models') }}
-),
-costs as (
-    select
-        model_key,
-        observed_cost_usd_2023,
-        imputed_cost_usd_2023,
-        imputed_cost_low_usd_2023,
-        imputed_cost_high_usd_2023,
-        cost_usd_2023,
-        is_imputed
-    from {{ source('trends', 'model_costs') }}
 )
 
 select
@@ -49,12 +38,6 @@ select
         when s.file_training_compute_flop is not null then 'benchmark_file'
         when m.training_compute_flop is not null then 'models'
     end as compute_source,
-    c.observed_cost_usd_2023,
-    c.imputed_cost_usd_2023,
-    c.imputed_cost_low_usd_2023,
-    c.imputed_cost_high_usd_2023,
-    c.cost_usd_2023,
-    c.is_imputed as is_cost_imputed,
     coalesce(m.is_frontier_epoch, false) as is_frontier_epoch,
     coalesce(m.is_frontier_top10, false) as is_frontier_top10,
     s.member,
@@ -62,6 +45,5 @@ select
     s.snapshot_sha256
 from scores as s
 left join models as m using (model_key)
-left join costs as c using (model_key)
 -- the benchmark file's own order, which the trends' first-of-group picks rely on
 order by s.member, s.row_number
