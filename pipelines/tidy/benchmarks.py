@@ -22,6 +22,7 @@ from pipelines.raw.landing import VERSION_COLUMN
 from pipelines.raw.parse import NULL_MARKERS, REJECTED_SCHEMA, Rejections
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.plausibility import FileRules, Rule, file_rules
+from pipelines.tidy.steps import Snapshots, TidyOutput, TidyStep, with_sha
 
 logger = logging.getLogger(__name__)
 
@@ -487,3 +488,21 @@ def tidy_scores(
         logger.warning("benchmark_data: %d model versions have no model name in ECI", unmatched.height)
     rejected = rejections.frame().cast(REJECTED_SCHEMA)
     return ScoreTables(scores=scores, rejections=rejected, unmatched=unmatched)
+
+
+def scores_step_output(raw: dict[str, pl.DataFrame], snapshots: Snapshots) -> TidyOutput:
+    """tidy.scores, and the model versions ECI does not name (`tidy.unmatched_model_versions`, a side table)."""
+    tables = tidy_scores(raw[SOURCE])
+    scores = with_sha(tables.scores, snapshots.get(SOURCE))
+    return TidyOutput({"scores": scores}, tables.rejections, side_tables={"unmatched_model_versions": tables.unmatched})
+
+
+STEPS = [
+    TidyStep(
+        "scores",
+        (SOURCE,),
+        ("scores",),
+        scores_step_output,
+        "every benchmark row with its unit, setting split off, model version mapped to a model name.",
+    )
+]

@@ -7,6 +7,7 @@ import polars as pl
 from pipelines.raw.parse import Rejections
 from pipelines.tidy.keys import clean_name_expr
 from pipelines.tidy.plausibility import Rule, file_rules
+from pipelines.tidy.steps import Snapshots, TidyOutput, TidyStep, with_sha
 
 # output column -> published column (units in both names)
 HARDWARE_NUMBERS = {
@@ -52,3 +53,19 @@ def tidy_hardware(
         pl.coalesce("tensor_fp16_bf16_flops", "fp16_flops").alias("best_16bit_flops"),
     ).filter(pl.col("hardware_name").is_not_null())
     return hardware, rejections.frame()
+
+
+def hardware_step_output(raw: dict[str, pl.DataFrame], snapshots: Snapshots) -> TidyOutput:
+    hardware, rejections = tidy_hardware(raw["ml_hardware"])
+    return TidyOutput({"hardware": with_sha(hardware, snapshots.get("ml_hardware"))}, rejections)
+
+
+STEPS = [
+    TidyStep(
+        "hardware",
+        ("ml_hardware",),
+        ("hardware",),
+        hardware_step_output,
+        "one row per accelerator, FLOP/s by precision, release price (USD), TDP (W).",
+    )
+]

@@ -18,6 +18,7 @@ from pipelines.raw.parse import REJECTED_SCHEMA, Rejections
 from pipelines.tidy.benchmarks import Benchmark, load_benchmarks, setting_columns_expr, split_setting_expr
 from pipelines.tidy.keys import clean_name_expr, model_key, model_key_expr
 from pipelines.tidy.plausibility import FileRules, Rule, file_rules
+from pipelines.tidy.steps import Snapshots, TidyOutput, TidyStep, with_sha, with_snapshot
 
 DATASET = "epoch_price_study"  # the `dataset` of every row, and the plausible_ranges rules of both price files
 PRICE_SOURCES = ("inference_prices_aa", "inference_prices_epoch")
@@ -159,3 +160,38 @@ def tidy_eval_tokens(
     ).with_columns((pl.col("output_tokens") / pl.col("total_samples")).alias("output_tokens_per_sample"))
     order = [c for c in tokens.columns if c != "row_number"] + ["row_number"]
     return tokens.filter(named).select(order), rejections.frame().cast(REJECTED_SCHEMA)
+
+
+def price_step_output(raw: dict[str, pl.DataFrame], snapshots: Snapshots) -> TidyOutput:
+    """tidy.inference_prices (USD per 1M tokens per model and price record) and tidy.inference_scores (the same
+    rows' scores in long form), built together because they share one parse of each price file."""
+    tables = [tidy_prices(raw[name], name) for name in PRICE_SOURCES]
+    frames = {
+        table: with_snapshot(pl.concat([getattr(t, part) for t in tables]), snapshots)
+        for table, part in (("inference_prices", "prices"), ("inference_scores", "scores"))
+    }
+    return TidyOutput(frames, pl.concat([t.rejections for t in tables], how="vertical"))
+
+
+def tokens_step_output(raw: dict[str, pl.DataFrame], snapshots: Snapshots) -> TidyOutput:
+    tokens, rejections = tidy_eval_tokens(raw[TOKENS_SOURCE])
+    return TidyOutput({"eval_tokens": with_sha(tokens, snapshots.get(TOKENS_SOURCE))}, rejections)
+
+
+STEPS = [
+    TidyStep(
+        "inference_price_tables",
+        PRICE_SOURCES,
+        ("inference_prices", "inference_scores"),
+        price_step_output,
+        "from both price files of Epoch's inference-price study.",
+    ),
+    TidyStep(
+        "eval_tokens",
+        (TOKENS_SOURCE,),
+        ("eval_tokens",),
+        tokens_step_output,
+        "tokens per model version and task of Epoch's evaluation runs, setting split off, task mapped to the hub's "
+        "benchmark id.",
+    ),
+]

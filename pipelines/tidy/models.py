@@ -18,6 +18,7 @@ from pipelines.raw.parse import Rejections, split_list
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.plausibility import EPOCH_MODELS, FileRules, Rule, file_rules
+from pipelines.tidy.steps import Snapshots, TidyOutput, TidyStep, with_snapshot
 from pipelines.warehouse import first_row, transaction
 
 # Which file's description of a model wins (the most curated and most recent first): one dbt seed, which the marts
@@ -248,3 +249,26 @@ class SnapshotsOnReplay:
             return 0
         self.raw[source] = frame
         return record_model_snapshots(con, {source: frame}, tidy_models(self.raw))
+
+
+MODEL_TABLES = ("models", "compute", "params", "tokens", "cost")
+
+
+def model_step_output(raw: dict[str, pl.DataFrame], snapshots: Snapshots) -> TidyOutput:
+    """tidy.models and its fact tables, built together because they share one parse of each file; each file's
+    tracked fields are kept in `ops.model_snapshots` once."""
+    tables = tidy_models(raw)
+    frames = {"models": with_snapshot(tables.models, snapshots, source_column="described_by")}
+    frames |= {table: with_snapshot(getattr(tables, table), snapshots) for table in MODEL_TABLES[1:]}
+    return TidyOutput(frames, tables.rejections, after=lambda con: record_model_snapshots(con, raw, tables))
+
+
+STEPS = [
+    TidyStep(
+        "model_tables",
+        MODEL_SOURCE_PRIORITY,
+        MODEL_TABLES,
+        model_step_output,
+        "from Epoch's model files (notable, frontier, large-scale, all).",
+    )
+]

@@ -7,7 +7,9 @@ import re
 import polars as pl
 
 from pipelines.raw.parse import Rejections
+from pipelines.raw.sources import SOURCES
 from pipelines.tidy.plausibility import OWID, Rule, file_rules
+from pipelines.tidy.steps import Snapshots, TidyOutput, TidyStep, with_sha
 
 KEY_COLUMNS = ("Entity", "Code", "Day", "Year", "Domain", "Organization")
 # OWID draws its fitted trend lines as extra entities ("4.7x/year between 2010–2025", "7:4.7x/year ..."): not models.
@@ -74,3 +76,26 @@ def tidy_owid(
         )
     series = pl.concat(parts, how="vertical").filter(pl.col("value").is_not_null())
     return series, rejections.frame()
+
+
+OWID_SOURCES = tuple(s.name for s in SOURCES if s.name.startswith("owid_"))  # a new `owid_*` source joins by name
+
+
+def owid_step_output(raw: dict[str, pl.DataFrame], snapshots: Snapshots) -> TidyOutput:
+    series, rejected = [], []
+    for name in OWID_SOURCES:
+        frame, rejections = tidy_owid(raw[name], name)
+        series.append(with_sha(frame, snapshots.get(name)))
+        rejected.append(rejections)
+    return TidyOutput({"owid_series": pl.concat(series, how="vertical_relaxed")}, pl.concat(rejected))
+
+
+STEPS = [
+    TidyStep(
+        "owid_series",
+        OWID_SOURCES,
+        ("owid_series",),
+        owid_step_output,
+        "every OWID chart in long form (entity, date, variable, value, unit), trend lines dropped.",
+    )
+]
