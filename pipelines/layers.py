@@ -3,3 +3,15 @@
 
 RAW, TIDY, MARTS, TRENDS, REPORTS = LAYERS = ("raw", "tidy", "marts", "trends", "reports")
 OPS = "ops"  # the schema of run bookkeeping (pulls, file versions, rejections, published runs): no layer of its own
+
+# Tables written beside an asset's own table, with no asset of their own, by the assets that write them (`raw/*`:
+# every raw asset; `tidy/*`: every tidy asset). A model or page reading one waits for its writers (`pipelines/defs/marts.py` maps dbt sources
+# through this table). `ops.published_runs` is written by the run machinery at publication, for no reader here.
+SIDE_TABLES: dict[str, tuple[str, ...]] = {
+    "ops.fetch_log": (f"{RAW}/*",),
+    "ops.source_versions": (f"{RAW}/*",),
+    "ops.rejected_values": (f"{TIDY}/*",),
+    "ops.model_snapshots": (f"{TIDY}/models",),
+    "tidy.unmatched_model_versions": (f"{TIDY}/scores",),
+}
+SCREENSHOTS = f"{REPORTS}/screenshots"  # the asset that shoots every page with Chromium
