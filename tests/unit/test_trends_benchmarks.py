@@ -253,7 +253,7 @@ def test_per_dollar_vs_per_year_joins_the_three_halvings() -> None:
     assert row["years_to_halve_error"] == pytest.approx(1.5, rel=0.2)
 
 
-def test_per_dollar_vs_per_year_without_a_time_fit_is_not_ok() -> None:
+def test_a_benchmark_without_a_time_fit_is_insufficient_data_and_names_each_missing_figure() -> None:
     scaling = benchmarks.scaling_frame(scaling_models(), None, "s")
     progress = benchmarks.progress_frame(progress_versions().head(3), "s")
     row = benchmarks.per_dollar_vs_per_year_frame(scaling, progress).row(0, named=True)
