@@ -41,6 +41,7 @@ from pipelines.trends import (
 )
 from pipelines.trends.checks import TableContract, table_problems
 from pipelines.trends.fits import MIN_POINTS, InsufficientData
+from pipelines.trends.status import Status
 from pipelines.warehouse import query_frame, read_table, replace_table
 
 MODELS = ["marts", "models"]
@@ -268,7 +269,7 @@ def check_spec(table: str) -> AssetCheckSpec:
 
 
 def _ok_rows(frame: pl.DataFrame) -> int:
-    return frame.filter(pl.col("status") == "ok").height if "status" in frame.columns else frame.height
+    return frame.filter(pl.col("status") == Status.OK).height if "status" in frame.columns else frame.height
 
 
 def _store(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, **extra: object) -> MaterializeResult:
@@ -340,7 +341,7 @@ def trends_breakpoints(context: AssetExecutionContext, warehouse: DuckDBResource
     with warehouse_connection(warehouse) as con:
         frame = inputs.breakpoints_frame(inputs.load_models(con), inputs.models_snapshot(con))
         result = _store(con, "breakpoints", frame)
-    for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
+    for row in frame.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         context.log.info(
             f"{row['metric']} / {row['subset']} / {row['kind']}: break {row['break_date']} "
             f"(90% CI {row['break_date_ci_low']}..{row['break_date_ci_high']})"
@@ -414,7 +415,7 @@ def per_dollar_vs_per_year(context: AssetExecutionContext, warehouse: DuckDBReso
         pooled_row = pooled.pooled_row(best, versions, _cost_trend_or_none(models), benchmarks.PER_DOLLAR_COST_BASIS)
         frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress, pooled_row)
         result = _store(con, "per_dollar_vs_per_year", frame)
-    for row in frame.filter(pl.col("status") == "ok").iter_rows(named=True):
+    for row in frame.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         context.log.info(
             f"{row['benchmark_name']}: ×{row['compute_multiplier_to_halve_error']:.3g} compute or "
             f"{row['years_to_halve_error']:.2f} years to halve the error (n={row['n_models']})"
@@ -453,12 +454,12 @@ def capability_tables(context: AssetExecutionContext, warehouse: DuckDBResource)
         trends, decomposition = capabilities.capability_tables(scores, models, model_costs, _cost_trend_or_none(models))
         results = [_store(con, "capability_trends", trends), _store(con, "capability_decomposition", decomposition)]
     headline = trends.filter((pl.col("measure") == "per_year") & (pl.col("subset") == "frontier"))
-    for row in headline.filter(pl.col("status") == "ok").iter_rows(named=True):
+    for row in headline.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         context.log.info(
             f"{row['index']}: {row['estimate']:.3g} {row['unit']} per year on the frontier "
             f"(90% CI {row['ci_low']:.3g}-{row['ci_high']:.3g}), n={row['n']}"
         )
-    for row in decomposition.filter(pl.col("status") == "ok").iter_rows(named=True):
+    for row in decomposition.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         context.log.info(
             f"{row['index']}: a year of frontier progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
             f"compute; compute growth explains {row['share_explained_by_compute']:.0%}"
@@ -549,7 +550,7 @@ def inference_price_trends(context: AssetExecutionContext, warehouse: DuckDBReso
     trends.inference_price_points (Epoch's method); 'not identified' rows say why."""
     with warehouse_connection(warehouse) as con:
         frame = inference_prices.trends_from_points(read_table(con, "trends", "inference_price_points"))
-        ok = frame.filter(pl.col("status") == "ok")
+        ok = frame.filter(pl.col("status") == Status.OK)
         result = _store(con, "inference_price_trends", frame, trends=frame.height)
     for dataset in (inference_prices.STUDY, inference_prices.HUB):
         factors = frame.filter(pl.col("dataset") == dataset)["factor_per_year"]
@@ -573,7 +574,7 @@ def trends_test_time_scaling(context: AssetExecutionContext, warehouse: DuckDBRe
     with warehouse_connection(warehouse) as con:
         frame = test_time.test_time_frame(test_time.load_scores(con), test_time.load_tokens(con))
         result = _store(con, "test_time_scaling", frame)
-    pooled_ok = frame.filter((pl.col("benchmark") == test_time.POOLED) & (pl.col("status") == "ok"))
+    pooled_ok = frame.filter((pl.col("benchmark") == test_time.POOLED) & (pl.col("status") == Status.OK))
     for row in pooled_ok.iter_rows(named=True):
         context.log.info(
             f"{row['measure']} ({row['method']}): {row['estimate']:.3g} (90% CI {row['ci_low']:.3g} to "

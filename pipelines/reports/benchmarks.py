@@ -21,6 +21,7 @@ from pipelines.reports.per_dollar_vs_per_year import (
     status_cell,
     version_points,
 )
+from pipelines.trends.status import Status, status_text
 
 MIN_MODELS = 8  # panels for benchmarks with fewer scored models than this would be a handful of dots
 COLUMNS = 4
@@ -113,7 +114,7 @@ SCALING_HEADER += ["Floor–ceiling", "Status"]
 def scaling_rows(scaling: pl.DataFrame) -> list[list[object]]:
     rows = []
     for r in scaling.sort(["benchmark", "x"]).iter_rows(named=True):
-        ok = r.get("status") == "ok"
+        ok = r.get("status") == Status.OK
         multiplier = r.get("multiplier_to_halve_error")
         low, high = r.get("multiplier_to_halve_error_ci_low"), r.get("multiplier_to_halve_error_ci_high")
         gain, floor, ceiling = r.get("points_per_10x_at_median"), r.get("floor"), r.get("ceiling")
@@ -127,7 +128,7 @@ def scaling_rows(scaling: pl.DataFrame) -> list[list[object]]:
                 f"×{sig(multiplier)}" if ok and finite(multiplier) else "",
                 f"×{sig(low)}–×{sig(high)}" if ok and finite(low) and finite(high) else "",
                 f"{floor:.0%}–{ceiling:.0%}" if ok and finite(floor) and finite(ceiling) else "",
-                r.get("status"),
+                status_text(r.get("status"), r.get("status_reason")),
             ]
         )
     return rows
@@ -139,11 +140,11 @@ PROGRESS_HEADER += ["Years to halve error", "90% CI", "Status"]
 
 def progress_rows(progress: pl.DataFrame) -> list[list[object]]:
     rows = []
-    ordered = progress.with_columns((pl.col("status") != "ok").alias("_incomplete")).sort(
+    ordered = progress.with_columns((pl.col("status") != Status.OK).alias("_incomplete")).sort(
         ["_incomplete", "n_models"], descending=[False, True]
     )
     for r in ordered.iter_rows(named=True):
-        ok = r.get("status") == "ok"
+        ok = r.get("status") == Status.OK
 
         def pair(stem: str, fmt, row: dict[str, object] = r, ok: bool = ok) -> str:
             low, high = row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high")
@@ -159,7 +160,7 @@ def progress_rows(progress: pl.DataFrame) -> list[list[object]]:
                 pair("points_per_year", lambda v: f"{v:.1f}"),
                 years(halving) if ok and finite(halving) else "",
                 pair("years_to_halve_error", years),
-                status_cell(str(r.get("status")), r.get("note")),
+                status_cell(str(r.get("status")), r.get("status_reason"), r.get("note")),
             ]
         )
     return rows

@@ -13,6 +13,7 @@ import altair as alt
 import polars as pl
 
 from pipelines.trends.fits import decimal_year
+from pipelines.trends.status import Status
 
 THEME = "scaling_warehouse"
 # Axis labels for log axes: 1e24 for FLOP; $1M, 10B, 1T for money and counts.
@@ -124,7 +125,7 @@ def fit_lines(fits: pl.DataFrame, label: str = "label", keep: Sequence[str] = ()
     schema |= {"fitted_high": pl.Float64, "growth_per_year": pl.Float64, "growth_ci_low": pl.Float64}
     schema |= {"growth_ci_high": pl.Float64, "n": pl.Int64}
     schema |= {column: fits.schema[column] for column in keep}
-    ok = fits.filter(pl.col("status") == "ok") if "status" in fits.columns else fits
+    ok = fits.filter(pl.col("status") == Status.OK) if "status" in fits.columns else fits
     if ok.is_empty():
         return pl.DataFrame(schema=schema)
     start, end = decimal_year(pl.col("window_start")), decimal_year(pl.col("window_end"))

@@ -25,6 +25,7 @@ from pipelines.reports.context import PageContext
 from pipelines.reports.page import Cell, Page, environment
 from pipelines.trends import benchmarks, capabilities, inputs
 from pipelines.trends.fits import date_from_decimal_year, decimal_year, decimal_year_of
+from pipelines.trends.status import Status, status_text
 
 TRENDS = "trends.capability_trends"
 DECOMPOSITION = "trends.capability_decomposition"
@@ -64,7 +65,7 @@ def trend_row(
 def ok_row(trends: pl.DataFrame | None, index: str, measure: str, subset: str = "frontier", basis: str | None = None):
     """`trend_row` when its status is 'ok', else None."""
     row = trend_row(trends, index, measure, subset, basis)
-    return row if row is not None and row["status"] == "ok" else None
+    return row if row is not None and row["status"] == Status.OK else None
 
 
 def value_cell(row: dict[str, object] | None, field: str, text: str, table: str = "capability_trends") -> Cell:
@@ -313,9 +314,12 @@ def trends_table_rows(trends: pl.DataFrame) -> list[list[object]]:
             f"{r['ci_low']:.3g} to {r['ci_high']:.3g}" if finite(r["ci_low"]) and finite(r["ci_high"]) else "–",
             value_cell(r, "doubling_months", f"{months:.1f}" if finite(months) else ""),
             break_text,
-            Cell(str(r["status"]).split(":", 1)[0], title=str(r["status"]) + (f"; {r['note']}" if r["note"] else "")),
+            Cell(
+                r["status"],
+                title="; ".join(p for p in (status_text(r["status"], r.get("status_reason")), r["note"]) if p),
+            ),
         ]
-        rows.append(cells if r["status"] == "ok" else grey(cells))
+        rows.append(cells if r["status"] == Status.OK else grey(cells))
     return rows
 
 
@@ -325,9 +329,12 @@ def decomposition_values(decomposition: pl.DataFrame, trends: pl.DataFrame) -> l
     for r in decomposition.iter_rows(named=True):
         per_year = trend_row(trends, r["index"], "per_year")
         per_10x = trend_row(trends, r["index"], "per_10x_compute", "all")
-        item: dict[str, object] = {"label": LABELS[r["index"]], "status": str(r["status"])}
+        item: dict[str, object] = {
+            "label": LABELS[r["index"]],
+            "status": status_text(r["status"], r.get("status_reason")),
+        }
         items.append(item)
-        if r["status"] != "ok" or per_year is None or per_10x is None:
+        if r["status"] != Status.OK or per_year is None or per_10x is None:
             continue
 
         def number(field: str, text: str, row: dict = r) -> Cell:
@@ -400,7 +407,7 @@ def identified(table: pl.DataFrame) -> pl.DataFrame:
     """Per-benchmark rows that may enter a summary: status ok, both halvings finite; never the pooled row."""
     return table.filter(
         (pl.col("benchmark") != "pooled")
-        & (pl.col("status") == "ok")
+        & (pl.col("status") == Status.OK)
         & pl.col("compute_multiplier_to_halve_error").is_finite()
         & pl.col("years_to_halve_error").is_finite()
     )
@@ -426,7 +433,7 @@ def _benchmark_rows(table: pl.DataFrame | None) -> list[list[object]]:
         cell = pooled_cell(p, stem, f"×{sig(m)}" if finite(m) else "–")
         interval = ci(p.get(f"{stem}_ci_low"), p.get(f"{stem}_ci_high"), sig)
         cells = measured_row(source, resource, halves, m, cell, interval, p.get(n), PER_DOLLAR)
-        rows.append(cells if p["status"] == "ok" else grey(cells))
+        rows.append(cells if p["status"] == Status.OK else grey(cells))
     ok = identified(table)
     if ok.height:
         med = statistics.median(ok["compute_multiplier_to_halve_error"].to_list())
@@ -448,7 +455,9 @@ def _index_rows(trends: pl.DataFrame | None, decomposition: pl.DataFrame | None)
         interval = ci(10 ** (1 / r["ci_high"]), 10 ** (1 / r["ci_low"]), sig)
         source, halves = "This warehouse: METR time horizon", "doubles the 50% time horizon (fixed date)"
         rows.append(measured_row(source, "compute", halves, m, f"×{sig(m)}", interval, r["n"], TRENDS))
-    for r in decomposition.filter(pl.col("status") == "ok").iter_rows(named=True) if decomposition is not None else []:
+    for r in (
+        decomposition.filter(pl.col("status") == Status.OK).iter_rows(named=True) if decomposition is not None else []
+    ):
         m = r["compute_equivalent_multiplier_per_year"]
         cell = value_cell(r, "compute_equivalent_multiplier_per_year", f"×{sig(m)}", "capability_decomposition")
         source, halves = f"This warehouse: {LABELS[r['index']]}", "equals one year of frontier progress"
@@ -476,14 +485,14 @@ def pooled_values(table: pl.DataFrame) -> dict[str, object] | None:
         "n_models": p["n_models"],
         "n_frontier": p["n_frontier_points"],
         "cost_basis": str(p["cost_basis"]),
-        "status": None if p["status"] == "ok" else str(p["status"]),
+        "status": None if p["status"] == Status.OK else status_text(p["status"], p.get("status_reason")),
         "compute": triple("compute_multiplier_to_halve_error", sig),
         "dollars": triple("dollar_multiplier_to_halve_error", sig),
         "years": triple("years_to_halve_error", lambda v: f"{v:.2f}", ""),
         "k": ok.height,
         "med_c": sig(statistics.median(ok["compute_multiplier_to_halve_error"].to_list())) if ok.height else None,
         "med_y": f"{statistics.median(ok['years_to_halve_error'].to_list()):.2f}" if ok.height else None,
-        "unidentified": table.filter(pl.col("status").str.starts_with("not identified")).height,
+        "unidentified": table.filter(pl.col("status") == Status.NOT_IDENTIFIED).height,
     }
 
 
@@ -635,8 +644,8 @@ def capability_headline_rows(ctx: PageContext) -> list[list[object]]:
             continue
         base = [LABELS[index.name], "frontier (record-setting releases)"]
         base += [f"{r['window_start']:%Y-%m} to {r['window_end']:%Y-%m}", value_cell(r, "n", str(r["n"]))]
-        if r["status"] != "ok":
-            rows.append([*base, Cell(str(r["status"])), "", "", "", ""])
+        if r["status"] != Status.OK:
+            rows.append([*base, Cell(str(status_text(r["status"], r.get("status_reason")))), "", "", "", ""])
             continue
         months = r.get("doubling_months")
         rows.append(

@@ -12,6 +12,7 @@ from pipelines.raw.sources import SOURCES_BY_NAME
 from pipelines.reports.builders import finite
 from pipelines.reports.context import PageContext
 from pipelines.reports.page import Snapshot
+from pipelines.trends.status import Status, status_text
 
 PROVENANCE_TABLE = "marts.source_files"  # every page reads it: the file each raw table holds
 
@@ -121,7 +122,7 @@ def pick_fit(
         for kind in kinds:
             rows = fit_rows(fits, metric, subset, kind)
             if ok_only and rows.height:
-                rows = rows.filter(pl.col("status") == "ok")
+                rows = rows.filter(pl.col("status") == Status.OK)
             if rows.height:
                 order = [c for c in ("window_end", "window_start") if c in rows.columns]
                 ranked = rows.sort(order, descending=[True, False][: len(order)]) if order else rows
@@ -131,8 +132,8 @@ def pick_fit(
 
 def growth_text(fit: dict[str, object]) -> str:
     """'4.4× per year (90% CI 4.1–4.7×, n = 467)', or the fit's status when it is not 'ok'."""
-    if fit.get("status") != "ok":
-        return str(fit.get("status"))
+    if fit.get("status") != Status.OK:
+        return str(status_text(fit.get("status"), fit.get("status_reason")))
     return (
         f"{factor(fit['growth_per_year'])} per year (90% CI {ci(fit['growth_ci_low'], fit['growth_ci_high'], factor)}, "
         f"n = {fit['n']:,})"

@@ -14,6 +14,7 @@ from pipelines.reports.common import as_date, ci, factor, fit_rows, months, sig,
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.owid import large_scale_section
 from pipelines.reports.page import Page
+from pipelines.trends.status import Status, status_text
 
 SUBSETS = ("notable", "frontier_epoch", "frontier_top10")
 ERA_COLORS = ["#222222", "#7b3294", "#1b7837", "#b35806"]
@@ -144,8 +145,8 @@ def full_window_summary(fits: pl.DataFrame, metric: str) -> str:
         if rows.height:
             r = rows.row(0, named=True)
             name = subset.replace("_", " ")
-            if r["status"] != "ok":
-                summary.append(f"{name}: {r['status']}")
+            if r["status"] != Status.OK:
+                summary.append(f"{name}: {status_text(r['status'], r.get('status_reason'))}")
                 continue
             interval = ci(r["growth_ci_low"], r["growth_ci_high"], factor)
             window = window_label(r["window_start"], r["window_end"])
@@ -174,7 +175,7 @@ def rolling_section(ctx: PageContext, page: Page) -> None:
         page.missing("trends.fits", "rolling windows")
         return
     rolling = fit_rows(fits, None, "notable", "rolling").filter(
-        pl.col("metric").is_in([m.name for m in METRICS]) & (pl.col("status") == "ok")
+        pl.col("metric").is_in([m.name for m in METRICS]) & (pl.col("status") == Status.OK)
     )
     if rolling.is_empty():
         page.missing("trends.fits rows with window_kind = 'rolling'")
@@ -233,7 +234,7 @@ BREAKPOINT_HEADER += ["Growth/yr after (90% CI)", "ΔBIC vs one line", "Status"]
 def breakpoint_rows(frame: pl.DataFrame) -> list[list[object]]:
     rows = []
     for r in frame.iter_rows(named=True):
-        ok = r.get("status") == "ok"
+        ok = r.get("status") == Status.OK
 
         def rate(stem: str, row: dict[str, object] = r) -> str:
             value, low, high = (row.get(f"growth_{stem}{s}") for s in ("_per_year", "_ci_low", "_ci_high"))
@@ -251,7 +252,7 @@ def breakpoint_rows(frame: pl.DataFrame) -> list[list[object]]:
                 rate("before") if ok else "",
                 rate("after") if ok else "",
                 f"{delta:.0f}" if ok and delta is not None else "",
-                r.get("status"),
+                status_text(r.get("status"), r.get("status_reason")),
             ]
         )
     return rows
@@ -274,7 +275,7 @@ FORECAST_HEADER = ["Target", "Extrapolated date", "Prediction interval", "Trend 
 
 def forecast_row(r: dict[str, object]) -> list[object]:
     """One extrapolation: the date, its interval, the trend it continues and the largest run so far."""
-    ok = r.get("status") in (None, "ok") and r.get("predicted_date") is not None
+    ok = r.get("status") in (None, Status.OK) and r.get("predicted_date") is not None
     level = r.get("pi_level")
     interval = f"{as_date(r.get('pi_low_date'))[:7]} to {as_date(r.get('pi_high_date'))[:7]}"
     interval += f" ({level:.0%})" if isinstance(level, float) else ""
@@ -286,7 +287,7 @@ def forecast_row(r: dict[str, object]) -> list[object]:
     when = as_date(r.get("largest_so_far_date"))[:7]
     return [
         r.get("target_label") or r.get("target_metric"),
-        as_date(r["predicted_date"])[:7] if ok else str(r.get("status") or ""),
+        as_date(r["predicted_date"])[:7] if ok else status_text(r.get("status"), r.get("status_reason")) or "",
         interval if ok else "",
         basis or str(r.get("basis") or ""),
         factor(r.get("growth_per_year")) if r.get("growth_per_year") is not None else "",
@@ -313,7 +314,7 @@ FITS_HEADER.append("Status")
 def fits_rows(fits: pl.DataFrame) -> list[list[object]]:
     rows = []
     for r in fits.sort(["metric", "subset", "window_kind", "window_start"]).iter_rows(named=True):
-        ok = r["status"] == "ok"
+        ok = r["status"] == Status.OK
         falling = ok and r["slope_oom_per_year"] is not None and r["slope_oom_per_year"] < 0
         numbers = [
             factor(r["growth_per_year"]),
@@ -323,7 +324,8 @@ def fits_rows(fits: pl.DataFrame) -> list[list[object]]:
         ]
         label = LABELS.get(r["metric"], r["metric"])
         window = window_label(r["window_start"], r["window_end"])
-        rows.append([label, r["subset"], r["window_kind"], window, r["n"], *(numbers if ok else [""] * 4), r["status"]])
+        status = status_text(r["status"], r.get("status_reason"))
+        rows.append([label, r["subset"], r["window_kind"], window, r["n"], *(numbers if ok else [""] * 4), status])
     return rows
 
 

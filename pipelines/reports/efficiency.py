@@ -11,6 +11,7 @@ from pipelines.reports.builders import LEGEND, facet_panels, log_axis, log_scatt
 from pipelines.reports.common import ci, factor, fit_rows, growth_text, window_label
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.page import Page
+from pipelines.trends.status import Status, status_text
 
 PRECISIONS = {"FP32": "hardware_fp32_flops_per_usd", "16-bit (best of FP16/BF16 tensor)": "hardware_fp16_flops_per_usd"}
 PRECISION_SCALE = alt.Scale(domain=list(PRECISIONS), range=["#4c78a8", "#e45756"])
@@ -92,7 +93,7 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
         fit = fit_rows(fits, metric, "all_hardware", "full")
         if fit.height:
             row = fit.row(0, named=True)
-            doubling = f", doubling every {row['doubling_months'] / 12:.1f} years" if row["status"] == "ok" else ""
+            doubling = f", doubling every {row['doubling_months'] / 12:.1f} years" if row["status"] == Status.OK else ""
             page.paragraph(f"{label} FLOP/s per dollar: {growth_text(row)}{doubling}.", css="meta")
         elif fits is not None:
             page.missing(f"trends.fits row {metric} / all_hardware")
@@ -178,7 +179,7 @@ def cost_per_flop_section(ctx: PageContext, page: Page) -> None:
     )
     if fit.height:
         row = fit.row(0, named=True)
-        if row["status"] == "ok" and row["growth_per_year"] < 1:
+        if row["status"] == Status.OK and row["growth_per_year"] < 1:
             page.paragraph(
                 f"Cost per FLOP changed by {factor(row['growth_per_year'])} per year (90% CI "
                 f"{factor(row['growth_ci_low'])}–{factor(row['growth_ci_high'])}, n = {row['n']:,}): it halves every "
@@ -268,7 +269,7 @@ DECOMPOSITION_HEADER += ["FLOP per $ growth/yr", "Spending × FLOP per $", "Resi
 def decomposition_rows(frame: pl.DataFrame) -> list[list[object]]:
     rows = []
     for r in frame.iter_rows(named=True):
-        ok = r.get("status") == "ok"
+        ok = r.get("status") == Status.OK
         stems = ("compute_growth", "spending_growth", "flop_per_usd_growth", "implied_compute_growth")
         growths = [factor(r.get(f"{stem}_per_year")) if ok else "" for stem in stems]
         residual = ci(r.get("residual_factor_ci_low"), r.get("residual_factor_ci_high"), factor)
@@ -279,7 +280,7 @@ def decomposition_rows(frame: pl.DataFrame) -> list[list[object]]:
                 BASIS_LABELS.get(r["flop_per_usd_basis"], r["flop_per_usd_basis"]),
                 *growths,
                 f"{factor(r.get('residual_factor_per_year'))} ({residual})" if ok else "",
-                r.get("status"),
+                status_text(r.get("status"), r.get("status_reason")),
             ]
         )
     return rows
@@ -296,7 +297,7 @@ def decomposition_section(ctx: PageContext, page: Page) -> None:
     if decomposition is None:
         return
     fixed = decomposition.filter(pl.col("window_kind") != "rolling")
-    full = fixed.filter((pl.col("window_kind") == "full") & (pl.col("status") == "ok"))
+    full = fixed.filter((pl.col("window_kind") == "full") & (pl.col("status") == Status.OK))
     if full.height:
         data = decomposition_frame(full)
         page.chart(
@@ -383,7 +384,7 @@ def threshold_section(ctx: PageContext, page: Page) -> None:
             pl.col("date").cast(pl.String),
         )
         if halving is not None:  # series without a halving-time fit are one or two steps: left out
-            fitted = halving.filter(pl.col("status") == "ok").select("benchmark", "threshold")
+            fitted = halving.filter(pl.col("status") == Status.OK).select("benchmark", "threshold")
             points = points.join(fitted, on=["benchmark", "threshold"], how="semi")
         if points.height:
             page.chart(
@@ -398,7 +399,7 @@ def threshold_section(ctx: PageContext, page: Page) -> None:
             page.paragraph("No (benchmark, threshold) series has enough improving steps for a fit yet.")
     if ctx.optional(page, "trends.compute_to_threshold") is None:
         return
-    ok = halving.filter(pl.col("status") == "ok")
+    ok = halving.filter(pl.col("status") == Status.OK)
     page.paragraph(
         f"{ok.height} of {halving.height} (benchmark, threshold) series have enough improving steps "
         "(at least 5) for a halving time; the rest are in the CSV with their status."

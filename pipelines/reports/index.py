@@ -24,6 +24,7 @@ from pipelines.reports.context import PageContext, compose
 from pipelines.reports.inference import compact_section
 from pipelines.reports.page import Cell, Page, environment
 from pipelines.trends.headlines import FIT_HEADLINES, rate_text
+from pipelines.trends.status import Status, status_text
 
 HEADLINE_FIT = ("training_compute", "notable", "full")
 STATE_FILE = Path("index") / "previous_build.json"
@@ -53,8 +54,8 @@ def subset_label(subset: str) -> str:
 
 def headline_sentence(fit: dict[str, object]) -> str:
     """The fitted numbers in words, straight from the `trends.fits` row."""
-    if fit["status"] != "ok":
-        return f"Not enough data for a compute trend: {fit['status']}."
+    if fit["status"] != Status.OK:
+        return f"Not enough data for a compute trend: {status_text(fit['status'], fit.get('status_reason'))}."
     return (
         f"Training compute of notable AI models grew {fit['growth_per_year']:.1f}× per year "
         f"(90% CI {fit['growth_ci_low']:.1f}–{fit['growth_ci_high']:.1f}×), doubling every "
@@ -94,8 +95,8 @@ def headline_table_rows(chosen: list[dict[str, object]]) -> list[list[object]]:
     for fit in chosen:
         base = [fit["label"], subset_label(str(fit["subset"])), window_label(fit["window_start"], fit["window_end"])]
         base.append(_num(fit, "n", f"{fit['n']:,}"))
-        if fit["status"] != "ok":
-            rows.append([*base, Cell(str(fit["status"])), "", "", "", ""])
+        if fit["status"] != Status.OK:
+            rows.append([*base, Cell(str(status_text(fit["status"], fit.get("status_reason")))), "", "", "", ""])
             continue
         falling = finite(fit["slope_oom_per_year"]) and fit["slope_oom_per_year"] < 0
         d_low, d_high = sorted(abs(v) for v in (fit["doubling_months_ci_low"], fit["doubling_months_ci_high"]))
@@ -233,7 +234,7 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
     if table is None:
         return
     ok = table.filter(
-        (pl.col("status") == "ok")
+        (pl.col("status") == Status.OK)
         & (pl.col("benchmark") != "pooled")
         & pl.col("compute_multiplier_to_halve_error").is_finite()
         & pl.col("years_to_halve_error").is_finite()
@@ -321,13 +322,13 @@ def forecasts_section(ctx: PageContext, page: Page) -> None:
         return
     items = []
     for row in forecasts.iter_rows(named=True):
-        ok = row.get("status") in (None, "ok") and row.get("predicted_date") is not None
+        ok = row.get("status") in (None, Status.OK) and row.get("predicted_date") is not None
         low, high = row.get("pi_low_date"), row.get("pi_high_date")
         items.append(
             {
                 "verb": "costs" if row.get("target_metric") == "training_cost" else "reaches",
                 "target": str(row.get("target_label") or row.get("target_value") or ""),
-                "status": None if ok else str(row.get("status") or "no estimate"),
+                "status": None if ok else status_text(row.get("status"), row.get("status_reason")) or "no estimate",
                 "date": as_date(row["predicted_date"])[:7] if ok else None,
                 "interval": (round((row.get("pi_level") or 0.9) * 100), as_date(low)[:7], as_date(high)[:7])
                 if low and high

@@ -22,6 +22,7 @@ from pipelines.reports.capabilities import GREYED, LABELS, grey, render, trend_r
 from pipelines.reports.common import sig
 from pipelines.reports.context import PageContext
 from pipelines.reports.page import Cell, Page
+from pipelines.trends.status import Status
 
 CAPABILITY = "trends.capability_trends"
 PROGRESS = "trends.benchmark_progress"
@@ -80,18 +81,14 @@ FIGURE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def split_status(status: object, reason: object = None) -> tuple[str, str]:
-    """('not identified', why) from 'not identified: why' (the older tables) or a status and a reason column."""
-    word, _, rest = str(status or "no status").partition(":")
-    return word.strip(), str(reason or "").strip() or rest.strip()
-
-
-def figure(row_key: str, column: str, source: str, **values: object) -> dict[str, object]:
-    """One cell of the table as a row of the long frame (the CSV): its number, interval, n, status and reason."""
+def figure(row_key: str, column: str, source: str, status_reason: object = None, **values: object) -> dict[str, object]:
+    """One cell of the table as a row of the long frame (the CSV): its number, interval, n, status and reason (the
+    note its table gives, else the reason of its status)."""
     row: dict[str, object] = dict.fromkeys(FIGURE_SCHEMA)
     row.update(row_key=row_key, column=column, source=source, interval="90% CI")
     row.update(values)
-    row["status"], row["reason"] = split_status(row["status"], row["reason"])
+    row["status"] = str(row["status"] or "no status")
+    row["reason"] = str(row["reason"] or "").strip() or str(status_reason or "").strip()
     return row
 
 
@@ -111,7 +108,8 @@ def index_figures(trends: pl.DataFrame | None) -> list[dict[str, object]]:
             r = trend_row(trends, index, measure, subset, basis)
             if r is not None:
                 values = {k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "unit", "status")}
-                rows.append(figure(index, column, CAPABILITY, n_what=n_what, reason=r.get("note"), **values))
+                values |= {"status_reason": r.get("status_reason"), "reason": r.get("note")}
+                rows.append(figure(index, column, CAPABILITY, n_what=n_what, **values))
     return rows
 
 
@@ -122,7 +120,8 @@ def benchmark_figures(progress: pl.DataFrame | None, scaling: pl.DataFrame | Non
     for r in progress.iter_rows(named=True) if progress is not None else []:
         values = {"estimate": r["points_per_year"], "ci_low": r["points_per_year_ci_low"]}
         values |= {"ci_high": r["points_per_year_ci_high"], "n": r["n_frontier_points"], "n_what": "frontier points"}
-        rows.append(figure(r["benchmark"], "per_year", PROGRESS, status=r["status"], reason=r["note"], **values))
+        values |= {"status": r["status"], "status_reason": r.get("status_reason"), "reason": r["note"]}
+        rows.append(figure(r["benchmark"], "per_year", PROGRESS, **values))
     for r in scaling.iter_rows(named=True) if scaling is not None else []:
         if r["x"] == "compute":
             column = "per_10x_training_compute"
@@ -132,7 +131,8 @@ def benchmark_figures(progress: pl.DataFrame | None, scaling: pl.DataFrame | Non
             continue
         values = {"estimate": r["points_per_10x_at_median"], "ci_low": r["points_per_10x_at_median_ci_low"]}
         values |= {"ci_high": r["points_per_10x_at_median_ci_high"], "n": r["n_models"], "n_what": "models"}
-        rows.append(figure(r["benchmark"], column, SCALING, status=r["status"], reason=r["note"], **values))
+        values |= {"status": r["status"], "status_reason": r.get("status_reason"), "reason": r["note"]}
+        rows.append(figure(r["benchmark"], column, SCALING, **values))
     for row in rows:
         row["unit"] = "percentage points"
     return rows
@@ -152,10 +152,10 @@ def test_time_figure(rows: pl.DataFrame, key: str) -> dict[str, object] | None:
         return None
     other = method_row(rows, OTHER_METHOD)
     detail = None
-    if other is not None and other["status"] == "ok":
+    if other is not None and other["status"] == Status.OK:
         interval = interval_text(other["ci_low"], other["ci_high"])
         detail = f"{OTHER_METHOD}: {signed(other['estimate'])} ({interval})"
-    values = {k: main[k] for k in ("estimate", "ci_low", "ci_high", "unit", "status", "reason")}
+    values = {k: main[k] for k in ("estimate", "ci_low", "ci_high", "unit", "status", "status_reason")}
     values |= {"n": main["n_pairs"], "n_what": "model-benchmark pairs", "detail": detail}
     return figure(key, "per_10x_inference_usd", TEST_TIME, **values)
 
@@ -177,20 +177,21 @@ def test_time_figures(table: pl.DataFrame | None, measure: str = "per_10x_cost_p
 def price_summary(trends: pl.DataFrame, key: str, column: str) -> dict[str, object]:
     """The median factor of a group's identified trends (their range as the interval); the trends left out, with
     their reasons, in `reason`; 'not identified' when none is."""
-    ok = trends.filter(pl.col("status") == "ok")
-    left = trends.filter(pl.col("status") != "ok")
+    ok = trends.filter(pl.col("status") == Status.OK)
+    left = trends.filter(pl.col("status") != Status.OK)
     reasons = "; ".join(
-        f"{r['benchmark']}, {r['threshold_model']}: {r['status']} ({r['reason']})" for r in left.iter_rows(named=True)
+        f"{r['benchmark']}, {r['threshold_model']}: {r['status']} ({r['status_reason']})"
+        for r in left.iter_rows(named=True)
     )
     values = {"n": ok.height, "n_total": trends.height, "n_what": "identified trends", "unit": "× per year"}
     values |= {"interval": "range of identified trends", "reason": reasons}
     if ok.is_empty():
-        return figure(key, column, PRICES, status="not identified", **values)
+        return figure(key, column, PRICES, status=Status.NOT_IDENTIFIED, **values)
     factors = ok["factor_per_year"].to_list()
     values |= {"estimate": statistics.median(factors), "ci_low": min(factors), "ci_high": max(factors)}
     if ok.height == 1:  # one trend: its own interval, not a range of one
         values |= {"ci_low": ok["ci_low"][0], "ci_high": ok["ci_high"][0], "interval": "90% CI of its one trend"}
-    return figure(key, column, PRICES, status="ok", **values)
+    return figure(key, column, PRICES, status=Status.OK, **values)
 
 
 def price_figures(prices: pl.DataFrame | None, keys: dict[str, str]) -> list[dict[str, object]]:
@@ -268,7 +269,7 @@ def hover(f: dict[str, object], price: bool) -> str:
     n = f"n = {f['n']} {f['n_what']}" + (f" of {f['n_total']} trends" if f.get("n_total") is not None else "")
     parts = [f"{f['interval']} {interval_text(f['ci_low'], f['ci_high'], price)}", n, f["detail"], f["unit"]]
     if f["reason"]:
-        parts.append(("left out: " if f["status"] == "ok" else "") + str(f["reason"]))
+        parts.append(("left out: " if f["status"] == Status.OK else "") + str(f["reason"]))
     return "; ".join(str(p) for p in [*parts, f["source"]] if p)
 
 
@@ -278,7 +279,7 @@ def figure_cell(f: dict[str, object] | None, column: Column, compact: bool) -> C
     if f is None:
         return Cell("–")
     attrs = {"data-row": str(f["row_key"]), "data-column": column.key, "data-source": str(f["source"])}
-    if f["status"] != "ok" or not finite(f["estimate"]):
+    if f["status"] != Status.OK or not finite(f["estimate"]):
         return Cell(str(f["status"]), attrs | {"class": GREYED}, title=f"{f['status']}: {f['reason'] or 'no figure'}")
     text = estimate_text(f, column.price)
     if not compact:
@@ -315,7 +316,7 @@ def header() -> list[str]:
 
 def unidentified(frame: pl.DataFrame) -> list[list[object]]:
     """Every figure that is not a number, with its reason: the note under the table."""
-    left = frame.filter(pl.col("status") != "ok")
+    left = frame.filter(pl.col("status") != Status.OK)
     headers = {c.key: c.header for c in COLUMNS}
     return [
         grey([r["row_label"], headers[r["column"]], r["status"], r["reason"] or ""]) for r in left.iter_rows(named=True)
@@ -332,7 +333,7 @@ def pooled_figure(table: pl.DataFrame | None, measure: str) -> dict[str, object]
     if not cells:
         return None
     f = cells[0]
-    if f["status"] != "ok":
+    if f["status"] != Status.OK:
         return {"status": f["status"], "reason": f["reason"]}
     value = Cell(sig(f["estimate"]), {"data-value": repr(float(f["estimate"])), "data-measure": measure})
     return {"status": None, "value": value, "ci": interval_text(f["ci_low"], f["ci_high"]), "n": f["n"]}
@@ -344,7 +345,7 @@ def price_values(prices: pl.DataFrame | None, dataset: str) -> dict[str, object]
     if rows is None or rows.is_empty():
         return None
     f = price_summary(rows, ALL, PRICE_COLUMNS[dataset])
-    if f["status"] != "ok":
+    if f["status"] != Status.OK:
         return {"status": f["status"], "n_total": f["n_total"]}
     value = Cell(f"{sig(f['estimate'])}×", {"data-value": repr(float(f["estimate"])), "data-dataset": dataset})
     return {"status": None, "value": value, "range": interval_text(f["ci_low"], f["ci_high"], True)} | {

@@ -33,6 +33,7 @@ from pipelines.reports.context import PageContext
 from pipelines.reports.inference import EPOCH_INSIGHT, EPOCH_PUBLISHED_MEDIAN, HUB, PRICES, STUDY, TEST_TIME, signed
 from pipelines.reports.page import Cell, Page
 from pipelines.trends.fits import decimal_year
+from pipelines.trends.status import Status, status_text
 
 SCORES = "marts.benchmark_scores"
 PRICE_POINTS = "trends.inference_price_points"
@@ -218,11 +219,11 @@ def test_time_rows(table: pl.DataFrame) -> list[list[object]]:
         # data-row, not data-benchmark: that attribute names a row of trends.per_dollar_vs_per_year on this page
         attrs = {"data-table": "test_time_scaling", "data-measure": r["measure"], "data-row": r["benchmark"]}
         attrs["data-method"] = r["method"]
-        ok = r["status"] == "ok"
+        ok = r["status"] == Status.OK
         value = Cell(signed(r["estimate"]), attrs | ({"data-value": repr(float(r["estimate"]))} if ok else {}))
         interval = f"{sig(r['ci_low'])} to {sig(r['ci_high'])}" if ok else "–"
         name = r.get("benchmark_name") or ("pooled over benchmarks" if r["benchmark"] == "pooled" else r["benchmark"])
-        status = Cell(r["status"], title="; ".join(p for p in (r["reason"], r["note"]) if p) or None)
+        status = Cell(r["status"], title="; ".join(p for p in (r["status_reason"], r["note"]) if p) or None)
         cells = [MEASURE_WORDS.get(r["measure"], r["measure"]), name, r["method"], value, interval]
         cells += [r["n_pairs"], r["n_points"], status]
         rows.append(cells if ok else grey(cells))
@@ -285,7 +286,7 @@ def threshold_label() -> pl.Expr:
 def price_fits(trends: pl.DataFrame, points: pl.DataFrame | None) -> pl.DataFrame:
     """Each identified trend as a fitted log-linear line (the `fit_lines` shape): the price falls `factor_per_year`
     times a year over its window, through its points' mean when the points are at hand, else from 1 at its start."""
-    ok = trends.filter((pl.col("status") == "ok") & (pl.col("factor_per_year") > 0))
+    ok = trends.filter((pl.col("status") == Status.OK) & (pl.col("factor_per_year") > 0))
     slope = -pl.col("factor_per_year").log10()
     fits = ok.with_columns(
         threshold_label().alias("threshold"),
@@ -441,7 +442,7 @@ def price_rows(trends: pl.DataFrame) -> list[list[object]]:
     """Every trend, identified or not; those not identified greyed, with the reason in full."""
     rows = []
     for r in trends.iter_rows(named=True):
-        ok = r["status"] == "ok"
+        ok = r["status"] == Status.OK
         attrs = {"data-table": "inference_price_trends", "data-dataset": r["dataset"], "data-row": r["benchmark"]}
         attrs["data-threshold"] = r["threshold_model"]
         factor = Cell(f"{sig(r['factor_per_year'])}×", attrs | {"data-value": repr(float(r["factor_per_year"]))})
@@ -454,7 +455,7 @@ def price_rows(trends: pl.DataFrame) -> list[list[object]]:
             factor,
             f"{sig(r['ci_low'])}× to {sig(r['ci_high'])}×",
             f"{r['r_squared']:.2f}",
-            Cell(r["status"] if ok else f"{r['status']}: {r['reason']}", title=r["reason"] or None),
+            Cell(status_text(r["status"], r["status_reason"]), title=r["status_reason"] or None),
         ]
         rows.append(cells if ok else grey(cells))
     return rows
@@ -484,7 +485,7 @@ def price_section(ctx: PageContext, page: Page) -> None:
     if trends is None:
         return
     price_charts(ctx, page, trends)
-    left = trends.filter(pl.col("status") != "ok").height
+    left = trends.filter(pl.col("status") != Status.OK).height
     page.paragraph(
         f"{trends.height - left} of {trends.height} trends are identified; the {left} others (a window under a "
         "year, or an interval spanning more than two orders of magnitude) are greyed in the table below with the "

@@ -24,6 +24,7 @@ from pipelines.reports.common import sig, years
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.page import Cell, Page
 from pipelines.trends.fits import decimal_year
+from pipelines.trends.status import Status, status_text
 
 OBSERVED, IMPUTED = "observed (Epoch)", "imputed (compute × cost-per-FLOP trend)"  # as in BEST_SCORES
 INTRO = (
@@ -106,7 +107,7 @@ def fit_curves(scaling: pl.DataFrame, points: pl.DataFrame, x_kind: str, column:
     needed = {"floor", "ceiling", "slope", "midpoint"}
     if not needed <= set(scaling.columns):
         return pl.DataFrame(schema={"benchmark": pl.String, column: pl.Float64, "fitted_score": pl.Float64})
-    chosen = scaling.filter((pl.col("x") == x_kind) & (pl.col("status") == "ok"))
+    chosen = scaling.filter((pl.col("x") == x_kind) & (pl.col("status") == Status.OK))
     if x_kind == "cost" and "cost_basis" in chosen.columns and (chosen["cost_basis"] == COST_BASIS).any():
         chosen = chosen.filter(pl.col("cost_basis") == COST_BASIS)
     for fit in chosen.iter_rows(named=True):
@@ -129,7 +130,7 @@ def progress_lines(progress: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame
     if progress.is_empty() or not {"intercept", "slope"} <= set(progress.columns):
         return pl.DataFrame(schema=schema)
     parts = []
-    for fit in progress.filter(pl.col("status") == "ok").iter_rows(named=True):
+    for fit in progress.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         dates = points.filter(pl.col("benchmark") == fit["benchmark"])["date"].drop_nulls()
         if dates.len() < 2 or not (finite(fit["intercept"]) and finite(fit["slope"])):
             continue
@@ -361,13 +362,14 @@ def interval(low: object, high: object, fmt, prefix: str = "") -> str:
     return "–"
 
 
-def status_cell(status: str, note: str | None) -> Cell:
-    """The status's first words ('ok', 'insufficient data', 'unstable'); the full reason on hover. A row that is
+def status_cell(status: str, reason: str | None, note: str | None) -> Cell:
+    """The status ('ok', 'insufficient data', 'unstable'); with its reason and the note on hover. A row that is
     'not identified' shows its reason in full."""
-    detail = "; ".join(part for part in (status, note) if part)
-    if status.startswith("not identified"):
-        return Cell(status, title=note)
-    return Cell(status.split(":", 1)[0], title=detail if detail != status.split(":", 1)[0] else None)
+    full = str(status_text(status, reason))
+    if status == Status.NOT_IDENTIFIED:
+        return Cell(full, title=note)
+    detail = "; ".join(part for part in (full, note) if part)
+    return Cell(status, title=detail if detail != status else None)
 
 
 TABLE_HEADER = ["Benchmark", "Models", "× compute", "90% CI", "× dollars", "90% CI", "Years", "90% CI", "Cost basis"]
@@ -378,7 +380,7 @@ def table_rows(table: pl.DataFrame) -> list[list[object]]:
     """The pooled row, then complete rows (status 'ok'), then by number of models; each estimate carries its exact
     value; rows 'not identified' are greyed."""
     ordered = table.with_columns(
-        (pl.col("benchmark") != "pooled").alias("_not_pooled"), (pl.col("status") != "ok").alias("_incomplete")
+        (pl.col("benchmark") != "pooled").alias("_not_pooled"), (pl.col("status") != Status.OK).alias("_incomplete")
     ).sort(["_not_pooled", "_incomplete", "n_models"], descending=[False, False, True])
     rows = []
     for r in ordered.iter_rows(named=True):
@@ -393,8 +395,8 @@ def table_rows(table: pl.DataFrame) -> list[list[object]]:
             attrs |= {"data-value": repr(float(value))} if finite(value) else {}
             row.append(Cell(f"{prefix}{fmt(value)}" if finite(value) else "–", attrs))
             row.append(interval(r.get(f"{stem}_ci_low"), r.get(f"{stem}_ci_high"), fmt, prefix))
-        cells = [*row, r.get("cost_basis") or "", status_cell(str(r["status"]), r.get("note"))]
-        rows.append(grey(cells) if str(r["status"]).startswith("not identified") else cells)
+        cells = [*row, r.get("cost_basis") or "", status_cell(str(r["status"]), r.get("status_reason"), r.get("note"))]
+        rows.append(grey(cells) if r["status"] == Status.NOT_IDENTIFIED else cells)
     return rows
 
 
@@ -415,11 +417,13 @@ def panel_choices(ctx: PageContext, points: pl.DataFrame) -> pl.DataFrame:
     )
     table, scaling = halving_table(ctx), ctx.table("trends.benchmark_scaling")
     if table is not None:
-        choices = table.filter((pl.col("status") == "ok") & (pl.col("benchmark") != "pooled"))
+        choices = table.filter((pl.col("status") == Status.OK) & (pl.col("benchmark") != "pooled"))
         choices = choices.select("benchmark", pl.col("n_models").alias("n"))
         choices = choices.join(counts.drop("n"), on="benchmark")
     elif scaling is not None:
-        choices = scaling.filter(pl.col("status") == "ok").select("benchmark").unique().join(counts, on="benchmark")
+        choices = (
+            scaling.filter(pl.col("status") == Status.OK).select("benchmark").unique().join(counts, on="benchmark")
+        )
     else:
         choices = counts.filter(pl.col("n_cost") >= 8)
     return choices.filter(pl.col("n_cost") > 0).sort(["n", "benchmark"], descending=[True, False])
@@ -459,7 +463,7 @@ def halving_section(ctx: PageContext, page: Page) -> None:
     if ctx.optional(page, "trends.per_dollar_vs_per_year") is None:
         return
     table = halving_table(ctx)
-    complete = table.filter((pl.col("status") == "ok") & (pl.col("benchmark") != "pooled"))
+    complete = table.filter((pl.col("status") == Status.OK) & (pl.col("benchmark") != "pooled"))
     n_benchmarks = table.filter(pl.col("benchmark") != "pooled").height
     if complete.height:
         page.chart(

@@ -40,6 +40,16 @@ from pipelines.trends.fits import (
     logistic_x_to_halve_error,
     percentile_ci,
 )
+from pipelines.trends.status import (
+    Check,
+    Estimate,
+    Status,
+    judge_each,
+    spans_more_than,
+    status_columns,
+    status_text,
+    unbounded,
+)
 from pipelines.warehouse import query_frame
 
 MIN_BENCHMARK_MODELS = MIN_POINTS  # a four-parameter curve needs at least this many models
@@ -172,6 +182,7 @@ SCALING_SCHEMA: dict[str, pl.DataType] = {
     "residual_sd": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
     "snapshot": pl.String(),
 }
@@ -219,12 +230,12 @@ def scaling_row(
         snapshot=snapshot,
     )
     if x == "cost" and cost_basis == "imputed" and trend is None:
-        row["status"] = "insufficient data: no cost-per-FLOP trend to impute from"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, "no cost-per-FLOP trend to impute from"))
         return row
     try:
         fit = fit_logistic(log_x, rows["score"].to_numpy(), x_draws=x_draws, min_points=MIN_BENCHMARK_MODELS)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, str(exc)))
         return row
     x0 = float(np.median(log_x))
     score = fit.estimate(lambda p: logistic_value(p, x0))
@@ -258,15 +269,16 @@ def scaling_row(
             f"the fitted ceiling ({ceiling:.3f}) is at or below the score that halves the error at the median "
             f"({target:.3f}): the fit never gets there"
         )
-    row["status"] = "ok"
+    row.update(status_columns(Status.OK))
     if gain[1] < MIN_POINTS_PER_10X:
         # a flat or noisy cloud: the multiplier would be an artefact of the bounds
-        row["status"] = f"no clear trend: the {CI_LEVEL:.0%} CI of points per 10x reaches {gain[1]:.2f}"
+        reason = f"the {CI_LEVEL:.0%} CI of points per 10x reaches {gain[1]:.2f}"
+        row.update(status_columns(Status.NO_CLEAR_TREND, reason))
     unstable = [name for name, est in (("slope", fit.parameter("slope")), ("points per 10x", gain)) if not _inside(est)]
     if math.isfinite(multiplier[0]) and not _inside(multiplier):
         unstable.append("multiplier")
-    if unstable and row["status"] == "ok":
-        row["status"] = f"unstable: {', '.join(unstable)} outside its bootstrap CI"
+    if unstable and row["status"] == Status.OK:
+        row.update(status_columns(Status.UNSTABLE, f"{', '.join(unstable)} outside its bootstrap CI"))
     row["note"] = "; ".join(notes) or None
     return row
 
@@ -310,6 +322,7 @@ PROGRESS_SCHEMA: dict[str, pl.DataType] = {
     "error_r2": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
     "snapshot": pl.String(),
 }
@@ -344,7 +357,7 @@ def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> di
     try:
         line = fit_line(years, scores, min_points=MIN_FRONTIER_POINTS)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc} (record-setting points)"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, f"{exc} (record-setting points)"))
         return row
     row.update(
         points_per_year=100 * line.slope_oom_per_year,
@@ -353,7 +366,7 @@ def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> di
         intercept=line.intercept,
         slope=line.slope_oom_per_year,
         r2=line.r2,
-        status="ok",
+        **status_columns(Status.OK),
     )
     notes = []
     unsaturated = scores < 1
@@ -378,11 +391,11 @@ def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> di
                     f"upper CI bound unbounded: {np.mean(~np.isfinite(halving)):.0%} of resamples show no fall"
                 )
             if not _inside((point, low, high)):
-                row["status"] = "unstable: years to halve the error outside its bootstrap CI"
+                row.update(status_columns(Status.UNSTABLE, "years to halve the error outside its bootstrap CI"))
         else:
             notes.append("the frontier error rate did not fall over the record-setting points")
     if not _inside((row["points_per_year"], row["points_per_year_ci_low"], row["points_per_year_ci_high"])):
-        row["status"] = "unstable: points per year outside its bootstrap CI"
+        row.update(status_columns(Status.UNSTABLE, "points per year outside its bootstrap CI"))
     row["note"] = "; ".join(notes) or None
     return row
 
@@ -417,42 +430,110 @@ PER_DOLLAR_SCHEMA: dict[str, pl.DataType] = {
     "compute_doublings_to_halve_error": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
 }
 
 PER_DOLLAR_COST_BASIS = "imputed"
 MAX_SPAN_OOM = 3.0  # an interval wider than this many orders of magnitude does not identify a number
 IDENTIFIED = ("compute_multiplier_to_halve_error", "dollar_multiplier_to_halve_error", "years_to_halve_error")
+# an estimate whose interval is unbounded, or spans more than MAX_SPAN_OOM orders of magnitude, identifies nothing
+IDENTIFICATION = (
+    Check(
+        Status.NOT_IDENTIFIED,
+        (
+            unbounded(f"the {CI_LEVEL:.0%} CI is unbounded on the {{side}} side", positive=True),
+            spans_more_than(
+                MAX_SPAN_OOM,
+                f"the {CI_LEVEL:.0%} CI spans {{span:.1f}} orders of magnitude (more than {MAX_SPAN_OOM:.0f})",
+            ),
+        ),
+        every=False,
+    ),
+)
+# (this table's column, the source row it comes from, the source's column, the label of its reasons)
+PER_DOLLAR_FIGURES = (
+    ("compute_multiplier_to_halve_error", "compute", "multiplier_to_halve_error", "compute multiplier"),
+    ("dollar_multiplier_to_halve_error", "dollars", "multiplier_to_halve_error", "dollar multiplier"),
+    ("years_to_halve_error", "years", "years_to_halve_error", "years"),
+)
+OPTIONAL_FIGURE = "dollar multiplier"  # a row is complete without it
 
 
-def identification_problem(point: object, low: object, high: object) -> str | None:
-    """Why an estimate with this interval is not identified (unbounded, or spanning > MAX_SPAN_OOM OOM), or None."""
-    if point is None:
-        return None
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)) or low <= 0:
-        side = "lower" if low is None or not math.isfinite(low) or low <= 0 else "upper"
-        return f"the {CI_LEVEL:.0%} CI is unbounded on the {side} side"
-    span = math.log10(high / low)
-    if span > MAX_SPAN_OOM:
-        return f"the {CI_LEVEL:.0%} CI spans {span:.1f} orders of magnitude (more than {MAX_SPAN_OOM:.0f})"
-    return None
+def identification(row: dict[str, object]) -> tuple[Status, str | None]:
+    """Not identified, with a reason per estimate, when any estimate of a per-dollar row has an interval that
+    identifies nothing; else ok."""
+    estimates = {
+        stem.replace("_", " "): Estimate(row[stem], row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high"))
+        for stem in IDENTIFIED
+        if row.get(stem) is not None
+    }
+    return judge_each(estimates, IDENTIFICATION)
 
 
-def identification_status(row: dict[str, object]) -> str | None:
-    """'not identified: <reasons>' when any estimate of a per-dollar row has an interval that identifies nothing."""
-    reasons = []
-    for stem in IDENTIFIED:
-        reason = identification_problem(row.get(stem), row.get(f"{stem}_ci_low"), row.get(f"{stem}_ci_high"))
-        if reason:
-            reasons.append(f"{stem.replace('_', ' ')}: {reason}")
-    return "not identified: " + "; ".join(reasons) if reasons else None
+def benchmark_sources(scaling: pl.DataFrame, progress: pl.DataFrame, benchmark: str) -> dict[str, dict[str, object]]:
+    """The rows one benchmark's figures come from: its compute and (imputed basis) dollar scaling fits and its
+    progress fit; {} where there is none."""
+    fits = scaling.filter(pl.col("benchmark") == benchmark)
+    frames = {
+        "compute": fits.filter(pl.col("x") == "compute"),
+        "dollars": fits.filter((pl.col("x") == "cost") & (pl.col("cost_basis") == PER_DOLLAR_COST_BASIS)),
+        "years": progress.filter(pl.col("benchmark") == benchmark),
+    }
+    return {key: frame.row(0, named=True) if frame.height else {} for key, frame in frames.items()}
 
 
-def _ran_without_a_number(source: dict[str, object], label: str) -> bool:
-    """A required fit that ran but gives no number (a flat cloud, a ceiling below the target, an unstable fit)
-    identifies nothing; that is not a lack of data."""
-    status = str(source.get("status") or "")
-    return label != "dollar multiplier" and bool(status) and not status.startswith("insufficient data")
+def why_missing(source: dict[str, object]) -> str:
+    """Why a source row gives no figure: its note when its fit is ok (a ceiling below the target), else its status
+    and reason; 'no fit' without a row."""
+    status = source.get("status")
+    reason = source.get("note") if status == Status.OK else status_text(status, source.get("status_reason"))
+    return str(reason or "no fit")
+
+
+def ran_without_a_number(source: dict[str, object]) -> bool:
+    """A fit that ran but gives no number (a flat cloud, a ceiling below the target, an unstable fit) identifies
+    nothing; that is not a lack of data."""
+    return source.get("status") not in (None, "", Status.INSUFFICIENT_DATA)
+
+
+def per_dollar_status(row: dict[str, object], missing: list[str], ran: list[bool]) -> dict[str, object]:
+    """Status, reason and note of a per-dollar row. With the compute multiplier and the years: ok unless an
+    interval identifies nothing, a missing dollar multiplier in the note. Without: not identified when every
+    required figure that is missing ran without a number (`ran`), else insufficient data."""
+    if row["compute_multiplier_to_halve_error"] is not None and row["years_to_halve_error"] is not None:
+        return status_columns(*identification(row)) | {"note": "; ".join(missing) or None}
+    status = Status.NOT_IDENTIFIED if all(ran) else Status.INSUFFICIENT_DATA
+    return status_columns(status, "; ".join(missing)) | {"note": None}
+
+
+def per_dollar_row(benchmark: str, sources: dict[str, dict[str, object]]) -> dict[str, object]:
+    """One benchmark's row: each figure its source fit identifies, and why the others are missing."""
+    compute, dollars, years = sources["compute"], sources["dollars"], sources["years"]
+    row: dict[str, object] = dict.fromkeys(PER_DOLLAR_SCHEMA)
+    row.update(
+        benchmark=benchmark,
+        benchmark_name=compute.get("benchmark_name") or years.get("benchmark_name") or benchmark,
+        n_models=compute.get("n_models", 0),
+        n_models_cost=dollars.get("n_models", 0),
+        n_imputed_cost=dollars.get("n_imputed", 0),
+        cost_basis=PER_DOLLAR_COST_BASIS,
+        n_frontier_points=years.get("n_frontier_points", 0),
+        ci_level=CI_LEVEL,
+    )
+    missing, ran = [], []
+    for column, key, stem, label in PER_DOLLAR_FIGURES:
+        source = sources[key]
+        if source.get("status") == Status.OK and source.get(stem) is not None:
+            row.update({column: source[stem], f"{column}_ci_low": source[f"{stem}_ci_low"]})
+            row[f"{column}_ci_high"] = source[f"{stem}_ci_high"]
+            continue
+        missing.append(f"{label}: {why_missing(source)}")
+        if label != OPTIONAL_FIGURE:
+            ran.append(ran_without_a_number(source))
+    if row["compute_multiplier_to_halve_error"] is not None:
+        row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
+    return row | per_dollar_status(row, missing, ran)
 
 
 def per_dollar_vs_per_year_frame(
@@ -466,55 +547,6 @@ def per_dollar_vs_per_year_frame(
     A row whose interval (of any of the three) is unbounded or spans more than MAX_SPAN_OOM orders of magnitude
     is 'not identified' with the reason: visible, and left out of every summary.
     """
-    benchmarks = sorted(set(scaling["benchmark"].to_list()) | set(progress["benchmark"].to_list()))
-    rows = []
-    for benchmark in benchmarks:
-        compute = scaling.filter((pl.col("benchmark") == benchmark) & (pl.col("x") == "compute"))
-        cost = scaling.filter(
-            (pl.col("benchmark") == benchmark)
-            & (pl.col("x") == "cost")
-            & (pl.col("cost_basis") == PER_DOLLAR_COST_BASIS)
-        )
-        time = progress.filter(pl.col("benchmark") == benchmark)
-        c = compute.row(0, named=True) if compute.height else {}
-        d = cost.row(0, named=True) if cost.height else {}
-        t = time.row(0, named=True) if time.height else {}
-        name = c.get("benchmark_name") or t.get("benchmark_name") or benchmark
-        row: dict[str, object] = dict.fromkeys(PER_DOLLAR_SCHEMA)
-        row.update(
-            benchmark=benchmark,
-            benchmark_name=name,
-            n_models=c.get("n_models", 0),
-            n_models_cost=d.get("n_models", 0),
-            n_imputed_cost=d.get("n_imputed", 0),
-            cost_basis=PER_DOLLAR_COST_BASIS,
-            n_frontier_points=t.get("n_frontier_points", 0),
-            ci_level=CI_LEVEL,
-        )
-        missing, unidentified = [], []
-        for prefix, source, stem, label in (
-            ("compute_multiplier_to_halve_error", c, "multiplier_to_halve_error", "compute multiplier"),
-            ("dollar_multiplier_to_halve_error", d, "multiplier_to_halve_error", "dollar multiplier"),
-            ("years_to_halve_error", t, "years_to_halve_error", "years"),
-        ):
-            if source.get("status") == "ok" and source.get(stem) is not None:
-                row[prefix] = source[stem]
-                row[f"{prefix}_ci_low"] = source[f"{stem}_ci_low"]
-                row[f"{prefix}_ci_high"] = source[f"{stem}_ci_high"]
-            else:
-                reason = source.get("note") if source.get("status") == "ok" else source.get("status")
-                missing.append(f"{label}: {reason or 'no fit'}")
-                if _ran_without_a_number(source, label):
-                    unidentified.append(missing[-1])
-        if row["compute_multiplier_to_halve_error"] is not None:
-            row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
-        required = row["compute_multiplier_to_halve_error"] is not None and row["years_to_halve_error"] is not None
-        row["note"] = "; ".join(missing) if required and missing else None
-        if required:
-            row["status"] = identification_status(row) or "ok"
-        elif len(unidentified) == len([m for m in missing if not m.startswith("dollar")]):
-            row["status"] = "not identified: " + "; ".join(missing)
-        else:
-            row["status"] = "insufficient data: " + "; ".join(missing)
-        rows.append(row)
+    names = sorted(set(scaling["benchmark"].to_list()) | set(progress["benchmark"].to_list()))
+    rows = [per_dollar_row(name, benchmark_sources(scaling, progress, name)) for name in names]
     return pl.DataFrame(([pooled] if pooled else []) + rows, schema=PER_DOLLAR_SCHEMA)

@@ -44,6 +44,19 @@ from pipelines.trends.fits import (
     percentile_ci,
     rolling_windows,
 )
+from pipelines.trends.status import (
+    Check,
+    Estimate,
+    Status,
+    estimate_row,
+    includes_zero,
+    not_finite,
+    outside,
+    spans_more_than,
+    status_columns,
+    unbounded,
+    when,
+)
 from pipelines.warehouse import query_frame
 
 MIN_CAPABILITY_POINTS = 8  # DESIGN.md: below this a fit is "insufficient data"
@@ -199,6 +212,7 @@ TRENDS_SCHEMA: dict[str, pl.DataType] = {
     "r2": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
     "snapshot": pl.String(),
 }
@@ -210,20 +224,24 @@ def _row(index: CapabilityIndex, measure: str, subset: str, **values: object) ->
     return row
 
 
-def estimate_status(estimate: float, low: float, high: float) -> str:
-    """'ok', or why not: a CI that misses its estimate, or one that includes zero (no direction is identified)."""
-    if not all(math.isfinite(v) for v in (estimate, low, high)):
-        return "not identified: the estimate or its CI is not finite"
-    if not low <= estimate <= high:
-        return "unstable: the estimate lies outside its bootstrap CI"
-    if low <= 0 <= high:
-        return f"not identified: the {CI_LEVEL:.0%} CI ({low:.3g} to {high:.3g}) includes zero"
-    return "ok"
+# ok, or why not: a CI that misses its estimate, or one that includes zero (no direction is identified)
+INCLUDES_ZERO = f"the {CI_LEVEL:.0%} CI ({{low:.3g}} to {{high:.3g}}) includes zero"
+ESTIMATE_CHECKS = (
+    Check(Status.NOT_IDENTIFIED, (not_finite("the estimate or its CI is not finite"),)),
+    Check(Status.UNSTABLE, (outside("the estimate lies outside its bootstrap CI"),)),
+    Check(Status.NOT_IDENTIFIED, (includes_zero(INCLUDES_ZERO),)),
+)
 
 
-def _estimate(row: dict[str, object], index: CapabilityIndex, value: float, ci: tuple[float, float]) -> None:
+def _estimate(
+    row: dict[str, object],
+    index: CapabilityIndex,
+    value: float,
+    ci: tuple[float, float],
+    checks: tuple[Check, ...] = ESTIMATE_CHECKS,
+) -> None:
     """Fill estimate, CI and status; for METR per-year rows also the doubling time in months."""
-    row.update(estimate=value, ci_low=ci[0], ci_high=ci[1], status=estimate_status(value, *ci))
+    row.update(estimate_row(Estimate(value, *ci), checks))
     if index.unit == "doublings" and str(row["measure"]).startswith(("per_year", "rolling")) and value > 0:
         row["doubling_months"] = 12 / value
         if ci[0] > 0:
@@ -245,7 +263,7 @@ def per_year_row(
     try:
         line = fit_line(years, window["score"].to_numpy(), min_points=MIN_CAPABILITY_POINTS)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, str(exc)))
         return row, None
     row["r2"] = line.r2
     _estimate(row, index, line.slope_oom_per_year, (line.slope_ci_low, line.slope_ci_high))
@@ -264,7 +282,7 @@ def break_rows(index: CapabilityIndex, points: pl.DataFrame, *, subset: str, sna
         fit = fit_breakpoint(years, points["score"].to_numpy(), min_side=MIN_BREAK_SIDE)
     except InsufficientData as exc:
         for row in rows:
-            row["status"] = f"insufficient data: {exc}"
+            row.update(status_columns(Status.INSUFFICIENT_DATA, str(exc)))
         return rows
     dates = dict(
         break_date=date_from_decimal_year(fit.break_year),
@@ -272,19 +290,22 @@ def break_rows(index: CapabilityIndex, points: pl.DataFrame, *, subset: str, sna
         break_date_ci_high=date_from_decimal_year(fit.break_ci[1]),
     )
     note = f"continuous piecewise-linear fit; BIC(break) - BIC(one line) = {fit.delta_bic:.1f} (negative favours it)"
+    first, last = (date_from_decimal_year(y) for y in fit.grid_range)
+    censored = (
+        f"the break date's {CI_LEVEL:.0%} CI reaches an end of the dates a break may take "
+        f"({first} to {last}, {MIN_BREAK_SIDE} points on each side), so the data do not place the break"
+    )
+    placed = fit.break_ci[0] <= fit.break_year <= fit.break_ci[1]
+    checks = (
+        *ESTIMATE_CHECKS,
+        Check(Status.UNSTABLE, (when(not placed, "the break date lies outside its bootstrap CI"),)),
+        Check(Status.NOT_IDENTIFIED, (when(fit.break_ci_censored, censored),)),
+    )
     for row, value, ci in zip(
         rows, (fit.slope_before, fit.slope_after), (fit.slope_before_ci, fit.slope_after_ci), strict=True
     ):
         row.update(r2=fit.r2, note=note, **dates)
-        _estimate(row, index, value, ci)
-        if row["status"] == "ok" and not fit.break_ci[0] <= fit.break_year <= fit.break_ci[1]:
-            row["status"] = "unstable: the break date lies outside its bootstrap CI"
-        elif row["status"] == "ok" and fit.break_ci_censored:
-            first, last = (date_from_decimal_year(y) for y in fit.grid_range)
-            row["status"] = (
-                f"not identified: the break date's {CI_LEVEL:.0%} CI reaches an end of the dates a break may take "
-                f"({first} to {last}, {MIN_BREAK_SIDE} points on each side), so the data do not place the break"
-            )
+        _estimate(row, index, value, ci, checks)
     return rows
 
 
@@ -320,7 +341,7 @@ def resource_row(
     try:
         fit = fit_plane(log_x, rows["year"].to_numpy(), rows["score"].to_numpy(), x_draws=x_draws)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, str(exc)))
         return row, None
     row.update(
         r2=fit.r2,
@@ -352,7 +373,9 @@ def index_fits(
     for subset in ("frontier", "all"):
         points = year_points(versions, subset)
         if points.is_empty():
-            rows.append(_row(index, "per_year", subset, n=0, status="insufficient data: no dated values"))
+            rows.append(
+                _row(index, "per_year", subset, n=0, **status_columns(Status.INSUFFICIENT_DATA, "no dated values"))
+            )
             continue
         row, fits[subset] = per_year_row(
             index,
@@ -422,11 +445,19 @@ DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "n_compute": pl.Int64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
     "snapshot": pl.String(),
 }
 
 MAX_SPAN_OOM = benchmarks.MAX_SPAN_OOM
+# the compute-equivalent multiplier, judged in OOM per year: above zero in every tail of its CI, and narrow enough
+NOT_ABOVE_ZERO = "the gain per 10x compute is not above zero in every tail of its CI"
+TOO_WIDE = f"its {CI_LEVEL:.0%} CI spans {{span:.1f}} orders of magnitude"
+DECOMPOSITION_CHECKS = (
+    Check(Status.NOT_IDENTIFIED, (unbounded(NOT_ABOVE_ZERO, positive=True),)),
+    Check(Status.NOT_IDENTIFIED, (spans_more_than(MAX_SPAN_OOM, TOO_WIDE, log_space=True),)),
+)
 
 
 def decompose(gain: np.ndarray, per_10x: np.ndarray, compute_oom: np.ndarray) -> dict[str, np.ndarray]:
@@ -455,7 +486,7 @@ def decomposition_row(
         missing = [
             n for n, f in (("frontier per year", line), ("per 10x compute", plane), ("compute", compute)) if f is None
         ]
-        row["status"] = f"insufficient data: no fit of {', '.join(missing)}"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, f"no fit of {', '.join(missing)}"))
         return row
     point = decompose(np.array([line.slope_oom_per_year]), np.array([plane.a]), np.array([compute.slope_oom_per_year]))
     draws = decompose(line.slope_draws, plane.a_draws, compute.slope_draws)
@@ -468,9 +499,6 @@ def decomposition_row(
         gain_per_10x_compute=plane.a,
         n_frontier=line.n,
         n_compute=plane.n,
-        compute_equivalent_multiplier_per_year=_ten_to(float(point["equivalent"][0])),
-        ci_low=_ten_to(eq_low),
-        ci_high=_ten_to(eq_high),
         frontier_compute_growth_per_year=compute.growth_per_year,
         frontier_compute_growth_ci_low=growth_low,
         frontier_compute_growth_ci_high=growth_high,
@@ -482,13 +510,9 @@ def decomposition_row(
         residual_ci_high=_ten_to(res_high),
     )
     row["note"] = f"compute growth: {compute_label}; per 10x compute at a fixed release date"
-    if not (math.isfinite(eq_high) and eq_low > 0):
-        row["status"] = "not identified: the gain per 10x compute is not above zero in every tail of its CI"
-    elif eq_high - eq_low > MAX_SPAN_OOM:
-        row["status"] = f"not identified: its {CI_LEVEL:.0%} CI spans {eq_high - eq_low:.1f} orders of magnitude"
-    else:
-        row["status"] = "ok"
-    return row
+    equivalent = Estimate(float(point["equivalent"][0]), eq_low, eq_high)
+    columns = ("compute_equivalent_multiplier_per_year", "ci_low", "ci_high")
+    return row | estimate_row(equivalent, DECOMPOSITION_CHECKS, columns=columns, scale=_ten_to)
 
 
 COMPUTE_GROWTH_SERIES = ("training_compute", "frontier_epoch")  # the trends.fits row set beside the indices

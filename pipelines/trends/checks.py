@@ -2,9 +2,10 @@
 
 For rows with status 'ok' (every row, for tables without a status): the listed estimates are present (and finite,
 for numbers), every other number present is finite, each estimate lies within its own interval, and each count is
-at least the minimum its fit requires. Rows with another status ('insufficient data: ...', 'unstable: ...') stay in
-the table, visible, and are not checked. A contract may also fix the table's columns and their types, the statuses
-it may use and the numbers that must be positive where the row is checked.
+at least the minimum its fit requires. Rows with another status ('insufficient data', 'unstable', ..., the why in
+`status_reason`) stay in the table, visible, and are not checked. Every status is one of `Status` (a contract may
+narrow them further). A contract may also fix the table's columns and their types and the numbers that must be
+positive where the row is checked.
 
 A failed check says what failed: each broken rule, how many rows break it, and one of them (its key columns and the
 offending values), so that a failure in a run's log can be acted on without opening the warehouse.
@@ -16,6 +17,8 @@ import math
 from dataclasses import dataclass
 
 import polars as pl
+
+from pipelines.trends.status import STATUSES, Status
 
 FLOATS = (pl.Float32, pl.Float64)
 RULES = {
@@ -37,7 +40,7 @@ class TableContract:
     expect_rows: bool = True  # at least one checked row
     keys: tuple[str, ...] = ()  # the columns naming a row in a failure's example (default: its first text columns)
     columns: tuple[tuple[str, pl.DataType], ...] = ()  # exactly these columns with these types (empty: not checked)
-    statuses: tuple[str, ...] = ()  # the only statuses allowed, on every row (empty: any)
+    statuses: tuple[Status, ...] = STATUSES  # the only statuses allowed, on every row
     positive: tuple[str, ...] = ()  # numbers above zero where the row is checked
 
 
@@ -83,7 +86,8 @@ def _outside(estimate: str, low: str, high: str, floating: bool) -> pl.Expr:
 def _key_columns(frame: pl.DataFrame, contract: TableContract) -> list[str]:
     if contract.keys:
         return [c for c in contract.keys if c in frame.columns]
-    texts = [c for c in frame.columns if frame.schema[c] == pl.String and c != contract.status_column]
+    status = (contract.status_column, "status_reason")
+    texts = [c for c in frame.columns if frame.schema[c] == pl.String and c not in status]
     return texts[:3]
 
 
@@ -126,7 +130,7 @@ def _vocabulary_failures(frame: pl.DataFrame, contract: TableContract) -> tuple[
     if unknown.len():
         failures.append(
             f"unknown_status: {unknown.len()} of {frame.height} rows with a status outside "
-            f"{list(contract.statuses)}, e.g. {unknown[0]!r}"
+            f"{[str(s) for s in contract.statuses]}, e.g. {unknown[0]!r}"
         )
     return {"wrong_columns": len(columns), "unknown_status": unknown.len()}, failures
 
@@ -136,7 +140,7 @@ def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, ob
     `description` says which rules failed, on how many rows, with one offending row each."""
     checked = frame
     if contract.status_column is not None:
-        checked = frame.filter(pl.col(contract.status_column) == "ok")
+        checked = frame.filter(pl.col(contract.status_column) == Status.OK)
     schema = checked.schema
     floats = [name for name, dtype in schema.items() if dtype in FLOATS]
 
@@ -165,7 +169,7 @@ def table_problems(frame: pl.DataFrame, contract: TableContract) -> dict[str, ob
     if empty:
         statuses = frame[contract.status_column].value_counts(sort=True) if contract.status_column else None
         seen = "" if statuses is None or statuses.is_empty() else f"; most common status: {statuses.row(0)[0]!r}"
-        failures.append(f"no_checked_rows: none of {frame.height} rows has status 'ok'{seen}")
+        failures.append(f"no_checked_rows: none of {frame.height} rows has status '{Status.OK}'{seen}")
     passed = not failures
     return {
         "passed": passed,

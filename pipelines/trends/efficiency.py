@@ -36,6 +36,7 @@ from pipelines.trends.fits import (
     series_xy,
 )
 from pipelines.trends.inputs import METRICS_BY_NAME, metric_points, series_requests
+from pipelines.trends.status import Status, status_columns
 from pipelines.warehouse import query_frame
 
 HARDWARE_SUBSET = "all_hardware"
@@ -128,6 +129,7 @@ DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "residual_factor_ci_high": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "snapshot": pl.String(),
 }
 
@@ -208,7 +210,7 @@ def decomposition_row(
         row[f"{name}_growth_ci_low"] = 10**low
         row[f"{name}_growth_ci_high"] = 10**high
     if problems:
-        row["status"] = "insufficient data: " + "; ".join(problems)
+        row.update(status_columns(Status.INSUFFICIENT_DATA, "; ".join(problems)))
         return row
     compute_fit, spending_fit, fpd_fit = fits["compute"], fits["spending"], fits["flop_per_usd"]
     c_draws, s_draws, f_draws = _independent(
@@ -228,12 +230,12 @@ def decomposition_row(
         residual_factor_per_year=10**residual,
         residual_factor_ci_low=10**residual_low,
         residual_factor_ci_high=10**residual_high,
-        status="ok",
+        **status_columns(Status.OK),
     )
     if not (implied_low <= implied <= implied_high and residual_low <= residual <= residual_high):
-        row["status"] = "unstable: an estimate lies outside its bootstrap CI"
+        row.update(status_columns(Status.UNSTABLE, "an estimate lies outside its bootstrap CI"))
     if not all(math.isfinite(v) for v in (implied, residual)):
-        row["status"] = "unstable: a non-finite estimate"
+        row.update(status_columns(Status.UNSTABLE, "a non-finite estimate"))
     return row
 
 

@@ -23,6 +23,7 @@ from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.special import expit
 
 from pipelines.run import workers
+from pipelines.trends.status import InsufficientData, Status, status_columns
 
 CI_LEVEL = 0.90
 BOOTSTRAP_RESAMPLES = 2000
@@ -44,10 +45,6 @@ BREAKPOINT_RESAMPLES = 1000
 LOGISTIC_RESAMPLES = 1000
 LOGISTIC_MAX_SLOPE = 20.0  # log-odds per 10x; steeper is a step, not a trend
 LOGISTIC_ITERATIONS = 50
-
-
-class InsufficientData(ValueError):
-    """Fewer usable points than a fit needs: reported as such, never as a number."""
 
 
 # -- intervals ----------------------------------------------------------------------------------------------------
@@ -379,6 +376,7 @@ FITS_SCHEMA: dict[str, pl.DataType] = {
     "residual_sd_oom": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "snapshot": pl.String(),
 }
 
@@ -470,7 +468,7 @@ def fitted_rows(requests: Sequence[TrendRequest], *, min_points: int = MIN_POINT
     rows = []
     for (row, _, _), fit in zip(requests, fits, strict=True):
         if isinstance(fit, InsufficientData):
-            rows.append({**row, "status": f"insufficient data: {fit}"})
+            rows.append({**row, **status_columns(Status.INSUFFICIENT_DATA, str(fit))})
         else:
             rows.append({**row, **fit_columns(fit)})
     return rows
@@ -523,7 +521,7 @@ def fit_columns(fit: LogLinearFit) -> dict[str, object]:
         "intercept": fit.intercept,
         "r2": fit.r2,
         "residual_sd_oom": fit.residual_sd,
-        "status": "ok",
+        **status_columns(Status.OK),
     }
 
 

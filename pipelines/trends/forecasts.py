@@ -25,6 +25,7 @@ from pipelines.trends.fits import (
     percentile_ci,
 )
 from pipelines.trends.inputs import METRICS_BY_NAME, metric_points
+from pipelines.trends.status import Status, status_columns
 
 FORECAST_SUBSET = "frontier_top10"
 FORECAST_WINDOW_START = LARGE_SCALE_START
@@ -54,6 +55,7 @@ FORECASTS_SCHEMA: dict[str, pl.DataType] = {
     "largest_so_far_model": pl.String(),
     "largest_so_far_date": pl.Date(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
 }
 
@@ -85,11 +87,11 @@ def forecast_row(points: pl.DataFrame, *, metric: str, target: float, label: str
             raise InsufficientData("no points")
         fit = fit_window(points, FORECAST_WINDOW_START, end)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, str(exc)))
         return row
     row.update(n=fit.n, growth_per_year=fit.growth_per_year)
     if fit.slope_oom_per_year <= 0:
-        row["status"] = "no growth: the fitted trend does not rise"
+        row.update(status_columns(Status.NO_GROWTH, "the fitted trend does not rise"))
         return row
     goal = math.log10(target)
     predicted = (goal - fit.intercept) / fit.slope_oom_per_year
@@ -106,7 +108,7 @@ def forecast_row(points: pl.DataFrame, *, metric: str, target: float, label: str
         predicted_date=date_from_decimal_year(predicted),
         pi_low_date=date_from_decimal_year(low),
         pi_high_date=date_from_decimal_year(high),
-        status="ok",
+        **status_columns(Status.OK),
     )
     if row["largest_so_far"] is not None and row["largest_so_far"] >= target:
         reached_on: date = row["largest_so_far_date"]

@@ -11,7 +11,8 @@ The headlines are the rows of the index's "Growth per year" table: the `trends.f
   previous interval is the one readers were shown, so a move beyond its whole width is beyond the published
   uncertainty (the new interval may have widened because of the very rows that moved it);
 - its window end moves by more than a year (a date typo in 2099 stretches the window and flattens the trend);
-- it gains or loses a number (status 'ok' on one side only).
+- it gains or loses a number (status 'ok' on one side only; a previous build's status may still carry its reason
+  after a colon, from before `status_reason`, and counts the same).
 
 Where the previous build comes from: each run writes into a copy of the published warehouse, so the
 `trends.headline_changes` and `trends.headline_inputs` this build is about to replace still hold the published
@@ -30,6 +31,7 @@ import polars as pl
 
 from pipelines.trends import benchmarks, capabilities, efficiency, inputs
 from pipelines.trends.fits import MIN_POINTS
+from pipelines.trends.status import Status, status_columns, status_text
 from pipelines.warehouse import read_table, table_exists
 
 FITS_SOURCE = "trends.fits"
@@ -67,6 +69,7 @@ FIT_HEADLINES = (
 CAPABILITY_LABELS = {"eci": "Epoch Capabilities Index", "metr_time_horizon": "METR 50% time horizon"}
 CAPABILITY_SUBSET = "frontier"
 HARDWARE_UNITS = {"release_price_usd": "FLOP/s per USD", "tdp_watts": "FLOP/s per W"}
+NO_FIT = "no fit in "  # a headline whose table has no row for it: insufficient data, and where it looked
 
 HEADLINE_SCHEMA: dict[str, pl.DataType] = {
     "headline": pl.String(),
@@ -86,6 +89,7 @@ HEADLINE_SCHEMA: dict[str, pl.DataType] = {
     "scale_ci_high": pl.Float64(),
     "scale_unit": pl.String(),
     "status": pl.String(),
+    "status_reason": pl.String(),
 }
 PREVIOUS = ("subset", "window_end", "n", "estimate", "ci_low", "ci_high", "scale_estimate", "scale_ci_low")
 PREVIOUS += ("scale_ci_high", "status")
@@ -140,9 +144,11 @@ def fit_headline(fits: pl.DataFrame | None, headline: HeadlineRow) -> dict[str, 
             row.update(subset=subset, window_start=r["window_start"], window_end=r["window_end"], n=r["n"])
             row.update(estimate=r["growth_per_year"], ci_low=r["growth_ci_low"], ci_high=r["growth_ci_high"])
             row.update(scale_estimate=r["slope_oom_per_year"], scale_ci_low=r["slope_ci_low"])
-            row.update(scale_ci_high=r["slope_ci_high"], unit="x/yr", scale_unit="OOM/yr", status=r["status"])
-            return row
-    return row | {"subset": headline.subsets[0], "n": 0, "status": f"no fit in {FITS_SOURCE}"}
+            row.update(scale_ci_high=r["slope_ci_high"], unit="x/yr", scale_unit="OOM/yr")
+            return row | status_columns(r["status"], r["status_reason"])
+    return (
+        row | {"subset": headline.subsets[0], "n": 0} | status_columns(Status.INSUFFICIENT_DATA, NO_FIT + FITS_SOURCE)
+    )
 
 
 def capability_headline(trends: pl.DataFrame | None, index: capabilities.CapabilityIndex) -> dict[str, object]:
@@ -151,10 +157,11 @@ def capability_headline(trends: pl.DataFrame | None, index: capabilities.Capabil
     row = _headline(f"{index.name}/{CAPABILITY_SUBSET}", label, CAPABILITY_SOURCE, index.name, subset=CAPABILITY_SUBSET)
     found = _matching(trends, index=index.name, measure="per_year", subset=CAPABILITY_SUBSET)
     if not found.height:
-        return row | {"n": 0, "status": f"no fit in {CAPABILITY_SOURCE}"}
+        return row | {"n": 0} | status_columns(Status.INSUFFICIENT_DATA, NO_FIT + CAPABILITY_SOURCE)
     r = found.row(0, named=True)
     unit = f"{r['unit']}/yr"
-    row.update(window_start=r["window_start"], window_end=r["window_end"], n=r["n"], status=r["status"])
+    row.update(window_start=r["window_start"], window_end=r["window_end"], n=r["n"])
+    row.update(status_columns(r["status"], r["status_reason"]))
     row.update(estimate=r["estimate"], ci_low=r["ci_low"], ci_high=r["ci_high"], unit=unit, scale_unit=unit)
     row.update(scale_estimate=r["estimate"], scale_ci_low=r["ci_low"], scale_ci_high=r["ci_high"])
     return row
@@ -255,9 +262,9 @@ def rate_text(value: float | None, low: float | None, high: float | None, unit: 
 def move_reasons(row: dict[str, object]) -> list[str]:
     """Why a headline counts as moved against the previous build (empty: it did not, or there is no previous)."""
     reasons = []
-    was_ok, is_ok = row["previous_status"] == "ok", row["status"] == "ok"
+    was_ok, is_ok = row["previous_status"] == Status.OK, row["status"] == Status.OK
     if row["previous_status"] is not None and was_ok != is_ok:
-        reasons.append(f"status {row['previous_status']!r} -> {row['status']!r}")
+        reasons.append(f"status {row['previous_status']!r} -> {status_text(row['status'], row['status_reason'])!r}")
     width, shift = row["previous_ci_width"], row["shift"]
     if was_ok and is_ok and width is not None and shift is not None and abs(shift) > width:
         reasons.append(
@@ -366,7 +373,7 @@ def _readable(con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, pl.D
 
 def load_previous(con: duckdb.DuckDBPyConnection) -> Previous:
     """The tables this build is about to replace: in the working copy, the published build's."""
-    headlines = _readable(con, "headline_changes", HEADLINE_SCHEMA)
+    headlines = _readable(con, "headline_changes", {c: HEADLINE_SCHEMA[c] for c in ("headline", *PREVIOUS)})
     return Previous(headlines, _readable(con, "headline_inputs", INPUT_SCHEMA))
 
 

@@ -17,8 +17,9 @@ trends come out with the same points, factors and intervals:
 Reasoning models (o1, o1-mini, o1-preview, o3-mini, DeepSeek-R1) are left out of the study's data, as Epoch did: they
 spend many more tokens per answer, so their price per token understates what an answer costs.
 
-Each trend is 'ok' or 'not identified', with the reason, when it spans less than a year or its interval spans more than
-two orders of magnitude (ci_high / ci_low > 100): such a factor is a guess, not a measurement. Both stay in the table.
+Each trend is 'ok' or 'not identified', with the reason in `status_reason`, when it spans less than a year or its
+interval spans more than two orders of magnitude (ci_high / ci_low > 100): such a factor is a guess, not a measurement.
+Both stay in the table.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import polars as pl
 from scipy import stats
 
 from pipelines.trends.fits import CI_LEVEL
+from pipelines.trends.status import Check, Estimate, Status, estimate_row, shorter_than, spans_more_than
 from pipelines.warehouse import query_frame
 
 STUDY = "epoch_price_study"
@@ -114,7 +116,7 @@ TRENDS_SCHEMA: dict[str, pl.DataType] = {
     "r_squared": pl.Float64(),
     "models": pl.String(),
     "status": pl.String(),
-    "reason": pl.String(),
+    "status_reason": pl.String(),
 }
 
 # `trends.inference_price_points`: the cheapest path of every threshold with a trend, in the trends' order; the
@@ -127,7 +129,16 @@ POINTS_SCHEMA: dict[str, pl.DataType] = {
     "score": pl.Float64(),
 }
 
-STATUSES = ("ok", "not identified")
+STATUSES = (Status.OK, Status.NOT_IDENTIFIED)
+# a trend under a year long, or whose interval spans more than two orders of magnitude, does not measure a rate
+TOO_SHORT = "spans {days} days, less than {minimum}"
+TOO_WIDE = "its 90% interval ({low:.3g}x to {high:.3g}x per year) spans {span:.1f} orders of magnitude, more than two"
+IDENTIFICATION = (
+    Check(
+        Status.NOT_IDENTIFIED,
+        (shorter_than(MIN_SPAN_DAYS, TOO_SHORT), spans_more_than(math.log10(MAX_CI_RATIO), TOO_WIDE)),
+    ),
+)
 
 
 def load_study_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -252,41 +263,22 @@ def fit_price_trend(days: Sequence[int] | np.ndarray, prices: Sequence[float] | 
     )
 
 
-def identification(span_days: int, ci_low: float, ci_high: float) -> tuple[str, str]:
-    """('ok', '') or ('not identified', why): a trend under a year long, or whose interval spans more than two orders
-    of magnitude, does not measure a rate."""
-    reasons = []
-    if span_days < MIN_SPAN_DAYS:
-        reasons.append(f"spans {span_days} days, less than {MIN_SPAN_DAYS}")
-    ratio = ci_high / ci_low if ci_low > 0 else math.inf
-    if not math.isfinite(ratio) or ratio > MAX_CI_RATIO:
-        reasons.append(
-            f"its 90% interval ({ci_low:.3g}x to {ci_high:.3g}x per year) spans {math.log10(ratio):.1f} orders of "
-            "magnitude, more than two"
-        )
-    return ("not identified", "; ".join(reasons)) if reasons else ("ok", "")
-
-
 def trend_row(path: pl.DataFrame) -> dict[str, object]:
     """One `trends.inference_price_trends` row: the fit of one threshold's cheapest path and its status."""
     days = path["release_date"].cast(pl.Int32).to_numpy()
     trend = fit_price_trend(days, path["price"].to_numpy())
     start, end = path["release_date"].min(), path["release_date"].max()
     span = (end - start).days
-    status, reason = identification(span, trend.ci_low, trend.ci_high)
+    figure = Estimate(trend.factor_per_year, trend.ci_low, trend.ci_high, n=trend.n, span_days=span)
     return {
         **path.select(THRESHOLD_KEY).row(0, named=True),
         "n": trend.n,
         "start_date": start,
         "end_date": end,
         "span_days": span,
-        "factor_per_year": trend.factor_per_year,
-        "ci_low": trend.ci_low,
-        "ci_high": trend.ci_high,
+        **estimate_row(figure, IDENTIFICATION, columns=("factor_per_year", "ci_low", "ci_high")),
         "r_squared": trend.r_squared,
         "models": "; ".join(path["model_name"]),
-        "status": status,
-        "reason": reason,
     }
 
 

@@ -33,6 +33,7 @@ from pipelines.trends.fits import (
     trend_requests,
     window_xy,
 )
+from pipelines.trends.status import Status, status_columns
 from pipelines.warehouse import first_row, query_frame
 
 HEADLINE = ("training_compute", "notable", "full")
@@ -275,6 +276,7 @@ BREAKPOINTS_SCHEMA: dict[str, pl.DataType] = {
     "delta_bic_vs_single_line": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "snapshot": pl.String(),
 }
 
@@ -293,14 +295,14 @@ def breakpoint_row(points: pl.DataFrame, *, metric: str, subset: str, continuous
         snapshot=snapshot,
     )
     if points.is_empty():
-        row.update(n=0, status="insufficient data: no points")
+        row.update(n=0, **status_columns(Status.INSUFFICIENT_DATA, "no points"))
         return row
     x, y = window_xy(points, dates.min(), dates.max())
     row["n"] = int(x.size)
     try:
         fit = fit_breakpoint(x, y, continuous=continuous)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc}"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, str(exc)))
         return row
     row.update(
         n=fit.n,
@@ -323,7 +325,7 @@ def breakpoint_row(points: pl.DataFrame, *, metric: str, subset: str, continuous
         r2=fit.r2,
         residual_sd_oom=fit.residual_sd,
         delta_bic_vs_single_line=fit.delta_bic,
-        status="ok",
+        **status_columns(Status.OK),
     )
     # a percentile CI can miss a point estimate when the grid search jumps between two optima
     inside = [
@@ -333,7 +335,7 @@ def breakpoint_row(points: pl.DataFrame, *, metric: str, subset: str, continuous
     ]
     outside = [name for ok, name in inside if not ok]
     if outside or not all(math.isfinite(v) for v in (fit.slope_before, fit.slope_after, fit.break_year)):
-        row["status"] = f"unstable: {', '.join(outside) or 'a number'} outside its bootstrap CI"
+        row.update(status_columns(Status.UNSTABLE, f"{', '.join(outside) or 'a number'} outside its bootstrap CI"))
     return row
 
 

@@ -28,6 +28,7 @@ from pipelines.trends.fits import (
     decimal_year,
     percentile_ci,
 )
+from pipelines.trends.status import Status, status_columns
 
 POOLED_RESAMPLES = 400
 SLOPE_GRID = np.geomspace(0.1, 20.0, 48)  # log-odds per 10x, the per-benchmark bounds of pipelines.trends.fits
@@ -181,7 +182,7 @@ def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: st
     an interval is unbounded or spans more than MAX_SPAN_OOM orders of magnitude)."""
     row: dict[str, object] = dict.fromkeys(benchmarks.PER_DOLLAR_SCHEMA)
     row.update(benchmark="pooled", cost_basis=cost_basis, ci_level=CI_LEVEL, n_models=0, n_models_cost=0)
-    notes, problems, missing = [], [], []
+    notes, missing = [], []
     for prefix, fit_of, count in (
         (
             "compute_multiplier_to_halve_error",
@@ -203,15 +204,12 @@ def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: st
         values = _years(fit) if prefix.startswith("years") else _multiplier(fit)
         row.update({prefix: values[0], f"{prefix}_ci_low": values[1], f"{prefix}_ci_high": values[2], count: fit.n})
         notes.append(f"{prefix.replace('_', ' ')}: shared slope over {fit.n_benchmarks} benchmarks, {fit.n} points")
-        reason = benchmarks.identification_problem(*values)
-        if reason:
-            problems.append(f"{prefix.replace('_', ' ')}: {reason}")
     row["benchmark_name"] = "Pooled (one shared slope)"
     if row["compute_multiplier_to_halve_error"] is not None:
         row["compute_doublings_to_halve_error"] = math.log2(row["compute_multiplier_to_halve_error"])
     if missing:
-        row["status"] = "insufficient data: " + "; ".join(missing)
+        row.update(status_columns(Status.INSUFFICIENT_DATA, "; ".join(missing)))
     else:
-        row["status"] = "not identified: " + "; ".join(problems) if problems else "ok"
+        row.update(status_columns(*benchmarks.identification(row)))
     row["note"] = "; ".join(notes) + "; multipliers halve the error left below each benchmark's ceiling"
     return row

@@ -30,6 +30,16 @@ import numpy as np
 import polars as pl
 
 from pipelines.trends.fits import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CI_LEVEL, percentile_ci
+from pipelines.trends.status import (
+    Check,
+    Estimate,
+    Status,
+    degenerate,
+    estimate_row,
+    status_columns,
+    unbounded,
+    wider_than,
+)
 from pipelines.warehouse import query_frame
 
 MIN_PAIRS = 3  # fewer model-benchmark pairs than this: 'insufficient data'
@@ -38,7 +48,7 @@ SEED = BOOTSTRAP_SEED + 19  # one seed for every figure: the same data give the 
 ECI = "eci"
 POOLED = "pooled"
 METHODS = ("median over pairs", "pooled within-pair slope")
-STATUSES = ("ok", "not identified", "insufficient data")  # the reason is its own column
+STATUSES = (Status.OK, Status.NOT_IDENTIFIED, Status.INSUFFICIENT_DATA)  # the reason is in status_reason
 PAIR = ["benchmark", "base_version"]
 
 SCHEMA: dict[str, pl.DataType] = {
@@ -52,7 +62,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "n_points": pl.Int64(),
     "unit": pl.String(),
     "status": pl.String(),
-    "reason": pl.String(),
+    "status_reason": pl.String(),
     "note": pl.String(),
 }
 
@@ -252,46 +262,55 @@ def bootstrap_figure(stats: pl.DataFrame, *, resamples: int = BOOTSTRAP_RESAMPLE
 
 def _row(measure: str, benchmark: str, method: str, unit: str, **values: object) -> dict[str, object]:
     row: dict[str, object] = dict.fromkeys(SCHEMA)
-    row.update(measure=measure, benchmark=benchmark, method=method, unit=unit, reason="", note="")
+    row.update(measure=measure, benchmark=benchmark, method=method, unit=unit, note="")
     row.update(values)
     return row
 
 
-def data_problem(measure: Measure, stats: pl.DataFrame) -> tuple[str, str] | None:
+def data_problem(measure: Measure, stats: pl.DataFrame) -> tuple[Status, str] | None:
     """(status, reason) when the pairs cannot give a figure: none varies in the regressor, too few pairs, or no
     pair varies in its score (a flat ladder: a slope of exactly zero would be an artefact of identical values)."""
     usable = stats.filter(pl.col("value").is_not_null())
     if stats.height and usable.is_empty():
-        return "not identified", (
+        return Status.NOT_IDENTIFIED, (
             f"no within-pair variation in {measure.regressor}: each of the {stats.height} models with several "
             "settings has the same value at all of them"
         )
     if usable.height < MIN_PAIRS:
-        return "insufficient data", (
+        return Status.INSUFFICIENT_DATA, (
             f"{usable.height} model-benchmark pairs with {measure.pair_needs} and a percentage score; a figure needs "
             f"{MIN_PAIRS}"
         )
     if float(usable["syy"].sum()) == 0:
-        return "not identified", (
+        return Status.NOT_IDENTIFIED, (
             f"no within-pair variation in the score: each of the {usable.height} models scores the same whatever its "
             f"{measure.regressor}, so no gain (or loss) is observed"
         )
     return None
 
 
-def estimate_problem(estimate: float, draws: np.ndarray) -> tuple[float, float, str | None]:
-    """The 90% CI of the draws, and why the figure is not identified (a degenerate bootstrap, an unbounded CI, or
-    one wider than the score scale), or None."""
+def draws_ci(draws: np.ndarray) -> tuple[float, float]:
+    """The 90% CI of the finite draws (NaN without any)."""
     finite = np.isfinite(draws)
-    low, high = percentile_ci(draws[finite]) if finite.any() else (math.nan, math.nan)
-    if not math.isfinite(estimate) or finite.mean() < CI_LEVEL:
-        return low, high, f"the bootstrap degenerates: {int((~finite).sum())} of {draws.size} resamples give no figure"
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return low, high, f"the {CI_LEVEL:.0%} CI is unbounded"
-    if high - low > MAX_CI_WIDTH_POINTS:
-        scale = f"the {MAX_CI_WIDTH_POINTS:.0f}-point score scale"
-        return low, high, f"the {CI_LEVEL:.0%} CI ({low:.3g} to {high:.3g}) is wider than {scale}"
-    return low, high, None
+    return percentile_ci(draws[finite]) if finite.any() else (math.nan, math.nan)
+
+
+# not identified: a degenerate bootstrap, an unbounded CI, or one wider than the score scale (the first that applies)
+DEGENERATE = "the bootstrap degenerates: {failed} of {resamples} resamples give no figure"
+TOO_WIDE = (
+    f"the {CI_LEVEL:.0%} CI ({{low:.3g}} to {{high:.3g}}) is wider than the {MAX_CI_WIDTH_POINTS:.0f}-point score scale"
+)
+IDENTIFICATION = (
+    Check(
+        Status.NOT_IDENTIFIED,
+        (
+            degenerate(CI_LEVEL, DEGENERATE),
+            unbounded(f"the {CI_LEVEL:.0%} CI is unbounded"),
+            wider_than(MAX_CI_WIDTH_POINTS, TOO_WIDE),
+        ),
+        every=False,
+    ),
+)
 
 
 METHOD_NOTES = {
@@ -314,17 +333,19 @@ def figure_rows(measure: Measure, benchmark: str, stats: pl.DataFrame, context: 
     problem = data_problem(measure, stats)
     if problem:
         for row in rows:
-            row.update(status=problem[0], reason=problem[1], note=context)
+            row.update(status_columns(*problem), note=context)
         return rows
     figure = bootstrap_figure(usable)
     bootstrap = f"{CI_LEVEL:.0%} CI: percentile bootstrap over pairs, {BOOTSTRAP_RESAMPLES} resamples, seed {SEED}"
     for row, estimate, draws, how in zip(
         rows, figure.estimates, figure.draws, METHOD_NOTES[measure.steps], strict=True
     ):
-        low, high, reason = estimate_problem(estimate, draws)
-        zero = "; the CI includes 0 (no effect is detectable)" if not reason and low <= 0 <= high else ""
-        row.update(estimate=estimate, ci_low=low, ci_high=high, note=f"{how}; {context}; {bootstrap}{zero}")
-        row["status"], row["reason"] = ("not identified", reason) if reason else ("ok", "")
+        low, high = draws_ci(draws)
+        row.update(estimate_row(Estimate(estimate, low, high, draws=draws), IDENTIFICATION))
+        zero = (
+            "; the CI includes 0 (no effect is detectable)" if row["status"] == Status.OK and low <= 0 <= high else ""
+        )
+        row["note"] = f"{how}; {context}; {bootstrap}{zero}"
     return rows
 
 
@@ -384,8 +405,7 @@ def eci_row(rows: pl.DataFrame) -> dict[str, object]:
         "ECI points per effort step",
         n_pairs=models.height,
         n_points=count,
-        status="not identified",
-        reason=reason,
+        **status_columns(Status.NOT_IDENTIFIED, reason),
         note="Epoch Capabilities Index; excluded from every pooled figure",
     )
 

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.trends.fits import CI_LEVEL, InsufficientData, decimal_year, fit_log_linear
+from pipelines.trends.status import Status, status_columns
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MIN_IMPROVING_POINTS = 5
@@ -123,6 +124,7 @@ THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
     "r2": pl.Float64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
+    "status_reason": pl.String(),
     "snapshot": pl.String(),
 }
 
@@ -147,7 +149,7 @@ def threshold_row(points: pl.DataFrame, snapshot: str) -> dict[str, object]:
     try:
         fit = fit_log_linear(years, np.log10(points["least_compute_flop"].to_numpy()), min_points=MIN_IMPROVING_POINTS)
     except InsufficientData as exc:
-        row["status"] = f"insufficient data: {exc} (improvements)"
+        row.update(status_columns(Status.INSUFFICIENT_DATA, f"{exc} (improvements)"))
         return row
     # the compute needed falls: a negative slope, so the halving time is -12·log10(2)/slope months
     slope, low, high = fit.slope_oom_per_year, fit.slope_ci_low, fit.slope_ci_high
@@ -156,7 +158,7 @@ def threshold_row(points: pl.DataFrame, snapshot: str) -> dict[str, object]:
         reduction_per_year_ci_low=10**-high,
         reduction_per_year_ci_high=10**-low,
         r2=fit.r2,
-        status="ok",
+        **status_columns(Status.OK),
     )
     if high < 0:
         row.update(

@@ -14,6 +14,7 @@ select
     round(growth_after_per_year, 2) as growth_after,
     round(jump_oom, 2) as jump_oom,
     round(delta_bic_vs_single_line, 1) as delta_bic,
-    status
+    status,
+    status_reason
 from trends.breakpoints
 order by metric, subset, kind;

@@ -19,6 +19,7 @@ select
     round(residual_ci_high, 1) as residual_ci_high,
     n_frontier,
     n_compute,
-    status
+    status,
+    status_reason
 from trends.capability_decomposition
 order by "index";

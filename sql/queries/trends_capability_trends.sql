@@ -2,7 +2,8 @@
 -- doublings (log2 minutes; doubling_months = 12 / doublings per year). Measures: per_year (frontier = record-setting
 -- versions, all = every dated version), per_10x_compute and per_10x_cost (across models, at a fixed release date),
 -- the rate before and after a fitted break (break_date with its 90% CI) and rolling 2-year windows. Rows whose
--- status is not 'ok' say why ('insufficient data: ...', 'not identified: ...') and carry no headline number.
+-- status is not 'ok' ('insufficient data', 'not identified', 'unstable') say why in status_reason and carry no
+-- headline number.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_capability_trends.sql
 select
     "index",
@@ -20,7 +21,8 @@ select
     break_date,
     break_date_ci_low,
     break_date_ci_high,
-    status
+    status,
+    status_reason
 from trends.capability_trends
 where measure <> 'rolling_per_year' or status = 'ok'
 order by "index", measure, subset, cost_basis, window_start;

@@ -13,7 +13,8 @@ select
     round(residual_factor_per_year, 2) as residual,
     round(residual_factor_ci_low, 2) as residual_ci_low,
     round(residual_factor_ci_high, 2) as residual_ci_high,
-    status
+    status,
+    status_reason
 from trends.compute_decomposition
 where window_kind in ('full', 'era')
 order by subset, window_start, flop_per_usd_basis;

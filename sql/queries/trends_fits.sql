@@ -1,7 +1,8 @@
 -- trends.fits: growth per year of every metric and subset since 2010 (hardware: over all release dates), with the
 -- 90% bootstrap CI, doubling time in months (negative: halving), n and R². One row per (metric, subset, window);
 -- window_kind is 'full', 'era' (pre-2010, 2010 onward, large-scale era from 2015-09-01) or 'rolling' (4-year
--- windows every 6 months). A fit with too few points has status 'insufficient data: ...' and null numbers.
+-- windows every 6 months). A fit with too few points has status 'insufficient data' (how few in status_reason) and
+-- null numbers.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_fits.sql
 select
     metric,

@@ -5,7 +5,7 @@
 -- dataset 'epoch_price_study': the study's USD per 1M tokens (reasoning models left out, as Epoch did);
 -- 'benchmark_hub': the Benchmarking Hub's cost per run, a model version with its setting counting as one model.
 -- Rows 'not identified' (spanning less than a year, or an interval wider than two orders of magnitude) say why in
--- `reason` and belong in no summary; a threshold with fewer than 4 cheapest models has no row.
+-- `status_reason` and belong in no summary; a threshold with fewer than 4 cheapest models has no row.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_inference_price_trends.sql
 select
     dataset,
@@ -21,6 +21,6 @@ select
     round(r_squared, 2) as r_squared,
     price_unit,
     status,
-    reason
+    status_reason
 from trends.inference_price_trends
 order by dataset = 'benchmark_hub', status <> 'ok', benchmark, threshold_score;

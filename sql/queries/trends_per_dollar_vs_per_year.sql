@@ -3,7 +3,7 @@
 -- unbounded). compute_doublings_to_halve_error is log2 of the compute multiplier (Ord's "doubled 20 times").
 -- The `pooled` row comes first: one logistic slope shared by every benchmark (its multipliers halve the error left
 -- below each benchmark's ceiling). Rows 'not identified' (an interval unbounded or wider than three orders of
--- magnitude) are listed with their reason and belong in no summary.
+-- magnitude) are listed with their reason (status_reason) and belong in no summary.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_per_dollar_vs_per_year.sql
 select
     benchmark_name,
@@ -18,7 +18,8 @@ select
     round(years_to_halve_error_ci_low, 2) as years_ci_low,
     round(years_to_halve_error_ci_high, 2) as years_ci_high,
     cost_basis,
-    status
+    status,
+    status_reason
 from trends.per_dollar_vs_per_year
-where status = 'ok' or status like 'not identified%'
+where status in ('ok', 'not identified')
 order by benchmark <> 'pooled', status <> 'ok', n_models desc;

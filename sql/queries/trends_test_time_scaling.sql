@@ -3,9 +3,9 @@
 -- (minimal < low < medium < high < xhigh), per doubling of the thinking budget, thinking on minus off, per 10x cost
 -- per run and per 10x output tokens per sample, and diminishing returns (last effort step's gain minus the first's).
 -- Two methods: the median over pairs (primary) and the pooled within-pair slope; 90% CIs from a seeded bootstrap
--- over pairs. benchmark = 'pooled' pools every percentage benchmark; rows that give no figure say why in `reason`
--- ('insufficient data': fewer than 3 pairs; 'not identified': no within-pair variation, or an unusable CI; the
--- ECI's effort row: one index value per model for all its settings).
+-- over pairs. benchmark = 'pooled' pools every percentage benchmark; rows that give no figure say why in
+-- `status_reason` ('insufficient data': fewer than 3 pairs; 'not identified': no within-pair variation, or an
+-- unusable CI; the ECI's effort row: one index value per model for all its settings).
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_test_time_scaling.sql
 select
     measure,
@@ -18,7 +18,7 @@ select
     n_points,
     unit,
     status,
-    reason
+    status_reason
 from trends.test_time_scaling
 order by
     case measure

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from pipelines.trends import inference_prices as ip
+from pipelines.trends.status import Status
 
 pytestmark = pytest.mark.e2e
 
@@ -116,10 +117,12 @@ def test_the_headline_figures_min_median_max_and_the_span_medians(study_trends: 
 
 
 def test_eleven_trends_are_identified_and_every_other_one_says_why(study_trends: pl.DataFrame) -> None:
-    ok = study_trends.filter(pl.col("status") == "ok")
-    assert ok.height == 11 and (ok["reason"] == "").all()
+    ok = study_trends.filter(pl.col("status") == Status.OK)
+    assert ok.height == 11 and ok["status_reason"].is_null().all()
     assert ok.filter(pl.col("benchmark") == "GPQA Diamond")["threshold_model"].to_list() == ["GPT-4-0314"]
-    others = study_trends.filter(pl.col("status") != "ok")
-    assert set(others["status"]) == {"not identified"} and (others["reason"].str.len_chars() > 0).all()
+    others = study_trends.filter(pl.col("status") != Status.OK)
+    assert set(others["status"]) == {Status.NOT_IDENTIFIED} and (others["status_reason"].str.len_chars() > 0).all()
     too_short = others.filter(pl.col("span_days") < 365)
-    assert too_short["reason"].str.starts_with("spans ").all()
+    assert too_short["status_reason"].str.starts_with("spans ").all()
+    wide = others.filter(pl.col("span_days") >= 365)
+    assert wide["status_reason"].str.ends_with("orders of magnitude, more than two").all()

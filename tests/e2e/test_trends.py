@@ -15,6 +15,7 @@ import pytest
 
 from pipelines.defs.trends import CONTRACTS
 from pipelines.settings import PROJECT_ROOT
+from pipelines.trends.status import STATUSES, Status
 from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,7 @@ def fit(con, metric: str, subset: str, kind: str = "full", start: str | None = N
         sql += " and window_start = ?"
         params.append(date.fromisoformat(start))
     row = one(con, sql, params)
-    assert row["status"] == "ok", row["status"]
+    assert row["status"] == Status.OK, (row["status"], row["status_reason"])
     assert row["growth_ci_low"] <= row["growth_per_year"] <= row["growth_ci_high"]
     return row
 
@@ -62,7 +63,20 @@ def test_every_trend_table_is_built_and_its_blocking_check_passed(built_warehous
         assert con.execute(f"select count(*) from trends.{table}").fetchall()[0][0] > 0, table
 
 
-def test_one_headline_row_first_in_the_table(con, built_warehouse) -> None:
+def test_every_status_is_of_the_vocabulary_and_exactly_the_rows_not_ok_say_why(con) -> None:
+    tables = con.execute(
+        "select table_name from information_schema.columns where table_schema = 'trends' and column_name = 'status'"
+    ).fetchall()
+    assert len(tables) == 13
+    for (table,) in tables:
+        rows = con.sql(f"select status, status_reason from trends.{table}").pl()
+        assert set(rows["status"]) <= set(STATUSES), table
+        ok = rows["status"] == Status.OK
+        assert rows.filter(ok)["status_reason"].is_null().all(), table
+        assert (rows.filter(~ok)["status_reason"].str.len_chars() > 0).all(), table
+
+
+def test_the_headline_row_comes_first_in_the_table_and_only_once(con, built_warehouse) -> None:
     first = con.execute("select metric, subset, window_kind, window_start from trends.fits limit 1").fetchall()[0]
     assert first == ("training_compute", "notable", "full", date(2010, 1, 1))
     counts = con.execute(
@@ -178,12 +192,12 @@ def test_halving_the_error_took_many_times_the_compute_or_a_year_or_two(con, ben
         assert scaling["n_models"] >= 10, (x, basis)
 
 
-def test_frontier_progress_and_algorithmic_efficiency(con) -> None:
+def test_the_frontier_gains_points_each_year_and_the_compute_for_a_fixed_score_halves_in_months(con) -> None:
     gpqa = one(con, "select * from trends.benchmark_progress where benchmark = 'gpqa_diamond'")
-    assert gpqa["status"] == "ok" and 10 < gpqa["points_per_year"] < 50
+    assert gpqa["status"] == Status.OK and 10 < gpqa["points_per_year"] < 50
     mmlu = one(con, "select * from trends.compute_to_threshold where benchmark = 'mmlu' and threshold = 0.5")
     # Ho et al. 2024: the compute for a given language-model performance halves every ~8 months (5-14)
-    assert mmlu["status"] == "ok" and 3 < mmlu["halving_time_months"] < 24
+    assert mmlu["status"] == Status.OK and 3 < mmlu["halving_time_months"] < 24
     points = con.execute(
         "select count(*) from trends.compute_to_threshold_points where benchmark = 'mmlu' and threshold = 0.5"
     ).fetchall()[0][0]
@@ -195,7 +209,7 @@ def test_forecasts_are_labelled_extrapolations_after_the_data(con) -> None:
     assert rows["target_label"].to_list() == ["$1B", "$10B", "1e27 FLOP", "1e28 FLOP"]
     assert rows["note"].str.starts_with("extrapolation").all()
     for row in rows.iter_rows(named=True):
-        assert row["status"] == "ok"
+        assert row["status"] == Status.OK
         assert date(2025, 1, 1) < row["predicted_date"] < date(2035, 1, 1)
         assert row["pi_low_date"] < row["predicted_date"] < row["pi_high_date"]
 
@@ -218,7 +232,7 @@ def capability(con, index: str, measure: str, subset: str = "frontier", basis: s
     params = [index, measure, subset]
     sql += " and cost_basis is null" if basis is None else " and cost_basis = ?"
     row = one(con, sql, params + ([] if basis is None else [basis]))
-    assert row["status"] == "ok", row
+    assert row["status"] == Status.OK, row
     assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
     return row
 
@@ -253,7 +267,7 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
         "select * from trends.capability_trends where index = 'eci' and measure = 'per_year_after_break' "
         "and subset = 'frontier'",
     )
-    assert after["status"].startswith("not identified") and "do not place the break" in after["status"]
+    assert after["status"] == Status.NOT_IDENTIFIED and after["status_reason"].endswith("do not place the break")
     assert 10 < after["estimate"] < 25  # still stored, beside its reason
     # METR (Kwa et al. 2025): doubling every ~7 months 2019-2025, ~4 months in 2024-25
     metr = capability(con, "metr_time_horizon", "per_year")
@@ -268,7 +282,7 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
             "and measure = 'per_year_after_break' and subset = ?",
             [subset],
         )
-        assert row["status"] == "ok" or "do not place the break" in row["status"], row
+        assert row["status"] == Status.OK or row["status_reason"].endswith("do not place the break"), row
     recent = one(
         con,
         "select * from trends.capability_trends where index = 'metr_time_horizon' and measure = 'rolling_per_year' "
@@ -286,7 +300,7 @@ def test_capability_grows_with_compute_and_dollars_at_a_fixed_date(con) -> None:
 
 def test_a_year_of_eci_progress_is_worth_tens_of_times_the_compute(con) -> None:
     row = one(con, "select * from trends.capability_decomposition where index = 'eci'")
-    assert row["status"] == "ok"
+    assert row["status"] == Status.OK
     assert 3 < row["compute_equivalent_multiplier_per_year"] < 1000
     assert row["ci_low"] <= row["compute_equivalent_multiplier_per_year"] <= row["ci_high"]
     assert 0.1 < row["share_explained_by_compute"] < 1.0
@@ -306,13 +320,13 @@ def test_the_pooled_row_leads_and_unidentified_benchmarks_say_so(con) -> None:
     for stem in ("compute_multiplier_to_halve_error", "dollar_multiplier_to_halve_error", "years_to_halve_error"):
         assert pooled[f"{stem}_ci_low"] <= pooled[stem] <= pooled[f"{stem}_ci_high"], stem
     # the two rows the issue quotes: x1,400,000 for TriviaQA and x5.5-x38,000 for OTIS Mock AIME, once 'ok'
-    statuses = dict(
-        con.execute(
-            "select benchmark, status from trends.per_dollar_vs_per_year where benchmark in ('triviaqa', "
-            "'otis_mock_aime')"
-        ).fetchall()
-    )
-    assert all(s.startswith("not identified: ") for s in statuses.values()) and len(statuses) == 2
+    statuses = con.execute(
+        "select status, status_reason from trends.per_dollar_vs_per_year where benchmark in ('triviaqa', "
+        "'otis_mock_aime')"
+    ).fetchall()
+    assert len(statuses) == 2
+    for status, reason in statuses:
+        assert status == Status.NOT_IDENTIFIED and reason.startswith("compute multiplier to halve error: the 90% CI")
 
 
 def test_the_literature_seed_translates_each_law_into_a_halving_multiplier(con) -> None:

@@ -19,6 +19,7 @@ from pipelines.reports.index import (
     changes_section,
     headline_moves,
     headline_rows,
+    headline_sentence,
     headline_table_rows,
 )
 from pipelines.reports.page import Page, environment
@@ -43,6 +44,7 @@ def fit(metric: str, subset: str, kind: str, start: date, end: date, growth: flo
         "intercept": -1000.0,
         "r2": 0.6,
         "status": "ok",
+        "status_reason": None,
     }
 
 
@@ -95,11 +97,13 @@ def test_headline_cells_carry_the_exact_value_and_falling_trends_say_halves() ->
 
 def test_insufficient_data_is_shown_as_the_status_not_a_number() -> None:
     row = fit("parameters", "notable", "full", date(2010, 1, 1), date(2026, 7, 1), 2.0) | {
-        "status": "insufficient data: 3 points",
+        "status": "insufficient data",
+        "status_reason": "3 points",
         "growth_per_year": None,
     }
     cells = headline_table_rows([row | {"label": "Parameters"}])[0]
-    assert cells[4].text == "insufficient data: 3 points"
+    assert cells[4].text == "insufficient data: 3 points"  # the status, then its reason
+    assert headline_sentence(row) == "Not enough data for a compute trend: insufficient data: 3 points."
 
 
 def state(models: dict[str, str], sha: str, growth: float) -> dict:

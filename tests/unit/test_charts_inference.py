@@ -35,6 +35,7 @@ def capability(index: str, measure: str, subset: str, basis: str | None, estimat
         "unit": unit,
         "doubling_months": 12 / estimate if unit == "doublings" else None,
         "status": "ok",
+        "status_reason": None,
         "note": None,
     }
 
@@ -57,6 +58,7 @@ PROGRESS_TABLE = pl.DataFrame(
         "points_per_year_ci_low": [22.0, 3.0],
         "points_per_year_ci_high": [29.2, 7.0],
         "status": ["ok", "ok"],
+        "status_reason": [None, None],
         "note": [None, None],
     }
 )
@@ -71,13 +73,16 @@ SCALING_TABLE = pl.DataFrame(
         "points_per_10x_at_median": [18.2, 12.3, 15.5, None],
         "points_per_10x_at_median_ci_low": [12.6, 0.0, 0.0, None],
         "points_per_10x_at_median_ci_high": [26.0, 21.0, 23.8, None],
-        "status": ["ok", "ok", "no clear trend: the 90% CI of points per 10x reaches 0.00", "insufficient data: 3"],
+        "status": ["ok", "ok", "no clear trend", "insufficient data"],
+        "status_reason": [None, None, "the 90% CI of points per 10x reaches 0.00", "3"],
         "note": [None, None, None, None],
     }
 )
 
 
-def tt(measure: str, benchmark: str, method: str, estimate: float | None, status: str = "ok", reason: str = "") -> dict:
+def tt(
+    measure: str, benchmark: str, method: str, estimate: float | None, status: str = "ok", reason: str | None = None
+) -> dict:
     ok = estimate is not None
     return {
         "measure": measure,
@@ -90,7 +95,7 @@ def tt(measure: str, benchmark: str, method: str, estimate: float | None, status
         "n_points": 60,
         "unit": "percentage points per 10x inference cost per run",
         "status": status,
-        "reason": reason,
+        "status_reason": reason,
         "note": "",
     }
 
@@ -111,7 +116,9 @@ TEST_TIME_TABLE = pl.DataFrame(
 SHORT = "spans 214 days, less than 365"
 
 
-def trend(dataset: str, benchmark: str, threshold: str, factor: float, status: str = "ok", reason: str = "") -> dict:
+def trend(
+    dataset: str, benchmark: str, threshold: str, factor: float, status: str = "ok", reason: str | None = None
+) -> dict:
     return {
         "dataset": dataset,
         "benchmark": benchmark,
@@ -129,7 +136,7 @@ def trend(dataset: str, benchmark: str, threshold: str, factor: float, status: s
         "r_squared": 0.9,
         "models": "a; b; c",
         "status": status,
-        "reason": reason,
+        "status_reason": reason,
     }
 
 

@@ -37,7 +37,8 @@ TABLE = pl.DataFrame(
         "years_to_halve_error_ci_low": [1.5, 0.7, 1.0],
         "years_to_halve_error_ci_high": [2.8, 1.6, 2.5],
         "cost_basis": ["imputed"] * 3,
-        "status": ["ok", "ok", "insufficient data: compute multiplier: no fit"],
+        "status": ["ok", "ok", "insufficient data"],
+        "status_reason": [None, None, "compute multiplier: no fit"],
     }
 )
 FITS = pl.DataFrame(
@@ -75,6 +76,7 @@ POOLED = {
     "years_to_halve_error_ci_high": 1.3,
     "cost_basis": "imputed",
     "status": "ok",
+    "status_reason": None,
 }
 WITH_POOLED = pl.concat(
     [
@@ -88,7 +90,8 @@ WITH_POOLED = pl.concat(
                     "benchmark_name": "TriviaQA",
                     "compute_multiplier_to_halve_error": 1.4e6,
                     "compute_multiplier_to_halve_error_ci_high": None,
-                    "status": "not identified: compute multiplier to halve error: the 90% CI is unbounded above",
+                    "status": "not identified",
+                    "status_reason": "compute multiplier to halve error: the 90% CI is unbounded on the upper side",
                 }
             ]
         ),
@@ -125,7 +128,17 @@ def test_a_not_identified_row_is_greyed_and_shows_its_reason() -> None:
     trivia = next(r for r in rows if isinstance(r[0], Cell) and r[0].text == "TriviaQA")
     assert all(c.attrs.get("class") == GREYED for c in trivia)
     assert re.search(rf"td\.{GREYED}\b[^{{]*\{{\s*color: #999", STYLESHEET.read_text(encoding="utf-8"))
-    assert trivia[-1].text.startswith("not identified: compute multiplier") and "unbounded" in trivia[-1].text
+    # the status with its reason in full, as the one column read before status_reason
+    assert (
+        trivia[-1].text
+        == "not identified: compute multiplier to halve error: the 90% CI is unbounded on the upper side"
+    )
+
+
+def test_a_row_with_too_little_data_shows_the_status_and_its_reason_on_hover() -> None:
+    gsm8k = next(r for r in table_rows(TABLE) if r[0] == "GSM8K")
+    assert gsm8k[-1].text == "insufficient data" and gsm8k[-1].title == "insufficient data: compute multiplier: no fit"
+    assert not any(isinstance(c, Cell) and c.attrs.get("class") == GREYED for c in gsm8k)
 
 
 def test_table_rows_keep_exact_values_for_the_browser_test() -> None:
@@ -185,7 +198,8 @@ def test_unstable_or_failed_fits_are_not_drawn() -> None:
             "ceiling": [1.0],
             "slope": [1.0],
             "midpoint": [23.0],
-            "status": ["unstable: slope outside its bootstrap CI"],
+            "status": ["unstable"],
+            "status_reason": ["slope outside its bootstrap CI"],
         }
     )
     points = pl.DataFrame({"benchmark": ["b", "b"], "compute_flop": [1e21, 1e25]})

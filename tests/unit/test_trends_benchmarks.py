@@ -12,6 +12,7 @@ import pytest
 from pipelines.trends import benchmarks
 from pipelines.trends.costs import CostTrend
 from pipelines.trends.fits import fit_log_linear
+from pipelines.trends.status import Status
 
 SCORE_COLUMNS = {
     "benchmark": pl.String,
@@ -151,7 +152,8 @@ def test_progress_recovers_the_halving_time_of_the_frontier_error() -> None:
 def test_progress_with_few_records_is_insufficient() -> None:
     versions = progress_versions().head(3)
     row = benchmarks.progress_row(versions, benchmark="bench", snapshot="s")
-    assert row["status"].startswith("insufficient data") and row["points_per_year"] is None
+    assert row["status"] == Status.INSUFFICIENT_DATA and row["points_per_year"] is None
+    assert row["status_reason"] == "2 points with a date and a value; a fit needs at least 5 (record-setting points)"
 
 
 def scaling_models(n: int = 60, seed: int = 0) -> pl.DataFrame:
@@ -205,7 +207,7 @@ def test_scaling_row_reads_the_curve_at_the_median() -> None:
     assert row["multiplier_to_halve_error"] > 1
 
 
-def test_cost_bases_side_by_side_and_imputation_uncertainty_in_the_ci() -> None:
+def test_the_observed_and_imputed_cost_bases_sit_side_by_side_and_agree_with_compute() -> None:
     best = scaling_models()
     trend = flat_cost_trend()
     observed = benchmarks.scaling_row(best, benchmark="b", x="cost", cost_basis="observed", trend=trend, snapshot="")
@@ -223,14 +225,16 @@ def test_too_few_models_is_insufficient_not_a_curve() -> None:
     row = benchmarks.scaling_row(
         scaling_models().head(8), benchmark="b", x="compute", cost_basis="n/a", trend=None, snapshot=""
     )
-    assert row["status"].startswith("insufficient data") and row["slope"] is None
+    assert row["status"] == Status.INSUFFICIENT_DATA and row["slope"] is None
+    assert row["status_reason"] == "8 points with a score and a value; a logistic fit needs at least 10"
 
 
 def test_a_flat_cloud_is_not_reported_as_a_trend() -> None:
     rng = np.random.default_rng(3)
     best = scaling_models().with_columns(pl.Series("score", rng.uniform(0.3, 0.5, 60)))
     row = benchmarks.scaling_row(best, benchmark="b", x="compute", cost_basis="n/a", trend=None, snapshot="")
-    assert row["status"] != "ok"
+    assert row["status"] == Status.NO_CLEAR_TREND
+    assert row["status_reason"] == "the 90% CI of points per 10x reaches 0.00"
     # a near-flat curve can need hundreds of orders of magnitude: infinite, not an overflow
     assert benchmarks._power_of_ten(400.0) == math.inf and benchmarks._power_of_ten(2.0) == 100
 
@@ -249,9 +253,14 @@ def test_per_dollar_vs_per_year_joins_the_three_halvings() -> None:
     assert row["years_to_halve_error"] == pytest.approx(1.5, rel=0.2)
 
 
-def test_per_dollar_vs_per_year_without_a_time_fit_is_not_ok() -> None:
+def test_a_benchmark_without_a_time_fit_is_insufficient_data_and_names_each_missing_figure() -> None:
     scaling = benchmarks.scaling_frame(scaling_models(), None, "s")
     progress = benchmarks.progress_frame(progress_versions().head(3), "s")
     row = benchmarks.per_dollar_vs_per_year_frame(scaling, progress).row(0, named=True)
-    assert row["status"].startswith("insufficient data") and "years" in row["status"]
+    assert row["status"] == Status.INSUFFICIENT_DATA and row["note"] is None
+    # each missing figure after its label, in its source row's words: status, then reason
+    assert row["status_reason"] == (
+        "dollar multiplier: insufficient data: no cost-per-FLOP trend to impute from; "
+        "years: insufficient data: 2 points with a date and a value; a fit needs at least 5 (record-setting points)"
+    )
     assert row["years_to_halve_error"] is None

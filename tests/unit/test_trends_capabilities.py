@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.trends import capabilities as cap
 from pipelines.trends.fits import date_from_decimal_year, decimal_year_of, fit_line
+from pipelines.trends.status import Estimate, Status, judge
 
 ECI = cap.INDICES[0]
 METR = cap.INDICES[1]
@@ -67,10 +68,15 @@ def test_below_the_minimum_n_a_row_says_insufficient_data() -> None:
     assert fit is None and row["status"].startswith("insufficient data") and row["estimate"] is None
 
 
-def test_a_slope_whose_ci_includes_zero_is_not_identified() -> None:
-    assert cap.estimate_status(0.5, -1.0, 2.0).startswith("not identified")
-    assert cap.estimate_status(3.0, 1.0, 2.0).startswith("unstable")
-    assert cap.estimate_status(1.5, 1.0, 2.0) == "ok"
+def test_a_slope_whose_ci_includes_zero_is_not_identified_and_one_outside_its_ci_is_unstable() -> None:
+    checks = cap.ESTIMATE_CHECKS
+    assert judge(Estimate(0.5, -1.0, 2.0), checks) == (Status.NOT_IDENTIFIED, "the 90% CI (-1 to 2) includes zero")
+    assert judge(Estimate(3.0, 1.0, 2.0), checks) == (Status.UNSTABLE, "the estimate lies outside its bootstrap CI")
+    assert judge(Estimate(float("nan"), 1.0, 2.0), checks) == (
+        Status.NOT_IDENTIFIED,
+        "the estimate or its CI is not finite",
+    )
+    assert judge(Estimate(1.5, 1.0, 2.0), checks) == (Status.OK, None)
 
 
 def planted_models(a: float = 10.0, b: float = 6.0, c: float = 0.6, n: int = 300, seed: int = 0):
@@ -109,7 +115,8 @@ def test_a_decomposition_without_a_gain_per_10x_is_not_identified() -> None:
     y = 6.0 * (t - 2021) + np.random.default_rng(1).normal(0, 3, t.size)  # compute does nothing at a fixed date
     fits = cap.IndexFits(rows=[], frontier_per_year=fit_line(t, y), per_10x_compute=cap.fit_plane(log_c, t, y))
     row = cap.decomposition_row(ECI, fits, fit_line(t, log_c), "planted", "s")
-    assert row["status"].startswith("not identified")
+    assert row["status"] == Status.NOT_IDENTIFIED
+    assert row["status_reason"] == "the gain per 10x compute is not above zero in every tail of its CI"
 
 
 def test_dates_round_trip_for_break_dates() -> None:

@@ -9,6 +9,7 @@ import polars as pl
 
 from pipelines.defs.trends import check_result
 from pipelines.trends.checks import TableContract, table_problems
+from pipelines.trends.status import Status
 
 CONTRACT = TableContract("t", required=("estimate",), intervals=(("estimate", "low", "high"),), minimums=(("n", 10),))
 
@@ -20,7 +21,8 @@ def table(**changes: list) -> pl.DataFrame:
         "estimate": [1.0, 2.0, None],
         "low": [0.5, 1.5, None],
         "high": [1.5, 2.5, None],
-        "status": ["ok", "ok", "insufficient data: 3 points"],
+        "status": ["ok", "ok", "insufficient data"],
+        "status_reason": [None, None, "3 points"],
     }
     data.update(changes)
     return pl.DataFrame(data)
@@ -66,7 +68,7 @@ def test_a_table_with_no_ok_row_fails() -> None:
     assert not problems["passed"] and problems["no_checked_rows"]
 
 
-def test_date_intervals_and_tables_without_status() -> None:
+def test_date_intervals_are_checked_and_a_table_without_a_status_checks_every_row() -> None:
     contract = TableContract("d", required=("when",), intervals=(("when", "early", "late"),), status_column=None)
     good = pl.DataFrame({"when": [date(2027, 1, 1)], "early": [date(2026, 1, 1)], "late": [date(2028, 1, 1)]})
     assert table_problems(good, contract)["passed"]
@@ -96,10 +98,25 @@ def test_a_missing_or_infinite_number_is_named_with_its_column_and_value() -> No
 
 
 def test_a_table_without_ok_rows_says_what_its_rows_are() -> None:
-    result = check_result(table(status=["insufficient data: 3 points"] * 3), CONTRACT)
+    result = check_result(table(status=["insufficient data"] * 3), CONTRACT)
     assert not result.passed
-    assert "no_checked_rows: none of 3 rows has status 'ok'" in result.description
-    assert "'insufficient data: 3 points'" in result.description
+    description = result.description or ""
+    assert "no_checked_rows: none of 3 rows has status 'ok'; most common status: 'insufficient data'" in description
+
+
+def test_a_status_outside_the_vocabulary_fails_even_on_a_row_that_is_not_checked() -> None:
+    result = check_result(table(status=["ok", "ok", "insufficient data: 3 points"]), CONTRACT)
+    assert not result.passed and result.metadata["unknown_status"].value == 1
+    assert "unknown_status: 1 of 3 rows with a status outside ['ok', 'insufficient data', 'not identified'" in (
+        result.description
+    )
+    assert "e.g. 'insufficient data: 3 points'" in result.description
+
+
+def test_a_contract_may_narrow_the_vocabulary() -> None:
+    narrow = TableContract("t", required=("estimate",), statuses=(Status.OK, Status.NOT_IDENTIFIED))
+    problems = table_problems(table(), narrow)
+    assert not problems["passed"] and problems["unknown_status"] == 1
 
 
 def test_a_passing_check_says_how_many_rows_it_checked() -> None:

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.trends import efficiency
+from pipelines.trends.status import Status
 
 
 def to_date(year: float) -> date:
@@ -103,6 +104,7 @@ def test_hardware_basis_leaves_the_gap_as_a_residual() -> None:
 def test_missing_spending_is_insufficient_data_not_a_number() -> None:
     models = decomposition_models().with_columns(pl.lit(None, dtype=pl.Float64).alias("training_cost_usd_2023"))
     frame = efficiency.decomposition_frame(models, synthetic_hardware(), "sha")
-    assert frame["status"].str.starts_with("insufficient data").all()
+    assert (frame["status"] == Status.INSUFFICIENT_DATA).all()
+    assert frame["status_reason"].str.starts_with("spending: 0 points with a date and a value").all()
     assert frame["residual_oom_per_year"].is_null().all()
     assert frame["compute_growth_per_year"].is_not_null().any()

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.trends import forecasts
 from pipelines.trends.fits import decimal_year_of
+from pipelines.trends.status import Status
 
 
 def to_date(year: float) -> date:
@@ -41,10 +42,10 @@ def table() -> pl.DataFrame:
     return forecasts.forecasts_frame(frontier())
 
 
-def test_four_labelled_extrapolations(table: pl.DataFrame) -> None:
+def test_there_are_four_extrapolations_each_labelled_as_one(table: pl.DataFrame) -> None:
     assert table["target_label"].to_list() == ["$1B", "$10B", "1e27 FLOP", "1e28 FLOP"]
     assert (table["note"].str.starts_with("extrapolation")).all()
-    assert (table["status"] == "ok").all()
+    assert (table["status"] == Status.OK).all() and table["status_reason"].is_null().all()
     assert (table["basis_subset"] == "frontier_top10").all()
 
 
@@ -76,4 +77,12 @@ def test_a_target_already_passed_says_so() -> None:
 
 def test_too_few_frontier_models_is_insufficient_data() -> None:
     row = forecasts.forecasts_frame(frontier(n=6)).row(0, named=True)
-    assert row["status"].startswith("insufficient data") and row["predicted_date"] is None
+    assert row["status"] == Status.INSUFFICIENT_DATA and row["predicted_date"] is None
+    assert row["status_reason"] == "6 points with a date and a value; a fit needs at least 10"
+
+
+def test_a_falling_trend_reaches_no_target_and_says_it_does_not_grow() -> None:
+    falling = frontier().with_columns((1e50 / pl.col("training_compute_flop")).alias("training_compute_flop"))
+    row = forecasts.forecasts_frame(falling).filter(pl.col("target_label") == "1e27 FLOP").row(0, named=True)
+    assert (row["status"], row["status_reason"]) == (Status.NO_GROWTH, "the fitted trend does not rise")
+    assert row["predicted_date"] is None and row["growth_per_year"] < 1

@@ -16,6 +16,7 @@ from pipelines.defs.trends import CONTRACTS
 from pipelines.trends import benchmarks, capabilities, efficiency, headlines, inputs
 from pipelines.trends.checks import table_problems
 from pipelines.trends.fits import FITS_SCHEMA
+from pipelines.trends.status import Status
 from pipelines.warehouse import ensure_schemas, replace_table
 
 COMPUTE = "training_compute/notable"
@@ -23,11 +24,20 @@ COMPUTE = "training_compute/notable"
 # -- planted tables: a previous build's headline and inputs, and this build's fit ---------------------------------
 
 
-def planted_fit(growth: float, low: float, high: float, end: date, n: int = 30, status: str = "ok") -> dict:
+def planted_fit(
+    growth: float,
+    low: float,
+    high: float,
+    end: date,
+    n: int = 30,
+    status: Status = Status.OK,
+    reason: str | None = None,
+) -> dict:
     """A `trends.fits` row of the notable-compute headline with the given growth factor and CI."""
     row = dict.fromkeys(FITS_SCHEMA)
     row.update(metric="training_compute", subset="notable", window_kind="full", window_start=date(2010, 1, 1))
-    row.update(window_end=end, n=n, growth_per_year=growth, growth_ci_low=low, growth_ci_high=high, status=status)
+    row.update(window_end=end, n=n, growth_per_year=growth, growth_ci_low=low, growth_ci_high=high)
+    row.update(status=status, status_reason=reason)
     row.update(slope_oom_per_year=math.log10(growth), slope_ci_low=math.log10(low), slope_ci_high=math.log10(high))
     return row
 
@@ -94,11 +104,12 @@ def test_the_estimate_alone_or_the_window_end_alone_is_enough() -> None:
 
 
 def test_losing_the_number_counts_as_a_move() -> None:
-    gone = planted_fit(4.35, 4.05, 4.68, date(2026, 6, 30), status="insufficient data: 3 points")
+    gone = planted_fit(4.35, 4.05, 4.68, date(2026, 6, 30), status=Status.INSUFFICIENT_DATA, reason="3 points")
     gone.update(growth_per_year=None, growth_ci_low=None, growth_ci_high=None)
     gone.update(slope_oom_per_year=None, slope_ci_low=None, slope_ci_high=None)
     row = row_of(planted_changes(gone, new_rows=OLD_ROWS))
     assert row["moved"] and row["reasons"] == "status 'ok' -> 'insufficient data: 3 points'"
+    assert (row["status"], row["status_reason"], row["previous_status"]) == ("insufficient data", "3 points", "ok")
 
 
 def test_a_first_build_has_no_previous_and_no_move() -> None:
@@ -195,10 +206,20 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return changes
 
 
+def test_a_previous_build_from_before_status_reason_is_still_compared(warehouse) -> None:
+    build(warehouse)
+    warehouse.execute("alter table trends.headline_changes drop column status_reason")
+    old = "insufficient data: 3 points"  # the one-column status of the builds before status_reason
+    warehouse.execute("update trends.headline_changes set status = ? where headline = ?", [old, COMPUTE])
+    row = build(warehouse).filter(pl.col("headline") == COMPUTE).row(0, named=True)
+    assert row["previous_status"] == old and row["status"] == Status.OK
+    assert row["moved"] and row["reasons"] == f"status {old!r} -> 'ok'"
+
+
 def test_a_first_build_records_each_headline_with_the_rows_it_was_fitted_on(warehouse) -> None:
     changes = build(warehouse)
     assert not changes["moved"].any() and headlines.moved_headline_lines(warehouse) == []
-    ok = changes.filter(pl.col("status") == "ok")
+    ok = changes.filter(pl.col("status") == Status.OK)
     assert set(ok["headline"]) >= {
         COMPUTE,
         "parameters/notable",

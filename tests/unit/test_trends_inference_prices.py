@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.trends import inference_prices as ip
 from pipelines.trends.checks import table_problems
+from pipelines.trends.status import Status
 
 START = date(2023, 1, 1)
 NO_HUB = pl.DataFrame(schema=ip.HUB_COLUMNS)
@@ -56,7 +57,7 @@ def test_a_price_falling_exactly_tenfold_a_year_gives_a_factor_of_ten_with_a_tig
     assert row["factor_per_year"] == pytest.approx(10, rel=1e-9)
     assert row["ci_low"] == pytest.approx(10, rel=1e-6) and row["ci_high"] == pytest.approx(10, rel=1e-6)
     assert row["r_squared"] == pytest.approx(1)
-    assert (row["status"], row["reason"]) == ("ok", "")
+    assert (row["status"], row["status_reason"]) == (Status.OK, None)
     assert row["models"] == "m0; m120; m300; m450; m600; m730"
 
 
@@ -109,8 +110,8 @@ def test_a_score_of_100_percent_is_above_the_range_but_an_elo_has_no_ceiling() -
 
 def test_a_trend_spanning_200_days_is_not_identified_and_says_why() -> None:
     (row,) = trends(tenfold_a_year([0, 50, 120, 200])).to_dicts()
-    assert row["status"] == "not identified" and row["span_days"] == 200
-    assert row["reason"] == "spans 200 days, less than 365"
+    assert row["status"] == Status.NOT_IDENTIFIED and row["span_days"] == 200
+    assert row["status_reason"] == "spans 200 days, less than 365"
     assert row["factor_per_year"] == pytest.approx(10)
 
 
@@ -118,8 +119,17 @@ def test_an_interval_spanning_more_than_two_orders_of_magnitude_is_not_identifie
     noisy = [("a", 0, 100.0, 80.0), ("b", 100, 1.0, 80.0), ("c", 700, 0.9, 80.0), ("d", 800, 0.01, 80.0)]
     (row,) = trends(noisy).to_dicts()
     assert row["span_days"] == 800 and row["ci_high"] / row["ci_low"] > 100
-    assert row["status"] == "not identified"
-    assert "orders of magnitude, more than two" in row["reason"] and "spans 800 days" not in row["reason"]
+    assert row["status"] == Status.NOT_IDENTIFIED
+    assert row["status_reason"].startswith(f"its 90% interval ({row['ci_low']:.3g}x to {row['ci_high']:.3g}x per year)")
+    assert row["status_reason"].endswith("orders of magnitude, more than two") and "days" not in row["status_reason"]
+
+
+def test_a_short_trend_with_a_wide_interval_gives_both_reasons_in_order() -> None:
+    noisy = [("a", 0, 100.0, 80.0), ("b", 50, 1.0, 80.0), ("c", 150, 0.9, 80.0), ("d", 300, 0.01, 80.0)]
+    (row,) = trends(noisy).to_dicts()
+    short, wide = row["status_reason"].split("; ")
+    assert row["status"] == Status.NOT_IDENTIFIED and short == "spans 300 days, less than 365"
+    assert wide.startswith("its 90% interval") and wide.endswith("more than two")
 
 
 def test_a_three_point_trend_is_absent() -> None:
@@ -211,5 +221,6 @@ def test_the_assets_read_both_marts_write_the_points_and_the_trends_and_pass_the
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 2 and all(e.passed for e in evaluations), [e.description for e in evaluations]
     with duckdb.connect(str(path), read_only=True) as con:
-        stored = con.sql("select dataset, n, status, reason from trends.inference_price_trends order by 1").fetchall()
-    assert stored == [(ip.HUB, 4, "not identified", "spans 300 days, less than 365"), (ip.STUDY, 4, "ok", "")]
+        query = "select dataset, n, status, status_reason from trends.inference_price_trends order by 1"
+        stored = con.sql(query).fetchall()
+    assert stored == [(ip.HUB, 4, "not identified", "spans 300 days, less than 365"), (ip.STUDY, 4, "ok", None)]

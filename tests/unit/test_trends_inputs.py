@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.trends import inputs
 from pipelines.trends.fits import FITS_SCHEMA
+from pipelines.trends.status import Status
 
 
 def synthetic_models(n: int = 600, seed: int = 0) -> pl.DataFrame:
@@ -125,9 +126,10 @@ def test_window_kinds_recover_the_era_growth_rates(fits: pl.DataFrame, models: p
 
 
 def test_short_windows_say_insufficient_data_instead_of_a_number(fits: pl.DataFrame) -> None:
-    short = fits.filter(pl.col("status") != "ok")
+    short = fits.filter(pl.col("status") != Status.OK)
     assert short.height > 0
-    assert short["status"].str.starts_with("insufficient data").all()
+    assert (short["status"] == Status.INSUFFICIENT_DATA).all()
+    assert short["status_reason"].str.ends_with("a fit needs at least 10").all()
     assert short["growth_per_year"].is_null().all()
     assert (short["n"] < 10).all()
 
@@ -147,7 +149,7 @@ def test_breakpoints_find_the_2010_break(models: pl.DataFrame) -> None:
     row = frame.filter(
         (pl.col("metric") == "training_compute") & (pl.col("subset") == "notable") & (pl.col("kind") == "continuous")
     ).row(0, named=True)
-    assert row["status"] == "ok"
+    assert row["status"] == Status.OK and row["status_reason"] is None
     assert date(2007, 1, 1) <= row["break_date"] <= date(2013, 1, 1)
     assert row["break_date_ci_low"] <= row["break_date"] <= row["break_date_ci_high"]
     assert row["growth_before_per_year"] == pytest.approx(1.5, rel=0.2)
@@ -158,4 +160,5 @@ def test_breakpoints_find_the_2010_break(models: pl.DataFrame) -> None:
 def test_breakpoint_row_on_too_few_points_names_the_gap(models: pl.DataFrame) -> None:
     few = inputs.metric_points(models, inputs.METRICS_BY_NAME["training_compute"], "notable").head(12)
     row = inputs.breakpoint_row(few, metric="training_compute", subset="notable", continuous=True, snapshot="")
-    assert row["status"].startswith("insufficient data") and row["break_date"] is None
+    assert row["status"] == Status.INSUFFICIENT_DATA and row["break_date"] is None
+    assert row["status_reason"] == "12 points; a breakpoint fit needs at least 10 on each side"

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.trends import benchmarks, pooled
+from pipelines.trends.status import Estimate, Status, judge
 from tests.unit.test_trends_benchmarks import flat_cost_trend, progress_versions, scaling_models
 
 
@@ -59,16 +60,24 @@ def test_a_flat_cloud_is_marked_not_identified() -> None:
     scaling = benchmarks.scaling_frame(flat, flat_cost_trend(), "s")
     progress = benchmarks.progress_frame(progress_versions(), "s")
     row = benchmarks.per_dollar_vs_per_year_frame(scaling, progress).row(0, named=True)
-    assert row["status"].startswith("not identified"), row["status"]
+    assert row["status"] == Status.NOT_IDENTIFIED, row["status"]
+    # each missing figure says why, in its source row's own words (status and reason)
+    assert row["status_reason"].startswith("compute multiplier: no clear trend: the 90% CI of points per 10x reaches")
     assert row["compute_multiplier_to_halve_error"] is None
 
 
 def test_an_interval_spanning_orders_of_magnitude_is_not_identified() -> None:
-    assert "unbounded on the upper side" in benchmarks.identification_problem(1.4e6, 92.0, None)
-    assert "spans 3.8 orders" in benchmarks.identification_problem(150.0, 22.0, 22.0 * 10**3.8)
-    assert benchmarks.identification_problem(60.0, 17.0, 900.0) is None
+    checks = benchmarks.IDENTIFICATION
+    unbounded = (Status.NOT_IDENTIFIED, "the 90% CI is unbounded on the upper side")
+    assert judge(Estimate(1.4e6, 92.0, None), checks) == unbounded
+    wide = (Status.NOT_IDENTIFIED, "the 90% CI spans 3.8 orders of magnitude (more than 3)")
+    assert judge(Estimate(150.0, 22.0, 22.0 * 10**3.8), checks) == wide
+    assert judge(Estimate(60.0, 17.0, 900.0), checks) == (Status.OK, None)
     row = {"compute_multiplier_to_halve_error": 1.4e6, "compute_multiplier_to_halve_error_ci_low": 92.0}
-    assert benchmarks.identification_status(row).startswith("not identified: compute multiplier")
+    assert benchmarks.identification(row) == (
+        Status.NOT_IDENTIFIED,
+        "compute multiplier to halve error: the 90% CI is unbounded on the upper side",
+    )
 
 
 def test_the_pooled_row_leads_the_per_dollar_table() -> None:
@@ -80,7 +89,7 @@ def test_the_pooled_row_leads_the_per_dollar_table() -> None:
         how="vertical",
     )
     row = pooled.pooled_row(best, versions, flat_cost_trend(), "imputed")
-    assert row["benchmark"] == "pooled" and row["status"] == "ok", row["status"]
+    assert row["benchmark"] == "pooled" and row["status"] == Status.OK and row["status_reason"] is None, row
     # planted: slope 1.8 log-odds per 10x, so ×10^(ln 2 / 1.8) ≈ ×2.4 halves the reducible error; 1.5 years per year
     assert row["compute_multiplier_to_halve_error"] == pytest.approx(10 ** (math.log(2) / 1.8), rel=0.15)
     assert row["years_to_halve_error"] == pytest.approx(1.5, rel=0.2)

@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.trends import test_time as tt
 from pipelines.trends.checks import table_problems
+from pipelines.trends.status import Status
 
 EFFORT = {"minimal": 0, "low": 1, "medium": 2, "high": 3, "xhigh": 4}
 SCORE_COLUMNS: dict[str, pl.DataType] = {
@@ -74,7 +75,7 @@ def assert_planted(rows: dict[str, dict], value: float, *, pairs: int, tolerance
     """Both methods ok, near `value`, with a tight CI that holds it, on `pairs` pairs."""
     assert set(rows) == set(tt.METHODS)
     for row in rows.values():
-        assert row["status"] == "ok" and row["reason"] == "", row
+        assert row["status"] == Status.OK and row["status_reason"] is None, row
         assert row["estimate"] == pytest.approx(value, abs=tolerance)
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
         assert row["ci_high"] - row["ci_low"] < 4 * tolerance
@@ -95,15 +96,15 @@ def test_a_planted_effort_ladder_of_five_points_per_step_gives_five_with_a_tight
 def test_a_flat_ladder_is_not_identified_and_says_why_instead_of_reporting_zero() -> None:
     table = tt.test_time_frame(frame(ladder({"low": 0, "medium": 0, "high": 0})), NO_TOKENS)
     for row in rows_of(table, "per_effort_step").values():
-        assert row["status"] == "not identified"
-        assert "no within-pair variation in the score" in row["reason"]
+        assert row["status"] == Status.NOT_IDENTIFIED
+        assert "no within-pair variation in the score" in row["status_reason"]
         assert row["estimate"] is None and row["n_pairs"] == 4
 
 
 def test_a_budget_ladder_of_three_points_per_doubling_is_recovered() -> None:
     table = tt.test_time_frame(frame(ladder({"16K": 0, "32K": 3, "64K": 6}, models=5, noise=0.2)), NO_TOKENS)
     assert_planted(rows_of(table, "per_budget_doubling"), 3.0, pairs=5)
-    assert rows_of(table, "per_effort_step")["median over pairs"]["status"] == "insufficient data"
+    assert rows_of(table, "per_effort_step")["median over pairs"]["status"] == Status.INSUFFICIENT_DATA
 
 
 def test_switching_thinking_on_gains_the_planted_ten_points() -> None:
@@ -136,8 +137,8 @@ def test_a_cost_that_does_not_vary_within_any_model_is_not_identified() -> None:
         for s, g in (("medium", 0), ("high", 4))
     ]
     row = rows_of(tt.test_time_frame(frame(rows), NO_TOKENS), "per_10x_cost_per_run")["median over pairs"]
-    assert row["status"] == "not identified"
-    assert row["reason"].startswith("no within-pair variation in cost per run")
+    assert row["status"] == Status.NOT_IDENTIFIED
+    assert row["status_reason"].startswith("no within-pair variation in cost per run")
 
 
 def test_output_tokens_from_the_eval_logs_are_joined_by_model_version_and_benchmark() -> None:
@@ -170,8 +171,8 @@ def test_the_eci_row_is_not_identified_and_the_eci_never_enters_a_pooled_figure(
     planted = ladder({"low": 0, "medium": 5, "high": 10}, noise=0.3)
     table = tt.test_time_frame(frame(planted + eci), NO_TOKENS)
     (row,) = rows_of(table, "per_effort_step", "eci").values()
-    assert row["status"] == "not identified" and row["estimate"] is None
-    assert row["reason"].startswith("the ECI gives one value per model for all its settings: 6 models")
+    assert row["status"] == Status.NOT_IDENTIFIED and row["estimate"] is None
+    assert row["status_reason"].startswith("the ECI gives one value per model for all its settings: 6 models")
     pooled = rows_of(table, "per_effort_step")
     assert_planted(pooled, 5.0, pairs=4)
     assert "left out, not a percentage score: eci (index)" in pooled["median over pairs"]["note"]
@@ -181,8 +182,8 @@ def test_too_few_pairs_is_insufficient_data_pooled_and_per_benchmark() -> None:
     table = tt.test_time_frame(frame(ladder({"low": 0, "high": 10}, models=2)), NO_TOKENS)
     for benchmark in (tt.POOLED, "gpqa_diamond"):
         for row in rows_of(table, "per_effort_step", benchmark).values():
-            assert row["status"] == "insufficient data" and row["estimate"] is None
-            assert row["reason"] == (
+            assert row["status"] == Status.INSUFFICIENT_DATA and row["estimate"] is None
+            assert row["status_reason"] == (
                 "2 model-benchmark pairs with two or more effort levels and a percentage score; a figure needs 3"
             )
 

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.trends import thresholds
+from pipelines.trends.status import Status
 
 
 def to_date(year: float) -> date:
@@ -104,5 +105,6 @@ def test_fewer_than_five_improvements_is_insufficient_data() -> None:
         }
     )
     row = thresholds.thresholds_frame(points, "s").row(0, named=True)
-    assert row["status"].startswith("insufficient data") and row["halving_time_months"] is None
+    assert row["status"] == Status.INSUFFICIENT_DATA and row["halving_time_months"] is None
+    assert row["status_reason"] == "3 points with a date and a value; a fit needs at least 5 (improvements)"
     assert row["n_improving_points"] == 3 and row["last_least_compute_flop"] == 1e22
