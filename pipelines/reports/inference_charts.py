@@ -303,7 +303,7 @@ def price_fits(trends: pl.DataFrame, points: pl.DataFrame | None) -> pl.DataFram
     means = points.group_by("benchmark", "threshold_model").agg(
         pl.col("price").log10().mean().alias("_log_price"), decimal_year(pl.col("release_date")).mean().alias("_t")
     )
-    fits = fits.join(means, on=["benchmark", "threshold_model"], how="inner")
+    fits = fits.join(means, on=["benchmark", "threshold_model"], how="inner", maintain_order="left")
     return fits.with_columns((pl.col("_log_price") - pl.col("slope_oom_per_year") * pl.col("_t")).alias("intercept"))
 
 
