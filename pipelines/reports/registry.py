@@ -15,7 +15,7 @@ import duckdb
 from pipelines.reports import benchmarks, compute_trends, data_quality, efficiency, index, per_dollar_vs_per_year
 from pipelines.reports.common import load_snapshots
 from pipelines.reports.context import PageContext
-from pipelines.reports.page import NavEntry, Page, publish
+from pipelines.reports.page import NavEntry, Page, write_page
 
 # Tables written as a side effect of other assets: a page reading one depends on its writers (asset keys, since
 # the page reads the table, never the writers' own tables).
@@ -177,6 +177,6 @@ def build_page(
     build's files are read from `published_dir` when the run writes into a staging folder."""
     page = spec.build(context(spec, con, reports_dir, built_at, published_dir), spec.title)
     snapshots = load_snapshots(con)
-    return publish(
+    return write_page(
         page, reports_dir, built_at=built_at, snapshots=snapshots, nav=NAV, published_dir=published_dir
     ), page
