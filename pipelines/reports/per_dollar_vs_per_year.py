@@ -42,11 +42,11 @@ INTRO = (
 BEST_SCORES = """
 with best as (
     select benchmark, any_value(benchmark_name) as benchmark_name, model_key,
-           max(score_fraction) as score,
-           arg_max(model_version, (score_fraction, model_version)) as model_version,  -- ties: one version, always
+           max(trend_score) as score,
+           arg_max(model_version, (trend_score, model_version)) as model_version,  -- ties: one version, always
            min(release_date) as release_date
     from marts.benchmark_scores
-    where unit = 'fraction' and score_fraction is not null and model_key is not null
+    where unit = 'fraction' and trend_score is not null and model_key is not null
     group by benchmark, model_key
 )
 select b.benchmark, b.benchmark_name, m.model_name, m.organization, b.model_version,
@@ -79,9 +79,9 @@ def version_points(ctx: PageContext) -> pl.DataFrame:
                coalesce(any_value(m.model_name), s.base_version) as model_name,
                any_value(m.organization) as organization,
                coalesce(min(s.release_date), min(m.publication_date)) as date,
-               max(s.score_fraction) as score
+               max(s.trend_score) as score
         from marts.benchmark_scores s left join marts.models m using (model_key)
-        where s.unit = 'fraction' and s.score_fraction is not null
+        where s.unit = 'fraction' and s.trend_score is not null
         group by s.benchmark, s.base_version
         having coalesce(min(s.release_date), min(m.publication_date)) is not null
         order by s.benchmark, date, s.base_version

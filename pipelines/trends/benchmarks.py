@@ -47,10 +47,10 @@ MIN_FRONTIER_POINTS = 5
 MIN_POINTS_PER_10X = 0.01  # the lower CI bound of points per 10x must clear this for a usable trend
 
 SCORES_QUERY = """
-select benchmark, benchmark_name, model_version, base_version, model_key, model_name, score_fraction, release_date,
+select benchmark, benchmark_name, model_version, base_version, model_key, model_name, trend_score, release_date,
        snapshot_sha256
 from marts.benchmark_scores
-where unit = 'fraction' and score_fraction is not null
+where unit = 'fraction' and trend_score is not null
 order by member, row_number
 """
 
@@ -83,7 +83,7 @@ def best_by_model(scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFram
         .group_by("benchmark", "model_key")
         .agg(
             pl.col("benchmark_name").first(),
-            pl.col("score_fraction").max().alias("score"),
+            pl.col("trend_score").max().alias("score"),
             pl.len().alias("n_results"),
         )
     )
@@ -105,7 +105,7 @@ def best_by_version(scores: pl.DataFrame, models: pl.DataFrame) -> pl.DataFrame:
         .group_by("benchmark", "base_version")
         .agg(
             pl.col("benchmark_name").first(),
-            pl.col("score_fraction").max().alias("score"),
+            pl.col("trend_score").max().alias("score"),
             pl.coalesce(pl.col("release_date").min(), pl.col("_published").min()).alias("date"),
             pl.coalesce(pl.col("model_name").drop_nulls().first(), pl.col("base_version").first()).alias("model_name"),
             pl.col("model_key").drop_nulls().first(),

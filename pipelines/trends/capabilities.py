@@ -55,13 +55,12 @@ PLANE_SEED = BOOTSTRAP_SEED + 1  # independent of the per-year draws, so draw-by
 
 @dataclass(frozen=True)
 class CapabilityIndex:
+    """An index fitted on its `trend_score` (ECI points; METR's log2 minutes, so a unit is one doubling); `unit` is
+    the unit of its rates in `trends.capability_trends`."""
+
     name: str
     benchmark: str  # in marts.benchmark_scores
     unit: str
-
-    def transform(self, score: pl.Expr) -> pl.Expr:
-        """Index points as published; METR minutes as log2 minutes, so a unit is one doubling of the horizon."""
-        return score if self.unit == "points" else score.log(2)
 
 
 INDICES = (
@@ -70,7 +69,7 @@ INDICES = (
 )
 
 INDEX_SCORES_QUERY = """
-select s.benchmark, s.benchmark_name, s.model_version, s.base_version, s.model_key, s.model_name, s.score,
+select s.benchmark, s.benchmark_name, s.model_version, s.base_version, s.model_key, s.model_name, s.trend_score,
        s.release_date, s.snapshot_sha256, s.file_training_compute_flop as file_compute_flop
 from marts.benchmark_scores as s
 where s.benchmark in ('eci', 'metr_time_horizons') and s.score > 0
@@ -83,10 +82,8 @@ def load_index_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def index_scores(scores: pl.DataFrame, index: CapabilityIndex) -> pl.DataFrame:
-    """One index's rows, its value in the index unit in `score_fraction` (the column the benchmark helpers read)."""
-    return scores.filter(pl.col("benchmark") == index.benchmark).with_columns(
-        index.transform(pl.col("score")).alias("score_fraction")
-    )
+    """One index's rows; the benchmark helpers read their `trend_score` (ECI points, METR's log2 minutes)."""
+    return scores.filter(pl.col("benchmark") == index.benchmark)
 
 
 def model_points(scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFrame) -> pl.DataFrame:

@@ -432,7 +432,7 @@ def test_the_price_section_lists_every_trend_and_credits_epochs_data(tmp_path: P
 
 
 def test_the_test_time_section_draws_both_charts_and_greys_figures_without_a_number(tmp_path: Path) -> None:
-    scores = SETTINGS.rename({"model": "base_version", "score": "score_fraction"}).with_columns(unit=pl.lit("fraction"))
+    scores = SETTINGS.rename({"model": "base_version", "score": "trend_score"}).with_columns(unit=pl.lit("fraction"))
     page = Page(name="per_dollar_vs_per_year", title="t")
     inference_charts.test_time_section(context(tmp_path, {**TABLES, "marts.benchmark_scores": scores}), page)
     assert sorted(page.charts) == ["effort_ladder", "score_vs_cost_per_run"]

@@ -20,7 +20,7 @@ SCORE_COLUMNS = {
     "base_version": pl.String,
     "model_key": pl.String,
     "model_name": pl.String,
-    "score_fraction": pl.Float64,
+    "trend_score": pl.Float64,
     "release_date": pl.Date,
     "snapshot_sha256": pl.String,
 }

@@ -135,8 +135,8 @@ create table marts.hardware (
 );
 create table marts.benchmark_scores (
     benchmark varchar, benchmark_name varchar, model_version varchar, base_version varchar, model_key varchar,
-    model_name varchar, score double, release_date date, snapshot_sha256 varchar, file_training_compute_flop double,
-    member varchar, row_number bigint
+    model_name varchar, score double, trend_score double, release_date date, snapshot_sha256 varchar,
+    file_training_compute_flop double, member varchar, row_number bigint
 );
 """
 
@@ -162,9 +162,10 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     for i in range(12):
         chip = [f"Chip {i}", date(2012 + i, 6, 1), 10 ** (12 + 0.12 * i + rng.normal(0, 0.05))]
         con.execute("insert into marts.hardware values (?, 'M', 'GPU', ?, 1000, ?, null, 300, 'h')", chip)
-        release = [f"v{i}", f"v{i}", f"Release {i}", 100 + 7 * i + i % 3, date(2020 + i // 4, 1 + 3 * (i % 4), 1), i]
+        points = 100 + 7 * i + i % 3  # ECI's trend_score is its score
+        release = [f"v{i}", f"v{i}", f"Release {i}", points, points, date(2020 + i // 4, 1 + 3 * (i % 4), 1), i]
         con.execute(
-            "insert into marts.benchmark_scores values ('eci', 'ECI', ?, ?, null, ?, ?, ?, 's', null, 'eci', ?)",
+            "insert into marts.benchmark_scores values ('eci', 'ECI', ?, ?, null, ?, ?, ?, ?, 's', null, 'eci', ?)",
             release,
         )
     yield con
