@@ -34,8 +34,8 @@ LAWS = "marts.scaling_laws"
 POINT_TABLES = ("marts.benchmark_scores", "marts.models")
 TABLES = (TRENDS, DECOMPOSITION, PER_DOLLAR, LAWS, "trends.fits", *POINT_TABLES)
 
-LABELS = {"eci": "Epoch Capabilities Index", "metr_time_horizon": "METR 50% time horizon"}
-SHORT_LABELS = {"eci": "ECI", "metr_time_horizon": "METR horizon"}
+LABELS = {index.name: index.label for index in capabilities.INDICES}
+SHORT_LABELS = {"eci": "ECI", "metr_time_horizons": "METR horizon"}
 PRIMER_ALGORITHM_SHARE = 0.35  # the scaling primer (../shared/seeds), citing Ho et al. 2024
 GREYED = "greyed"  # the class of a row that is visible but not a number to quote (style.css)
 FIT_SUBSETS = ("frontier_epoch", "frontier_top10", "notable")
@@ -442,7 +442,7 @@ def _benchmark_rows(table: pl.DataFrame | None) -> list[list[object]]:
 def _index_rows(trends: pl.DataFrame | None, decomposition: pl.DataFrame | None) -> list[list[object]]:
     """METR: compute to double the horizon at a fixed date; ECI: compute one year of frontier progress equals."""
     rows: list[list[object]] = []
-    r = ok_row(trends, "metr_time_horizon", "per_10x_compute", "all")
+    r = ok_row(trends, "metr_time_horizons", "per_10x_compute", "all")
     if r:
         m = 10 ** (1 / r["estimate"])
         interval = ci(10 ** (1 / r["ci_high"]), 10 ** (1 / r["ci_low"]), sig)
@@ -505,7 +505,7 @@ def paradox_values(
     ok = identified(table)
     med_y = statistics.median(ok["years_to_halve_error"].to_list()) if ok.height else None
     med_c = statistics.median(ok["compute_multiplier_to_halve_error"].to_list()) if ok.height else None
-    eci, metr = ok_row(trends, "eci", "per_year"), ok_row(trends, "metr_time_horizon", "per_year")
+    eci, metr = ok_row(trends, "eci", "per_year"), ok_row(trends, "metr_time_horizons", "per_year")
     kaplan, chinchilla = law(laws, "kaplan2020_compute"), law(laws, "hoffmann2022_compute")
     ord_ = law(laws, "ord2025_compute")
     years, multiplier = p.get("years_to_halve_error"), p.get("compute_multiplier_to_halve_error")

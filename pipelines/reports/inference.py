@@ -106,7 +106,7 @@ def index_figures(trends: pl.DataFrame | None) -> list[dict[str, object]]:
         ("per_10x_training_compute", "per_10x_compute", "all", None, "models"),
         ("per_10x_training_usd", "per_10x_cost", "all", "imputed", "models"),
     )
-    for index in ("eci", "metr_time_horizon"):
+    for index in ("eci", "metr_time_horizons"):
         for column, measure, subset, basis, n_what in cases:
             r = trend_row(trends, index, measure, subset, basis)
             if r is not None:

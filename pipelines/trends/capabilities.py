@@ -58,21 +58,21 @@ class CapabilityIndex:
     """An index fitted on its `trend_score` (ECI points; METR's log2 minutes, so a unit is one doubling); `unit` is
     the unit of its rates in `trends.capability_trends`."""
 
-    name: str
-    benchmark: str  # in marts.benchmark_scores
+    name: str  # its benchmark id in pipelines/tidy/benchmarks.yaml and marts.benchmark_scores
     unit: str
+    label: str
 
 
 INDICES = (
-    CapabilityIndex("eci", "eci", "points"),
-    CapabilityIndex("metr_time_horizon", "metr_time_horizons", "doublings"),
+    CapabilityIndex("eci", "points", "Epoch Capabilities Index"),
+    CapabilityIndex("metr_time_horizons", "doublings", "METR 50% time horizon"),
 )
 
-INDEX_SCORES_QUERY = """
+INDEX_SCORES_QUERY = f"""
 select s.benchmark, s.benchmark_name, s.model_version, s.base_version, s.model_key, s.model_name, s.trend_score,
        s.release_date, s.snapshot_sha256, s.file_training_compute_flop as file_compute_flop
 from marts.benchmark_scores as s
-where s.benchmark in ('eci', 'metr_time_horizons') and s.score > 0
+where s.benchmark in ({", ".join(f"'{index.name}'" for index in INDICES)}) and s.score > 0
 order by s.member, s.row_number
 """
 
@@ -83,7 +83,7 @@ def load_index_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def index_scores(scores: pl.DataFrame, index: CapabilityIndex) -> pl.DataFrame:
     """One index's rows; the benchmark helpers read their `trend_score` (ECI points, METR's log2 minutes)."""
-    return scores.filter(pl.col("benchmark") == index.benchmark)
+    return scores.filter(pl.col("benchmark") == index.name)
 
 
 def model_points(scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFrame) -> pl.DataFrame:

@@ -64,7 +64,6 @@ FIT_HEADLINES = (
     HeadlineRow("hardware_fp16_flops_per_usd", "Hardware 16-bit FLOP/s per dollar", ("all_hardware",)),
     HeadlineRow("cost_per_flop", "Training cost per FLOP (2023 USD)", ("notable",)),
 )
-CAPABILITY_LABELS = {"eci": "Epoch Capabilities Index", "metr_time_horizon": "METR 50% time horizon"}
 CAPABILITY_SUBSET = "frontier"
 HARDWARE_UNITS = {"release_price_usd": "FLOP/s per USD", "tdp_watts": "FLOP/s per W"}
 
@@ -147,8 +146,9 @@ def fit_headline(fits: pl.DataFrame | None, headline: HeadlineRow) -> dict[str, 
 
 def capability_headline(trends: pl.DataFrame | None, index: capabilities.CapabilityIndex) -> dict[str, object]:
     """The index's frontier per-year row of `trends.capability_trends` (the index's ECI and METR rows)."""
-    label = CAPABILITY_LABELS.get(index.name, index.name)
-    row = _headline(f"{index.name}/{CAPABILITY_SUBSET}", label, CAPABILITY_SOURCE, index.name, subset=CAPABILITY_SUBSET)
+    row = _headline(
+        f"{index.name}/{CAPABILITY_SUBSET}", index.label, CAPABILITY_SOURCE, index.name, subset=CAPABILITY_SUBSET
+    )
     found = _matching(trends, index=index.name, measure="per_year", subset=CAPABILITY_SUBSET)
     if not found.height:
         return row | {"n": 0, "status": f"no fit in {CAPABILITY_SOURCE}"}

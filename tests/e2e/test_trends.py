@@ -230,14 +230,14 @@ def test_capability_tables_have_one_row_per_index_measure_subset_and_window(con)
         ).fetchall()
     )
     # per year, before and after the break (frontier and all), per 10x compute, per 10x cost (two bases)
-    assert counts == {"eci": 9, "metr_time_horizon": 9}
+    assert counts == {"eci": 9, "metr_time_horizons": 9}
     assert (
         con.execute("select count(*) from trends.capability_trends where measure = 'rolling_per_year'").fetchall()[0][0]
         >= 6
     )
     assert [r[0] for r in con.execute("select index from trends.capability_decomposition").fetchall()] == [
         "eci",
-        "metr_time_horizon",
+        "metr_time_horizons",
     ]
 
 
@@ -256,7 +256,7 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     assert after["status"].startswith("not identified") and "do not place the break" in after["status"]
     assert 10 < after["estimate"] < 25  # still stored, beside its reason
     # METR (Kwa et al. 2025): doubling every ~7 months 2019-2025, ~4 months in 2024-25
-    metr = capability(con, "metr_time_horizon", "per_year")
+    metr = capability(con, "metr_time_horizons", "per_year")
     assert 4 < metr["doubling_months"] < 9 and metr["unit"] == "doublings"
     assert metr["doubling_months_ci_low"] <= metr["doubling_months"] <= metr["doubling_months_ci_high"]
     # a fitted break is reported only where the data place its date; on the mirror, 15 record-setters (33 models in
@@ -264,14 +264,14 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     for subset in ("frontier", "all"):
         row = one(
             con,
-            "select * from trends.capability_trends where index = 'metr_time_horizon' "
+            "select * from trends.capability_trends where index = 'metr_time_horizons' "
             "and measure = 'per_year_after_break' and subset = ?",
             [subset],
         )
         assert row["status"] == "ok" or "do not place the break" in row["status"], row
     recent = one(
         con,
-        "select * from trends.capability_trends where index = 'metr_time_horizon' and measure = 'rolling_per_year' "
+        "select * from trends.capability_trends where index = 'metr_time_horizons' and measure = 'rolling_per_year' "
         "and subset = 'frontier' and status = 'ok' order by window_end desc limit 1",
     )
     assert recent["doubling_months"] < metr["doubling_months"]  # the last 2-year window doubles faster
@@ -281,7 +281,7 @@ def test_capability_grows_with_compute_and_dollars_at_a_fixed_date(con) -> None:
     eci = capability(con, "eci", "per_10x_compute", "all")
     assert 3 < eci["estimate"] < 30 and eci["n"] >= 60  # points per 10x; Epoch's GPQA/MATH: 12-17 points per 10x
     assert capability(con, "eci", "per_10x_cost", "all", "imputed")["estimate"] > 0
-    assert 0.1 < capability(con, "metr_time_horizon", "per_10x_compute", "all")["estimate"] < 5
+    assert 0.1 < capability(con, "metr_time_horizons", "per_10x_compute", "all")["estimate"] < 5
 
 
 def test_a_year_of_eci_progress_is_worth_tens_of_times_the_compute(con) -> None:

@@ -45,7 +45,7 @@ CAPABILITIES = pl.DataFrame(
         capability("eci", "per_10x_compute", "all", None, 10.3, "points"),
         capability("eci", "per_10x_cost", "all", "imputed", 7.1, "points"),
         capability("eci", "per_10x_cost", "all", "observed", 5.5, "points"),  # not the page's basis
-        capability("metr_time_horizon", "per_year", "frontier", None, 1.9, "doublings"),
+        capability("metr_time_horizons", "per_year", "frontier", None, 1.9, "doublings"),
     ]
 )
 PROGRESS_TABLE = pl.DataFrame(
