@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from pipelines.reports.builders import LEGEND, facet_panels, log_axis, log_scatter, step_frontier, tooltips, with_fit
+from pipelines.reports.builders import LEGEND, facet_panels, log_axis, log_scatter, step_records, tooltips, with_fit
 from pipelines.reports.common import ci, factor, fit_rows, growth_text, window_label
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.page import Page
@@ -318,7 +318,7 @@ def decomposition_section(ctx: PageContext, page: Page) -> None:
 
 def threshold_chart(points: pl.DataFrame) -> alt.FacetChart:
     """Least training compute that reached each score threshold by each date, one panel per benchmark."""
-    line = step_frontier(
+    line = step_records(
         alt.Chart(),
         x=alt.X("date:T", title="Date", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y(

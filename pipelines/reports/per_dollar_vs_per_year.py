@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.reports import capabilities, inference, inference_charts
-from pipelines.reports.builders import benchmark_dropdown, decades, finite, log_axis, step_frontier, tooltips
+from pipelines.reports.builders import benchmark_dropdown, decades, finite, log_axis, step_records, tooltips
 from pipelines.reports.capabilities import grey
 from pipelines.reports.common import sig, years
 from pipelines.reports.context import PageContext, compose
@@ -30,7 +30,7 @@ INTRO = (
     "How fast AI capabilities grow per year, and per unit of training compute and dollars: first on the two "
     "indices that do not saturate (Epoch's Capabilities Index and METR's time horizon), then on benchmark "
     "scores, pooled and one by one: how much more compute, how many more dollars, or how many years of "
-    "progress at the frontier it took to halve the error rate (100% minus the score). Numbers are read from "
+    "record-setting progress it took to halve the error rate (100% minus the score). Numbers are read from "
     "trends.capability_trends, trends.capability_decomposition, trends.per_dollar_vs_per_year, "
     "marts.scaling_laws and the fits behind them."
 )
@@ -72,7 +72,7 @@ def score_points(ctx: PageContext) -> pl.DataFrame:
 
 def version_points(ctx: PageContext) -> pl.DataFrame:
     """Best score per benchmark and model version (settings pooled), dated by the version's release date, else its
-    model's publication date: the points `trends.benchmark_progress` fits the frontier to."""
+    model's publication date: the points `trends.benchmark_progress` takes the records from."""
     return ctx.read(
         """
         select s.benchmark, any_value(s.benchmark_name) as benchmark_name, s.base_version as model_version,
@@ -123,7 +123,7 @@ def fit_curves(scaling: pl.DataFrame, points: pl.DataFrame, x_kind: str, column:
 
 
 def progress_lines(progress: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
-    """The frontier-over-time fit of each benchmark (score = intercept + slope · decimal year) over the span of its
+    """The records-over-time fit of each benchmark (score = intercept + slope · decimal year) over the span of its
     points, sampled at 40 dates and cut where it leaves 0-100%."""
     schema = {"benchmark": pl.String, "date": pl.String, "fitted_score": pl.Float64}
     if progress.is_empty() or not {"intercept", "slope"} <= set(progress.columns):
@@ -147,7 +147,7 @@ def progress_lines(progress: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame
 
 
 def running_best(points: pl.DataFrame) -> pl.DataFrame:
-    """The frontier: each benchmark's record-setting points (each beats every earlier one; ties on a date: the best,
+    """Each benchmark's record-setting points (each beats every earlier one; ties on a date: the best,
     then the first model by name, so the same data always names the same model)."""
     ordered = points.filter(pl.col("date").is_not_null()).sort(
         ["benchmark", "date", "score", "model_name"], descending=[False, False, True, False]
@@ -186,17 +186,17 @@ def panel_frame(
     points: pl.DataFrame,
     versions: pl.DataFrame,
     cost_curves: pl.DataFrame,
-    frontier: pl.DataFrame,
+    records: pl.DataFrame,
     date_lines: pl.DataFrame,
 ) -> pl.DataFrame:
     """Everything the two panels draw, in one frame (so its CSV is the chart's data), told apart by `layer`:
-    'model' (best score per model, with cost), 'version' (best score per model version, dated), 'frontier'
+    'model' (best score per model, with cost), 'version' (best score per model version, dated), 'record'
     (record-setting versions), 'cost_fit' and 'date_fit' (fitted curves; `score` holds the fitted value)."""
     names = versions.select("benchmark", "benchmark_name").unique("benchmark")
     parts = [
         points.filter(pl.col("cost_usd").is_not_null()).with_columns(pl.lit("model").alias("layer")),
         versions.with_columns(pl.lit("version").alias("layer")),
-        frontier.rename({"best_to_date": "score"}).with_columns(pl.lit("frontier").alias("layer")),
+        records.rename({"best_to_date": "score"}).with_columns(pl.lit("record").alias("layer")),
         cost_curves.rename({"fitted_score": "score"}).with_columns(pl.lit("cost_fit").alias("layer")),
         date_lines.rename({"fitted_score": "score"}).with_columns(pl.lit("date_fit").alias("layer")),
     ]
@@ -244,8 +244,8 @@ def date_panel(layer: Callable[[str], alt.Chart]) -> alt.LayerChart:
             tooltip=tooltips(*tips),
         )
     )
-    best = step_frontier(
-        layer("frontier"),
+    best = step_records(
+        layer("record"),
         x="date:T",
         y="score:Q",
         color="#2ca02c",
@@ -273,7 +273,7 @@ def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
 HALVING_MEASURES = (
     ("Training compute multiplier", "compute_multiplier_to_halve_error"),
     ("Training cost multiplier", "dollar_multiplier_to_halve_error"),
-    ("Years of frontier progress", "years_to_halve_error"),
+    ("Years of record-setting progress", "years_to_halve_error"),
 )
 
 
@@ -336,7 +336,7 @@ def halving_chart(table: pl.DataFrame) -> alt.HConcatChart:
     titles = (
         "× training compute to halve the error (log)",
         "× training dollars to halve the error (log)",
-        "Years for the frontier to halve the error",
+        "Years for the best score's error to halve",
     )
     panels = [
         halving_panel(frame, order, measure, title, measure != HALVING_MEASURES[2][0])

@@ -122,7 +122,7 @@ PAGES: list[PageSpec] = [
         "benchmarks",
         "Benchmarks",
         "Benchmarks: score against compute, cost and time",
-        "Score against compute and cost for each benchmark, and the frontier over time.",
+        "Score against compute and cost for each benchmark, and the record score over time.",
         (
             "marts.benchmark_scores",
             "marts.models",

@@ -2,17 +2,18 @@
 (doublings, i.e. log2 minutes), per year, per 10x compute and per 10x dollars, with a fitted breakpoint.
 
 Scores are `marts.benchmark_scores` rows of `eci` and `metr_time_horizons`. Per year: a line through the dated
-versions (each base version's best score, dated by its release), on the frontier (record-setting versions) and
-on all versions.
+versions (each base version's best score, dated by its release), on the record-setting versions (subset
+`record_setting`: each beats every earlier one) and on all versions (`all`).
 Per 10x compute or cost: across models (best score per model), OLS of the index on log10 x **and** the release date,
 so the coefficient is the gain per 10x at a fixed date; without the date, compute would be credited with the progress
 that came with time. Compute is the benchmark file's estimate, else `marts.models`. Every estimate has a 90%
 bootstrap CI (rows resampled); the breakpoint search is re-run in every resample
 (`pipelines.trends.fits.fit_breakpoint`).
 
-The decomposition (what one year of frontier progress is worth): per_year / per_10x_compute is the OOM of compute
-one year of frontier progress equals; against the frontier's actual compute growth it splits progress into compute
-and everything else. Both ratios are taken draw by draw, so their CIs carry every fit's uncertainty.
+The decomposition (what one year of record-setting progress is worth): per_year / per_10x_compute is the OOM of
+compute one year of progress equals; against the actual compute growth of frontier models (Epoch's flag) it splits
+progress into compute and everything else. Both ratios are taken draw by draw, so their CIs carry every fit's
+uncertainty.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ from pipelines.trends.fits import (
 from pipelines.warehouse import query_frame
 
 MIN_CAPABILITY_POINTS = 8  # DESIGN.md: below this a fit is "insufficient data"
-MIN_BREAK_SIDE = 5  # points on each side of a break; METR's frontier has about 14 record-setting versions
+MIN_BREAK_SIDE = 5  # points on each side of a break; METR has about 14 record-setting versions
+RECORD_SETTING = "record_setting"  # the subset of record-setting versions (`all`: every dated version)
 ROLLING_YEARS = 2
 ROLLING_STEP_MONTHS = 6
 PLANE_SEED = BOOTSTRAP_SEED + 1  # independent of the per-year draws, so draw-by-draw ratios are joint draws
@@ -228,8 +230,8 @@ def _estimate(row: dict[str, object], index: CapabilityIndex, value: float, ci: 
 
 
 def year_points(versions: pl.DataFrame, subset: str) -> pl.DataFrame:
-    """(date, score) of the versions of a subset: 'frontier' keeps record-setting versions only."""
-    return benchmarks.frontier_points(versions) if subset == "frontier" else versions
+    """(date, score) of the versions of a subset: RECORD_SETTING keeps record-setting versions only."""
+    return benchmarks.record_points(versions) if subset == RECORD_SETTING else versions
 
 
 def per_year_row(
@@ -333,20 +335,20 @@ class IndexFits:
     """The rows of one index and the fits the decomposition needs (None where the data fell short)."""
 
     rows: list[dict[str, object]]
-    frontier_per_year: LogLinearFit | None
+    record_per_year: LogLinearFit | None
     per_10x_compute: PlaneFit | None
 
 
 def index_fits(
     index: CapabilityIndex, scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFrame, trend: CostTrend | None
 ) -> IndexFits:
-    """Every row of one index: per year (frontier, all; full window, break, rolling) and per 10x compute / cost."""
+    """Every row of one index: per year (record_setting, all; full window, break, rolling), per 10x compute / cost."""
     values = index_scores(scores, index)
     snapshot = benchmarks.scores_snapshot(values)
     versions = benchmarks.best_by_version(values, models)
     rows: list[dict[str, object]] = []
     fits: dict[str, LogLinearFit | None] = {}
-    for subset in ("frontier", "all"):
+    for subset in (RECORD_SETTING, "all"):
         points = year_points(versions, subset)
         if points.is_empty():
             rows.append(_row(index, "per_year", subset, n=0, status="insufficient data: no dated values"))
@@ -369,7 +371,7 @@ def index_fits(
     rows.append(compute_row)
     for basis in ("observed", "imputed"):
         rows.append(resource_row(index, per_model, x="cost", cost_basis=basis, trend=trend, snapshot=snapshot)[0])
-    return IndexFits(rows, fits.get("frontier"), compute_fit)
+    return IndexFits(rows, fits.get(RECORD_SETTING), compute_fit)
 
 
 MEASURE_ORDER = [
@@ -383,13 +385,13 @@ MEASURE_ORDER = [
 
 
 def capability_trends_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
-    """The rows in reading order: index, measure, subset (frontier first), cost basis, window."""
+    """The rows in reading order: index, measure, subset (record-setting first), cost basis, window."""
     frame = pl.DataFrame(rows, schema=TRENDS_SCHEMA)
     rank = {m: i for i, m in enumerate(MEASURE_ORDER)}
     return frame.sort(
         pl.col("index").replace_strict({i.name: k for k, i in enumerate(INDICES)}, default=9),
         pl.col("measure").replace_strict(rank, default=9),
-        pl.col("subset") != "frontier",
+        pl.col("subset") != RECORD_SETTING,
         "cost_basis",
         "window_start",
         nulls_last=True,
@@ -401,7 +403,7 @@ def capability_trends_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
 DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "index": pl.String(),
     "years_of_progress": pl.Float64(),
-    "frontier_gain_per_year": pl.Float64(),
+    "record_gain_per_year": pl.Float64(),
     "gain_per_10x_compute": pl.Float64(),
     "compute_equivalent_multiplier_per_year": pl.Float64(),
     "ci_low": pl.Float64(),
@@ -415,7 +417,7 @@ DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "residual_multiplier_per_year": pl.Float64(),
     "residual_ci_low": pl.Float64(),
     "residual_ci_high": pl.Float64(),
-    "n_frontier": pl.Int64(),
+    "n_records": pl.Int64(),
     "n_compute": pl.Int64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
@@ -444,13 +446,15 @@ def _ten_to(value: float) -> float | None:
 def decomposition_row(
     index: CapabilityIndex, fits: IndexFits, compute: LogLinearFit | None, compute_label: str, snapshot: str
 ) -> dict[str, object]:
-    """One year of frontier progress on the index as a compute multiplier, beside actual frontier compute growth."""
+    """One year of record-setting progress on the index as a compute multiplier, beside frontier compute growth."""
     row: dict[str, object] = dict.fromkeys(DECOMPOSITION_SCHEMA)
     row.update(index=index.name, years_of_progress=1.0, ci_level=CI_LEVEL, snapshot=snapshot)
-    line, plane = fits.frontier_per_year, fits.per_10x_compute
+    line, plane = fits.record_per_year, fits.per_10x_compute
     if line is None or plane is None or compute is None:
         missing = [
-            n for n, f in (("frontier per year", line), ("per 10x compute", plane), ("compute", compute)) if f is None
+            n
+            for n, f in (("record-setting per year", line), ("per 10x compute", plane), ("compute", compute))
+            if f is None
         ]
         row["status"] = f"insufficient data: no fit of {', '.join(missing)}"
         return row
@@ -461,9 +465,9 @@ def decomposition_row(
     res_low, res_high = percentile_ci(draws["residual"])
     growth_low, growth_high = compute.growth_ci
     row.update(
-        frontier_gain_per_year=line.slope_oom_per_year,
+        record_gain_per_year=line.slope_oom_per_year,
         gain_per_10x_compute=plane.a,
-        n_frontier=line.n,
+        n_records=line.n,
         n_compute=plane.n,
         compute_equivalent_multiplier_per_year=_ten_to(float(point["equivalent"][0])),
         ci_low=_ten_to(eq_low),

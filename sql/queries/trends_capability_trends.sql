@@ -1,7 +1,7 @@
 -- trends.capability_trends: the capability indices that do not saturate, each named by its benchmark id (`eci`,
 -- `metr_time_horizons`, as in marts.benchmark_scores). ECI in points, METR's 50% time horizon in
--- doublings (log2 minutes; doubling_months = 12 / doublings per year). Measures: per_year (frontier = record-setting
--- versions, all = every dated version), per_10x_compute and per_10x_cost (across models, at a fixed release date),
+-- doublings (log2 minutes; doubling_months = 12 / doublings per year). Measures: per_year (subset record_setting: the
+-- record-setting versions; all: every dated version), per_10x_compute and per_10x_cost (across models, at a fixed release date),
 -- the rate before and after a fitted break (break_date with its 90% CI) and rolling 2-year windows. Rows whose
 -- status is not 'ok' say why ('insufficient data: ...', 'not identified: ...') and carry no headline number.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_capability_trends.sql

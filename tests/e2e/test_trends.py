@@ -178,7 +178,7 @@ def test_halving_the_error_took_many_times_the_compute_or_a_year_or_two(con, ben
         assert scaling["n_models"] >= 10, (x, basis)
 
 
-def test_frontier_progress_and_algorithmic_efficiency(con) -> None:
+def test_record_progress_and_algorithmic_efficiency(con) -> None:
     gpqa = one(con, "select * from trends.benchmark_progress where benchmark = 'gpqa_diamond'")
     assert gpqa["status"] == "ok" and 10 < gpqa["points_per_year"] < 50
     mmlu = one(con, "select * from trends.compute_to_threshold where benchmark = 'mmlu' and threshold = 0.5")
@@ -213,7 +213,7 @@ def test_every_documented_trends_query_runs(con) -> None:
 # -- capability indices, the decomposition, the pooled inversion (issue 10) ---------------------------------------
 
 
-def capability(con, index: str, measure: str, subset: str = "frontier", basis: str | None = None) -> dict:
+def capability(con, index: str, measure: str, subset: str = "record_setting", basis: str | None = None) -> dict:
     sql = "select * from trends.capability_trends where index = ? and measure = ? and subset = ?"
     params = [index, measure, subset]
     sql += " and cost_basis is null" if basis is None else " and cost_basis = ?"
@@ -229,7 +229,7 @@ def test_capability_tables_have_one_row_per_index_measure_subset_and_window(con)
             "select index, count(*) from trends.capability_trends where measure <> 'rolling_per_year' group by 1"
         ).fetchall()
     )
-    # per year, before and after the break (frontier and all), per 10x compute, per 10x cost (two bases)
+    # per year, before and after the break (record_setting and all), per 10x compute, per 10x cost (two bases)
     assert counts == {"eci": 9, "metr_time_horizons": 9}
     assert (
         con.execute("select count(*) from trends.capability_trends where measure = 'rolling_per_year'").fetchall()[0][0]
@@ -251,7 +251,7 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     after = one(
         con,
         "select * from trends.capability_trends where index = 'eci' and measure = 'per_year_after_break' "
-        "and subset = 'frontier'",
+        "and subset = 'record_setting'",
     )
     assert after["status"].startswith("not identified") and "do not place the break" in after["status"]
     assert 10 < after["estimate"] < 25  # still stored, beside its reason
@@ -261,7 +261,7 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     assert metr["doubling_months_ci_low"] <= metr["doubling_months"] <= metr["doubling_months_ci_high"]
     # a fitted break is reported only where the data place its date; on the mirror, 15 record-setters (33 models in
     # all) leave the date's CI at an end of the admissible range, and the row says so instead of a number
-    for subset in ("frontier", "all"):
+    for subset in ("record_setting", "all"):
         row = one(
             con,
             "select * from trends.capability_trends where index = 'metr_time_horizons' "
@@ -272,7 +272,7 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     recent = one(
         con,
         "select * from trends.capability_trends where index = 'metr_time_horizons' and measure = 'rolling_per_year' "
-        "and subset = 'frontier' and status = 'ok' order by window_end desc limit 1",
+        "and subset = 'record_setting' and status = 'ok' order by window_end desc limit 1",
     )
     assert recent["doubling_months"] < metr["doubling_months"]  # the last 2-year window doubles faster
 

@@ -41,18 +41,18 @@ def capability(index: str, measure: str, subset: str, basis: str | None, estimat
 
 CAPABILITIES = pl.DataFrame(
     [
-        capability("eci", "per_year", "frontier", None, 13.9, "points"),
+        capability("eci", "per_year", "record_setting", None, 13.9, "points"),
         capability("eci", "per_10x_compute", "all", None, 10.3, "points"),
         capability("eci", "per_10x_cost", "all", "imputed", 7.1, "points"),
         capability("eci", "per_10x_cost", "all", "observed", 5.5, "points"),  # not the page's basis
-        capability("metr_time_horizons", "per_year", "frontier", None, 1.9, "doublings"),
+        capability("metr_time_horizons", "per_year", "record_setting", None, 1.9, "doublings"),
     ]
 )
 PROGRESS_TABLE = pl.DataFrame(
     {
         "benchmark": ["gpqa_diamond", "winogrande"],
         "benchmark_name": ["GPQA Diamond", "WinoGrande"],
-        "n_frontier_points": [9, 7],
+        "n_record_points": [9, 7],
         "points_per_year": [24.4, 5.0],
         "points_per_year_ci_low": [22.0, 3.0],
         "points_per_year_ci_high": [29.2, 7.0],

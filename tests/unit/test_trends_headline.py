@@ -180,9 +180,9 @@ def fit(con: duckdb.DuckDBPyConnection) -> None:
     replace_table(con, "trends", "fits", inputs.order_fits(rows, order))
     eci = capabilities.INDICES[0]
     scores = capabilities.index_scores(capabilities.load_index_scores(con), eci)
-    points = capabilities.year_points(benchmarks.best_by_version(scores, models), "frontier")
+    points = capabilities.year_points(benchmarks.best_by_version(scores, models), "record_setting")
     window = {"start": points["date"].min(), "end": points["date"].max()}
-    row, _ = capabilities.per_year_row(eci, points, subset="frontier", measure="per_year", snapshot="", **window)
+    row, _ = capabilities.per_year_row(eci, points, subset="record_setting", measure="per_year", snapshot="", **window)
     replace_table(con, "trends", "capability_trends", capabilities.capability_trends_frame([row]))
 
 
@@ -204,7 +204,7 @@ def test_a_first_build_records_each_headline_with_the_rows_it_was_fitted_on(ware
         COMPUTE,
         "parameters/notable",
         "hardware_fp32_flops_per_usd/all_hardware",
-        "eci/frontier",
+        "eci/record_setting",
     }
     stored = warehouse.sql("select headline, count(*) as n from trends.headline_inputs group by 1").pl()
     fitted = ok.select("headline", "n").join(stored, on="headline", how="left", suffix="_inputs")
