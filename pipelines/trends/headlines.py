@@ -66,7 +66,6 @@ FIT_HEADLINES = (
     HeadlineRow("cost_per_flop", "Training cost per FLOP (2023 USD)", ("notable",)),
 )
 CAPABILITY_SUBSET = capabilities.RECORD_SETTING
-HARDWARE_UNITS = {"release_price_usd": "FLOP/s per USD", "tdp_watts": "FLOP/s per W"}
 
 HEADLINE_SCHEMA: dict[str, pl.DataType] = {
     "headline": pl.String(),
@@ -209,7 +208,7 @@ def series_points(data: HeadlineData, source: str, metric: str, subset: str) -> 
     if metric in efficiency.HARDWARE_BY_NAME:
         hardware = efficiency.HARDWARE_BY_NAME[metric]
         points = efficiency.hardware_points(data.hardware, hardware)
-        key, name, unit = "hardware_name", "hardware_name", HARDWARE_UNITS.get(hardware.denominator, "")
+        key, name, unit = "hardware_name", "hardware_name", hardware.unit
     else:
         model_metric = inputs.METRICS_BY_NAME[metric]
         points = inputs.metric_points(data.models, model_metric, subset)

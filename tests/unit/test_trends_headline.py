@@ -131,7 +131,10 @@ create table marts.models (
 );
 create table marts.hardware (
     hardware_name varchar, manufacturer varchar, hardware_type varchar, release_date date, release_price_usd double,
-    fp32_flops double, best_16bit_flops double, tdp_watts double, snapshot_sha256 varchar
+    fp32_flops double, best_16bit_flops double, tdp_watts double, snapshot_sha256 varchar,
+    fp32_flops_per_usd double generated always as (fp32_flops / release_price_usd),
+    best_16bit_flops_per_usd double generated always as (best_16bit_flops / release_price_usd),
+    fp32_flops_per_watt double generated always as (fp32_flops / tdp_watts)
 );
 create table marts.benchmark_scores (
     benchmark varchar, benchmark_name varchar, model_version varchar, base_version varchar, model_key varchar,
