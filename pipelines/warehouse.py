@@ -10,11 +10,14 @@ import polars as pl
 
 from pipelines.layers import MARTS, OPS, RAW, TIDY, TRENDS
 from pipelines.settings import DUCKDB_STORAGE_VERSION
+from pipelines.tidy.models import TRACKED_MODEL_FIELDS
 
 SCHEMAS = (RAW, TIDY, MARTS, TRENDS, OPS)  # reports are files, not tables
 CONNECTION_CONFIG = {"storage_compatibility_version": DUCKDB_STORAGE_VERSION}
+# ops.model_snapshots keeps the tracked model fields (one list: the dbt var tracked_model_fields)
+SNAPSHOT_COLUMNS = ",\n    ".join(f"{field} {kind}" for field, kind in TRACKED_MODEL_FIELDS.items())
 
-OPS_DDL = """
+OPS_DDL = f"""
 create table if not exists ops.fetch_log (
     source varchar not null,
     url varchar not null,
@@ -54,11 +57,7 @@ create table if not exists ops.model_snapshots (
     fetched_at timestamptz not null,
     model_key varchar not null,
     model_name varchar,
-    publication_date date,
-    training_compute_flop double,
-    parameters double,
-    training_dataset_size_datapoints double,
-    training_cost_usd_2023 double
+    {SNAPSHOT_COLUMNS}
 );
 -- the Dagster runs whose work this file holds, written when it is published (`pipelines.run.publish`)
 create table if not exists ops.published_runs (
