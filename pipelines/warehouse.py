@@ -48,18 +48,6 @@ create table if not exists ops.source_versions (
 -- warehouses built before columns were tracked gain them in place
 alter table ops.source_versions add column if not exists added_columns varchar[];
 alter table ops.source_versions add column if not exists removed_columns varchar[];
-create table if not exists ops.model_snapshots (
-    source varchar not null,
-    sha256 varchar not null,
-    fetched_at timestamptz not null,
-    model_key varchar not null,
-    model_name varchar,
-    publication_date date,
-    training_compute_flop double,
-    parameters double,
-    training_dataset_size_datapoints double,
-    training_cost_usd_2023 double
-);
 -- the Dagster runs whose work this file holds, written when it is published (`pipelines.run.publish`)
 create table if not exists ops.published_runs (
     run_id varchar not null,

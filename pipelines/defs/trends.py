@@ -133,7 +133,7 @@ CONTRACTS: dict[str, TableContract] = {
         keys=("benchmark",),
         required=("points_per_year", "points_per_year_ci_low", "points_per_year_ci_high", "intercept", "slope"),
         intervals=_triples("points_per_year", "years_to_halve_error"),
-        minimums=(("n_frontier_points", benchmarks.MIN_FRONTIER_POINTS),),
+        minimums=(("n_record_points", benchmarks.MIN_RECORD_POINTS),),
     ),
     "per_dollar_vs_per_year": TableContract(
         "per_dollar_vs_per_year",
@@ -144,7 +144,7 @@ CONTRACTS: dict[str, TableContract] = {
         ),
         minimums=(
             ("n_models", benchmarks.MIN_BENCHMARK_MODELS),
-            ("n_frontier_points", benchmarks.MIN_FRONTIER_POINTS),
+            ("n_record_points", benchmarks.MIN_RECORD_POINTS),
         ),
     ),
     "capability_trends": TableContract(
@@ -173,7 +173,7 @@ CONTRACTS: dict[str, TableContract] = {
             ),
         ),
         minimums=(
-            ("n_frontier", capabilities.MIN_CAPABILITY_POINTS),
+            ("n_records", capabilities.MIN_CAPABILITY_POINTS),
             ("n_compute", capabilities.MIN_CAPABILITY_POINTS),
         ),
     ),
@@ -390,7 +390,7 @@ def benchmark_scaling(warehouse: DuckDBResource) -> MaterializeResult:
 
 @trend_asset("benchmark_progress", deps=[SCORES, MODELS])
 def benchmark_progress(warehouse: DuckDBResource) -> MaterializeResult:
-    """trends.benchmark_progress: the frontier score over time per benchmark, points per year, years to halve error."""
+    """trends.benchmark_progress: the record score over time per benchmark, points per year, years to halve error."""
     with warehouse_connection(warehouse) as con:
         scores = benchmarks.load_scores(con)
         versions = benchmarks.best_by_version(scores, inputs.load_models(con))
@@ -437,8 +437,8 @@ CAPABILITY_DEPS = [SCORES, MODELS, COSTS]
         trend_spec(
             "capability_decomposition",
             [*CAPABILITY_DEPS, ["trends", "fits"]],
-            "trends.capability_decomposition: one year of frontier progress as a compute multiplier, and compute's "
-            "share.",
+            "trends.capability_decomposition: one year of record-setting progress as a compute multiplier, and "
+            "compute's share.",
         ),
     ],
     check_specs=[check_spec("capability_trends"), check_spec("capability_decomposition")],
@@ -453,15 +453,15 @@ def capability_tables(context: AssetExecutionContext, warehouse: DuckDBResource)
         model_costs = benchmarks.load_model_costs(con)
         trends, decomposition = capabilities.capability_tables(scores, models, model_costs, _cost_trend_or_none(models))
         results = [_store(con, "capability_trends", trends), _store(con, "capability_decomposition", decomposition)]
-    headline = trends.filter((pl.col("measure") == "per_year") & (pl.col("subset") == "frontier"))
+    headline = trends.filter((pl.col("measure") == "per_year") & (pl.col("subset") == capabilities.RECORD_SETTING))
     for row in headline.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         context.log.info(
-            f"{row['index']}: {row['estimate']:.3g} {row['unit']} per year on the frontier "
+            f"{row['index']}: {row['estimate']:.3g} {row['unit']} per year along the record-setting versions "
             f"(90% CI {row['ci_low']:.3g}-{row['ci_high']:.3g}), n={row['n']}"
         )
     for row in decomposition.filter(pl.col("status") == Status.OK).iter_rows(named=True):
         context.log.info(
-            f"{row['index']}: a year of frontier progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
+            f"{row['index']}: a year of progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
             f"compute; compute growth explains {row['share_explained_by_compute']:.0%}"
         )
     yield from results

@@ -39,7 +39,7 @@ NOT_FOLLOWED = ("pipelines.reports.registry",)
 DATA_FILES = {
     "pipelines.reports.page": ("pipelines/reports/templates",),
     "pipelines.tidy.benchmarks": ("pipelines/tidy/benchmarks.yaml",),
-    "pipelines.tidy.models": ("dbt_like_models/seeds/model_source_priority.csv",),
+    "pipelines.tidy.models": ("dbt_like_models/seeds/model_source_priority.csv", "dbt_like_models/dbt_project.yml"),
     "pipelines.tidy.plausibility": ("dbt_like_models/seeds/plausible_ranges.csv",),
 }
 # bookkeeping every ingest asset appends to, never materialized (`OPS_TABLES` in pipelines.defs.marts); named by key,

@@ -1,5 +1,5 @@
 """`reports/benchmarks.html`: score against training compute and against training cost for every benchmark with
-enough data (with the fitted logistic curves), and the frontier score over time.
+enough data (with the fitted logistic curves), and the record score (best to date) over time.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from pipelines.reports.builders import LOG, facet_panels, finite, log_axis, step_frontier, tooltips
+from pipelines.reports.builders import LOG, facet_panels, finite, log_axis, step_records, tooltips
 from pipelines.reports.common import sig, years
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.page import Page
@@ -69,7 +69,7 @@ def small_multiples(
     return chart.resolve_axis(x="independent"), data
 
 
-def frontier_chart(data: pl.DataFrame, order: list[str]) -> alt.FacetChart:
+def records_chart(data: pl.DataFrame, order: list[str]) -> alt.FacetChart:
     """Best score per model version over time (grey), the record-setting steps (green) and the fitted line (red),
     one panel per benchmark; `data` tells them apart by `kind`."""
     x = alt.X("date:T", title="Release date", axis=alt.Axis(format="%b %Y", tickCount=3, labelOverlap="greedy"))
@@ -78,10 +78,10 @@ def frontier_chart(data: pl.DataFrame, order: list[str]) -> alt.FacetChart:
         kind("version").mark_circle(size=14, opacity=0.35, color="#888").encode(x=x, y=SCORE_Y, tooltip=tooltips(*tips))
     )
     best = [("model_name:N", "New best", None), ("date:T", "On", None), ("score:Q", "Best to date", ".1%")]
-    step = step_frontier(kind("frontier"), x=x, y=SCORE_Y, tooltip=best, color="#2ca02c")
+    step = step_records(kind("record"), x=x, y=SCORE_Y, tooltip=best, color="#2ca02c")
     fit = kind("fit").mark_line(color="#d62728", strokeWidth=1.5, strokeDash=[5, 3]).encode(x=x, y=SCORE_Y)
     title = alt.Title(
-        "The frontier over time: best score to date",
+        "Records over time: best score to date",
         subtitle="Grey: best score of each model version; green: best so far; red dashed: linear fit "
         "(trends.benchmark_progress)",
     )
@@ -91,14 +91,14 @@ def frontier_chart(data: pl.DataFrame, order: list[str]) -> alt.FacetChart:
     )
 
 
-def frontier_frame(versions: pl.DataFrame, progress: pl.DataFrame | None) -> pl.DataFrame:
+def records_frame(versions: pl.DataFrame, progress: pl.DataFrame | None) -> pl.DataFrame:
     """Versions, record-setting versions and fitted lines in one frame, told apart by `kind`."""
     names = versions.select("benchmark", "benchmark_name").unique("benchmark")
-    frontier = running_best(versions).rename({"best_to_date": "score"})
+    records = running_best(versions).rename({"best_to_date": "score"})
     lines = progress_lines(progress if progress is not None else pl.DataFrame(), versions)
     parts = [
         versions.with_columns(pl.lit("version").alias("kind")),
-        frontier.with_columns(pl.lit("frontier").alias("kind")),
+        records.with_columns(pl.lit("record").alias("kind")),
         lines.rename({"fitted_score": "score"}).with_columns(pl.lit("fit").alias("kind")),
     ]
     frame = pl.concat([p for p in parts if p.height], how="diagonal_relaxed").drop("benchmark_name", strict=False)
@@ -155,7 +155,7 @@ def progress_rows(progress: pl.DataFrame) -> list[list[object]]:
             [
                 r.get("benchmark_name") or r["benchmark"],
                 r.get("n_models"),
-                r.get("n_frontier_points"),
+                r.get("n_record_points"),
                 f"{rate:.1f}" if ok and finite(rate) else "",
                 pair("points_per_year", lambda v: f"{v:.1f}"),
                 years(halving) if ok and finite(halving) else "",
@@ -215,30 +215,30 @@ def scaling_section(ctx: PageContext, page: Page) -> None:
         )
 
 
-def frontier_section(ctx: PageContext, page: Page) -> None:
+def records_section(ctx: PageContext, page: Page) -> None:
     """The best score to date per benchmark, with its fitted line, and the table of progress fits."""
-    page.heading("The frontier over time", ident="frontier")
+    page.heading("Records over time", ident="records")
     versions = version_points(ctx)
     sizes = versions.group_by("benchmark", "benchmark_name").len().filter(pl.col("len") >= MIN_MODELS)
     versions = versions.join(sizes.select("benchmark"), on="benchmark", how="semi")
     progress = ctx.table("trends.benchmark_progress")
-    frame = frontier_frame(versions, progress)
+    frame = records_frame(versions, progress)
     order = sizes.sort(["len", "benchmark"], descending=[True, False])["benchmark_name"].to_list()
     page.chart(
-        "frontier_over_time",
-        frontier_chart(frame, order),
+        "records_over_time",
+        records_chart(frame, order),
         frame,
         "Every model version is counted when it appeared (versions need no compute estimate here). In the CSV, "
-        "kind = 'frontier' marks the record-setting versions.",
+        "kind = 'record' marks the record-setting versions.",
     )
     if ctx.optional(page, "trends.benchmark_progress") is not None:
         rows = progress_rows(ctx.benchmark_names(progress))
         page.table(PROGRESS_HEADER, rows, ident="benchmark-progress-table", numeric={1, 2, 3, 4, 5, 6})
 
 
-SECTIONS = [scaling_section, frontier_section]
+SECTIONS = [scaling_section, records_section]
 
 
 def build(ctx: PageContext, title: str) -> Page:
-    """The benchmarks page: score against compute and cost per benchmark, then the frontier over time."""
+    """The benchmarks page: score against compute and cost per benchmark, then the records over time."""
     return compose(ctx, title, INTRO, SECTIONS)

@@ -1,5 +1,5 @@
 """The recurring chart shapes of the reports, built once: log scatters with decade ticks and tooltips, fitted
-trend lines with their CI band, rolling-rate panels, step frontiers and faceted small multiples, all styled by one
+trend lines with their CI band, rolling-rate panels, record steps and faceted small multiples, all styled by one
 Altair theme. A page composes these; it does not restyle them.
 """
 
@@ -236,10 +236,10 @@ def rolling_panels(data: pl.DataFrame, order: list[str], title: str, subtitle: s
     ).resolve_scale(y="independent")
 
 
-def step_frontier(
+def step_records(
     chart: alt.Chart, *, x: alt.X | str, y: alt.Y | str, tooltip: Sequence[tuple[str, str, str | None]], **mark: object
 ) -> alt.Chart:
-    """The best value to date as a step line (each step a new record), e.g. the benchmark frontier."""
+    """The best value to date as a step line (each step a new record), e.g. a benchmark's best score."""
     style = {"strokeWidth": 2} | mark
     return chart.mark_line(interpolate="step-after", **style).encode(x=x, y=y, tooltip=tooltips(*tooltip))
 

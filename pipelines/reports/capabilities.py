@@ -35,10 +35,11 @@ LAWS = "marts.scaling_laws"
 POINT_TABLES = ("marts.benchmark_scores", "marts.models")
 TABLES = (TRENDS, DECOMPOSITION, PER_DOLLAR, LAWS, "trends.fits", *POINT_TABLES)
 
-LABELS = {"eci": "Epoch Capabilities Index", "metr_time_horizon": "METR 50% time horizon"}
-SHORT_LABELS = {"eci": "ECI", "metr_time_horizon": "METR horizon"}
+LABELS = {index.name: index.label for index in capabilities.INDICES}
+SHORT_LABELS = {"eci": "ECI", "metr_time_horizons": "METR horizon"}
 PRIMER_ALGORITHM_SHARE = 0.35  # the scaling primer (../shared/seeds), citing Ho et al. 2024
 GREYED = "greyed"  # the class of a row that is visible but not a number to quote (style.css)
+RECORDS = capabilities.RECORD_SETTING  # the subset of an index's per-year rows shown by default
 FIT_SUBSETS = ("frontier_epoch", "frontier_top10", "notable")
 SUBSET_WORDS = {
     "frontier_epoch": "frontier models",
@@ -47,9 +48,7 @@ SUBSET_WORDS = {
 }
 
 
-def trend_row(
-    trends: pl.DataFrame | None, index: str, measure: str, subset: str = "frontier", basis: str | None = None
-):
+def trend_row(trends: pl.DataFrame | None, index: str, measure: str, subset: str = RECORDS, basis: str | None = None):
     """The one row of (index, measure, subset, cost basis), or None."""
     if trends is None:
         return None
@@ -62,7 +61,7 @@ def trend_row(
     return rows.row(0, named=True) if rows.height else None
 
 
-def ok_row(trends: pl.DataFrame | None, index: str, measure: str, subset: str = "frontier", basis: str | None = None):
+def ok_row(trends: pl.DataFrame | None, index: str, measure: str, subset: str = RECORDS, basis: str | None = None):
     """`trend_row` when its status is 'ok', else None."""
     row = trend_row(trends, index, measure, subset, basis)
     return row if row is not None and row["status"] == Status.OK else None
@@ -122,7 +121,7 @@ def panel_points(
     all_scores, models, costs = sources
     scores = capabilities.index_scores(all_scores, index)
     versions = benchmarks.best_by_version(scores, models)
-    records = benchmarks.frontier_points(versions)["base_version"].to_list()
+    records = benchmarks.record_points(versions)["base_version"].to_list()
     parts = [
         versions.select(
             pl.lit("per year").alias("panel"),
@@ -152,7 +151,7 @@ def panel_points(
 
 
 def per_year_lines(points: pl.DataFrame, trends: pl.DataFrame, index: str) -> list[tuple]:
-    """The frontier's line through the records and the continuous fit with one break (ends and hinge)."""
+    """The line through the records and the continuous fit with one break (ends and hinge)."""
     records = points.filter((pl.col("panel") == "per year") & (pl.col("kind") == "record"))
     t = records.select(decimal_year(pl.col("date")))["date"].to_numpy()
     y = records["y"].to_numpy()
@@ -162,7 +161,7 @@ def per_year_lines(points: pl.DataFrame, trends: pl.DataFrame, index: str) -> li
     line = ok_row(trends, index, "per_year")
     if line:
         lines += [
-            ("per year", e, None, y.mean() + line["estimate"] * (e - t.mean()), "frontier fit")
+            ("per year", e, None, y.mean() + line["estimate"] * (e - t.mean()), "record fit")
             for e in (t.min(), t.max())
         ]
     before, after = ok_row(trends, index, "per_year_before_break"), ok_row(trends, index, "per_year_after_break")
@@ -204,19 +203,19 @@ def fitted_lines(points: pl.DataFrame, trends: pl.DataFrame, index: str) -> pl.D
 
 
 KIND_COLOURS = alt.Scale(
-    domain=["model", "record", "frontier fit", "fit with break", "fit"],
+    domain=["model", "record", "record fit", "fit with break", "fit"],
     range=["#bbb", "#d62728", "#222", "#4c78a8", "#222"],
 )
 POINT_TIPS = [("model:N", "Model", None), ("date:T", "Released", None), ("value:Q", "Value", ".3~g")]
 
 
 def per_year_panel(base: alt.Chart, y: alt.Y, colour: alt.Color, break_date: object) -> alt.LayerChart:
-    """Versions by release date, the frontier fit dashed, the fit with a break solid and the break as a rule."""
+    """Versions by release date, the record fit dashed, the fit with a break solid and the break as a rule."""
     per_year = base.transform_filter("datum.panel == 'per year'")
     x = alt.X("date:T", title="Release date", axis=alt.Axis(format="%b %Y", labelOverlap="greedy"))
     dots = per_year.transform_filter("datum.layer == 'point'").mark_circle(size=30, opacity=0.8)
     lines = per_year.transform_filter("datum.layer == 'line'").mark_line(strokeWidth=2)
-    dash = alt.condition("datum.kind == 'frontier fit'", alt.value([6, 3]), alt.value([1, 0]))
+    dash = alt.condition("datum.kind == 'record fit'", alt.value([6, 3]), alt.value([1, 0]))
     layers = [
         dots.encode(x=x, y=y, color=colour, tooltip=tooltips(*POINT_TIPS)),
         lines.encode(x="date:T", y=y, color=colour, strokeDash=dash, detail="kind:N"),
@@ -244,7 +243,7 @@ def per_10x_panel(base: alt.Chart, data: pl.DataFrame, panel: str, y: alt.Y, col
 
 
 def panels_chart(data: pl.DataFrame, index: capabilities.CapabilityIndex, trends: pl.DataFrame) -> alt.HConcatChart:
-    """Per year (records in colour, the frontier fit dashed, the fit with a break solid, the break as a rule), per
+    """Per year (records in colour, the record fit dashed, the fit with a break solid, the break as a rule), per
     10x compute and per 10x dollars (log x, the slope at a fixed date dashed)."""
     metr = index.unit == "doublings"
     y_title = "50% time horizon (minutes, log scale)" if metr else "ECI (points)"
@@ -273,7 +272,7 @@ def index_panels(ctx: PageContext, page: Page, trends: pl.DataFrame) -> None:
             f"{index.name}_panels",
             panels_chart(data, index, trends),
             data,
-            f"{LABELS[index.name]}. Left: every dated model version (red: record-setting releases, the frontier); "
+            f"{LABELS[index.name]}. Left: every dated model version (red: record-setting releases); "
             "dashed, the line through the records; blue, the continuous fit with one break (the dotted rule). "
             "Middle and right: the best value per model against training compute and training cost (observed, else "
             "imputed), the dashed slope being the gain per 10x at a fixed release date, drawn through the models' "
@@ -447,9 +446,9 @@ def _benchmark_rows(table: pl.DataFrame | None) -> list[list[object]]:
 
 
 def _index_rows(trends: pl.DataFrame | None, decomposition: pl.DataFrame | None) -> list[list[object]]:
-    """METR: compute to double the horizon at a fixed date; ECI: compute one year of frontier progress equals."""
+    """METR: compute to double the horizon at a fixed date; ECI: compute one year of record-setting progress equals."""
     rows: list[list[object]] = []
-    r = ok_row(trends, "metr_time_horizon", "per_10x_compute", "all")
+    r = ok_row(trends, "metr_time_horizons", "per_10x_compute", "all")
     if r:
         m = 10 ** (1 / r["estimate"])
         interval = ci(10 ** (1 / r["ci_high"]), 10 ** (1 / r["ci_low"]), sig)
@@ -460,7 +459,7 @@ def _index_rows(trends: pl.DataFrame | None, decomposition: pl.DataFrame | None)
     ):
         m = r["compute_equivalent_multiplier_per_year"]
         cell = value_cell(r, "compute_equivalent_multiplier_per_year", f"×{sig(m)}", "capability_decomposition")
-        source, halves = f"This warehouse: {LABELS[r['index']]}", "equals one year of frontier progress"
+        source, halves = f"This warehouse: {LABELS[r['index']]}", "equals one year of record-setting progress"
         interval = ci(r["ci_low"], r["ci_high"], sig)
         rows.append(measured_row(source, "compute", halves, m, cell, interval, r["n_compute"], DECOMPOSITION))
     return rows
@@ -483,7 +482,7 @@ def pooled_values(table: pl.DataFrame) -> dict[str, object] | None:
     ok = identified(table)
     return {
         "n_models": p["n_models"],
-        "n_frontier": p["n_frontier_points"],
+        "n_records": p["n_record_points"],
         "cost_basis": str(p["cost_basis"]),
         "status": None if p["status"] == Status.OK else status_text(p["status"], p.get("status_reason")),
         "compute": triple("compute_multiplier_to_halve_error", sig),
@@ -514,7 +513,7 @@ def paradox_values(
     ok = identified(table)
     med_y = statistics.median(ok["years_to_halve_error"].to_list()) if ok.height else None
     med_c = statistics.median(ok["compute_multiplier_to_halve_error"].to_list()) if ok.height else None
-    eci, metr = ok_row(trends, "eci", "per_year"), ok_row(trends, "metr_time_horizon", "per_year")
+    eci, metr = ok_row(trends, "eci", "per_year"), ok_row(trends, "metr_time_horizons", "per_year")
     kaplan, chinchilla = law(laws, "kaplan2020_compute"), law(laws, "hoffmann2022_compute")
     ord_ = law(laws, "ord2025_compute")
     years, multiplier = p.get("years_to_halve_error"), p.get("compute_multiplier_to_halve_error")
@@ -642,7 +641,7 @@ def capability_headline_rows(ctx: PageContext) -> list[list[object]]:
         r = trend_row(trends, index.name, "per_year")
         if r is None:
             continue
-        base = [LABELS[index.name], "frontier (record-setting releases)"]
+        base = [LABELS[index.name], "record-setting releases"]
         base += [f"{r['window_start']:%Y-%m} to {r['window_end']:%Y-%m}", value_cell(r, "n", str(r["n"]))]
         if r["status"] != Status.OK:
             rows.append([*base, Cell(str(status_text(r["status"], r.get("status_reason")))), "", "", "", ""])

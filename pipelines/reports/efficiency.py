@@ -7,13 +7,17 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from pipelines.reports.builders import LEGEND, facet_panels, log_axis, log_scatter, step_frontier, tooltips, with_fit
+from pipelines.reports.builders import LEGEND, facet_panels, log_axis, log_scatter, step_records, tooltips, with_fit
 from pipelines.reports.common import ci, factor, fit_rows, growth_text, window_label
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.page import Page
+from pipelines.trends.efficiency import HARDWARE_BY_NAME
 from pipelines.trends.status import Status, status_text
 
-PRECISIONS = {"FP32": "hardware_fp32_flops_per_usd", "16-bit (best of FP16/BF16 tensor)": "hardware_fp16_flops_per_usd"}
+PRECISIONS = {  # the trends.fits metric of each precision, read from its marts.hardware column
+    "FP32": HARDWARE_BY_NAME["hardware_fp32_flops_per_usd"],
+    "16-bit (best of FP16/BF16 tensor)": HARDWARE_BY_NAME["hardware_fp16_flops_per_usd"],
+}
 PRECISION_SCALE = alt.Scale(domain=list(PRECISIONS), range=["#4c78a8", "#e45756"])
 HARDWARE_TOOLTIP = [("hardware_name:N", "Hardware", None), ("manufacturer:N", "Manufacturer", None)]
 HARDWARE_TOOLTIP.append(("release_date:T", "Released", None))
@@ -29,9 +33,7 @@ def hardware_points(ctx: PageContext) -> pl.DataFrame:
         """
         select hardware_name, manufacturer, hardware_type, cast(release_date as varchar) as release_date,
                release_price_usd, tdp_watts, fp32_flops, best_16bit_flops,
-               fp32_flops / release_price_usd as fp32_flops_per_usd,
-               best_16bit_flops / release_price_usd as fp16_flops_per_usd,
-               fp32_flops / tdp_watts as fp32_flops_per_watt
+               fp32_flops_per_usd, best_16bit_flops_per_usd, fp32_flops_per_watt
         from marts.hardware
         where release_date is not null
         order by release_date
@@ -45,15 +47,15 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
     fits = ctx.optional(page, "trends.fits", "no fitted lines")
     hardware = hardware_points(ctx)
     data = pl.concat(
-        hardware.filter(pl.col(column) > 0).select(
+        hardware.filter(pl.col(metric.column) > 0).select(
             "hardware_name",
             "manufacturer",
             "release_date",
             "release_price_usd",
             pl.lit(label).alias("precision"),
-            pl.col(column).alias("flops_per_usd"),
+            pl.col(metric.column).alias("flops_per_usd"),
         )
-        for label, column in zip(PRECISIONS, ("fp32_flops_per_usd", "fp16_flops_per_usd"), strict=True)
+        for label, metric in PRECISIONS.items()
     )
     color = alt.Color("precision:N", title="Precision", scale=PRECISION_SCALE, legend=alt.Legend(**LEGEND))
     points = log_scatter(
@@ -72,9 +74,9 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
         opacity=0.7,
     )
     rows = [
-        fit_rows(fits, metric, "all_hardware", "full").with_columns(pl.lit(label).alias("precision"))
+        fit_rows(fits, metric.name, "all_hardware", "full").with_columns(pl.lit(label).alias("precision"))
         for label, metric in PRECISIONS.items()
-        if fit_rows(fits, metric, "all_hardware", "full").height
+        if fit_rows(fits, metric.name, "all_hardware", "full").height
     ]
     lines = pl.concat(rows, how="diagonal_relaxed") if rows else pl.DataFrame()
     chart = with_fit(points, lines, label="precision", color=alt.Color("precision:N", scale=PRECISION_SCALE))
@@ -90,13 +92,13 @@ def per_dollar_section(ctx: PageContext, page: Page) -> None:
         f"{data.height:,} (hardware, precision) pairs with a release price.",
     )
     for label, metric in PRECISIONS.items():
-        fit = fit_rows(fits, metric, "all_hardware", "full")
+        fit = fit_rows(fits, metric.name, "all_hardware", "full")
         if fit.height:
             row = fit.row(0, named=True)
             doubling = f", doubling every {row['doubling_months'] / 12:.1f} years" if row["status"] == Status.OK else ""
             page.paragraph(f"{label} FLOP/s per dollar: {growth_text(row)}{doubling}.", css="meta")
         elif fits is not None:
-            page.missing(f"trends.fits row {metric} / all_hardware")
+            page.missing(f"trends.fits row {metric.name} / all_hardware")
 
 
 def per_watt_section(ctx: PageContext, page: Page) -> None:
@@ -319,7 +321,7 @@ def decomposition_section(ctx: PageContext, page: Page) -> None:
 
 def threshold_chart(points: pl.DataFrame) -> alt.FacetChart:
     """Least training compute that reached each score threshold by each date, one panel per benchmark."""
-    line = step_frontier(
+    line = step_records(
         alt.Chart(),
         x=alt.X("date:T", title="Date", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y(

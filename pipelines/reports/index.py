@@ -23,6 +23,7 @@ from pipelines.reports.common import as_date, ci, factor, fit_rows, load_snapsho
 from pipelines.reports.context import PageContext, compose
 from pipelines.reports.inference import compact_section
 from pipelines.reports.page import Cell, Page, environment
+from pipelines.trends.capabilities import RECORD_SETTING
 from pipelines.trends.headlines import FIT_HEADLINES, rate_text
 from pipelines.trends.status import Status, status_text
 
@@ -40,7 +41,7 @@ SUBSET_LABELS = {
     "frontier_epoch": "frontier (Epoch's flag)",
     "frontier_top10": "frontier (top 10 at release)",
     "all_hardware": "all ML hardware",
-    "frontier": "frontier (record-setting releases)",  # ECI's and METR's rows
+    RECORD_SETTING: "record-setting releases",  # ECI's and METR's rows
 }
 HEADLINE_HEADER = ["Quantity", "Subset", "Window", "n", "Growth per year", "90% CI"]
 HEADLINE_HEADER += ["Doubling time (months)", "90% CI (months)", "R²"]

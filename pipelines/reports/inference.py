@@ -22,6 +22,7 @@ from pipelines.reports.capabilities import GREYED, LABELS, grey, render, trend_r
 from pipelines.reports.common import sig
 from pipelines.reports.context import PageContext
 from pipelines.reports.page import Cell, Page
+from pipelines.trends.capabilities import INDICES, RECORD_SETTING
 from pipelines.trends.status import Status
 
 CAPABILITY = "trends.capability_trends"
@@ -96,14 +97,15 @@ def figure(row_key: str, column: str, source: str, status_reason: object = None,
 
 
 def index_figures(trends: pl.DataFrame | None) -> list[dict[str, object]]:
-    """ECI and METR: per year on the frontier, per 10x compute and per 10x dollars (imputed basis) at a fixed date."""
+    """ECI and METR: per year along the record-setting versions, per 10x compute and per 10x dollars (imputed
+    basis) at a fixed date."""
     rows = []
     cases = (
-        ("per_year", "per_year", "frontier", None, "frontier points"),
+        ("per_year", "per_year", RECORD_SETTING, None, "record-setting points"),
         ("per_10x_training_compute", "per_10x_compute", "all", None, "models"),
         ("per_10x_training_usd", "per_10x_cost", "all", "imputed", "models"),
     )
-    for index in ("eci", "metr_time_horizon"):
+    for index in [i.name for i in INDICES]:
         for column, measure, subset, basis, n_what in cases:
             r = trend_row(trends, index, measure, subset, basis)
             if r is not None:
@@ -114,12 +116,16 @@ def index_figures(trends: pl.DataFrame | None) -> list[dict[str, object]]:
 
 
 def benchmark_figures(progress: pl.DataFrame | None, scaling: pl.DataFrame | None) -> list[dict[str, object]]:
-    """Each benchmark's points per year along its frontier and points per 10x training compute and dollars (imputed
-    basis) at its median model."""
+    """Each benchmark's points per year along its record-setting versions and points per 10x training compute and
+    dollars (imputed basis) at its median model."""
     rows = []
     for r in progress.iter_rows(named=True) if progress is not None else []:
         values = {"estimate": r["points_per_year"], "ci_low": r["points_per_year_ci_low"]}
-        values |= {"ci_high": r["points_per_year_ci_high"], "n": r["n_frontier_points"], "n_what": "frontier points"}
+        values |= {
+            "ci_high": r["points_per_year_ci_high"],
+            "n": r["n_record_points"],
+            "n_what": "record-setting points",
+        }
         values |= {"status": r["status"], "status_reason": r.get("status_reason"), "reason": r["note"]}
         rows.append(figure(r["benchmark"], "per_year", PROGRESS, **values))
     for r in scaling.iter_rows(named=True) if scaling is not None else []:
@@ -393,10 +399,10 @@ def figures_section(ctx: PageContext, page: Page) -> None:
         return
     page.paragraph(
         "Gains are in the row's unit (ECI points, doublings of METR's time horizon, percentage points of a "
-        "benchmark) with their 90% CI: per year along the frontier; per 10x training compute and per 10x training "
-        "dollars across models at a fixed date (a benchmark: at its median model); per 10x inference dollars within "
-        "one model, comparing its own settings (the median over model-benchmark pairs; hover for the pooled "
-        "within-pair slope). "
+        "benchmark) with their 90% CI: per year along the record-setting versions; per 10x training compute and "
+        "per 10x training dollars across models at a fixed date (a benchmark: at its median model); per 10x "
+        "inference dollars within one model, comparing its own settings (the median over model-benchmark pairs; "
+        "hover for the pooled within-pair slope). "
         "The price columns give how many times cheaper a fixed score gets each year: the median over the "
         "benchmark's identified trends (one per past top score), in brackets their range (a single trend: its 90% "
         "CI) and how many of the benchmark's trends are identified. A figure that is not "

@@ -43,9 +43,9 @@ SETTINGS_QUERY = """
 select benchmark, any_value(benchmark_name) as benchmark_name, base_version as model,
        lower(coalesce(setting, 'default')) as setting, min(effort_rank) as effort_rank,
        min(budget_tokens) as budget_tokens, bool_or(thinking) as thinking, avg(cost_per_run_usd) as cost_per_run_usd,
-       avg(score_fraction) as score
+       avg(trend_score) as score
 from marts.benchmark_scores
-where unit = 'fraction' and score_fraction is not null and base_version is not null
+where unit = 'fraction' and trend_score is not null and base_version is not null
   and (effort_rank is not null or budget_tokens > 0 or thinking is not null or cost_per_run_usd > 0)
 group by benchmark, base_version, lower(coalesce(setting, 'default'))
 order by benchmark, base_version, setting

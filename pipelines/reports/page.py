@@ -286,7 +286,7 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def publish(
+def write_page(
     page: Page,
     reports_dir: Path,
     *,

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.reports import capabilities, inference, inference_charts
-from pipelines.reports.builders import benchmark_dropdown, decades, finite, log_axis, step_frontier, tooltips
+from pipelines.reports.builders import benchmark_dropdown, decades, finite, log_axis, step_records, tooltips
 from pipelines.reports.capabilities import grey
 from pipelines.reports.common import sig, years
 from pipelines.reports.context import PageContext, compose
@@ -31,7 +31,7 @@ INTRO = (
     "How fast AI capabilities grow per year, and per unit of training compute and dollars: first on the two "
     "indices that do not saturate (Epoch's Capabilities Index and METR's time horizon), then on benchmark "
     "scores, pooled and one by one: how much more compute, how many more dollars, or how many years of "
-    "progress at the frontier it took to halve the error rate (100% minus the score). Numbers are read from "
+    "record-setting progress it took to halve the error rate (100% minus the score). Numbers are read from "
     "trends.capability_trends, trends.capability_decomposition, trends.per_dollar_vs_per_year, "
     "marts.scaling_laws and the fits behind them."
 )
@@ -43,11 +43,11 @@ INTRO = (
 BEST_SCORES = """
 with best as (
     select benchmark, any_value(benchmark_name) as benchmark_name, model_key,
-           max(score_fraction) as score,
-           arg_max(model_version, (score_fraction, model_version)) as model_version,  -- ties: one version, always
+           max(trend_score) as score,
+           arg_max(model_version, (trend_score, model_version)) as model_version,  -- ties: one version, always
            min(release_date) as release_date
     from marts.benchmark_scores
-    where unit = 'fraction' and score_fraction is not null and model_key is not null
+    where unit = 'fraction' and trend_score is not null and model_key is not null
     group by benchmark, model_key
 )
 select b.benchmark, b.benchmark_name, m.model_name, m.organization, b.model_version,
@@ -73,16 +73,16 @@ def score_points(ctx: PageContext) -> pl.DataFrame:
 
 def version_points(ctx: PageContext) -> pl.DataFrame:
     """Best score per benchmark and model version (settings pooled), dated by the version's release date, else its
-    model's publication date: the points `trends.benchmark_progress` fits the frontier to."""
+    model's publication date: the points `trends.benchmark_progress` takes the records from."""
     return ctx.read(
         """
         select s.benchmark, any_value(s.benchmark_name) as benchmark_name, s.base_version as model_version,
                coalesce(any_value(m.model_name), s.base_version) as model_name,
                any_value(m.organization) as organization,
                coalesce(min(s.release_date), min(m.publication_date)) as date,
-               max(s.score_fraction) as score
+               max(s.trend_score) as score
         from marts.benchmark_scores s left join marts.models m using (model_key)
-        where s.unit = 'fraction' and s.score_fraction is not null
+        where s.unit = 'fraction' and s.trend_score is not null
         group by s.benchmark, s.base_version
         having coalesce(min(s.release_date), min(m.publication_date)) is not null
         order by s.benchmark, date, s.base_version
@@ -124,7 +124,7 @@ def fit_curves(scaling: pl.DataFrame, points: pl.DataFrame, x_kind: str, column:
 
 
 def progress_lines(progress: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
-    """The frontier-over-time fit of each benchmark (score = intercept + slope · decimal year) over the span of its
+    """The records-over-time fit of each benchmark (score = intercept + slope · decimal year) over the span of its
     points, sampled at 40 dates and cut where it leaves 0-100%."""
     schema = {"benchmark": pl.String, "date": pl.String, "fitted_score": pl.Float64}
     if progress.is_empty() or not {"intercept", "slope"} <= set(progress.columns):
@@ -148,7 +148,7 @@ def progress_lines(progress: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame
 
 
 def running_best(points: pl.DataFrame) -> pl.DataFrame:
-    """The frontier: each benchmark's record-setting points (each beats every earlier one; ties on a date: the best,
+    """Each benchmark's record-setting points (each beats every earlier one; ties on a date: the best,
     then the first model by name, so the same data always names the same model)."""
     ordered = points.filter(pl.col("date").is_not_null()).sort(
         ["benchmark", "date", "score", "model_name"], descending=[False, False, True, False]
@@ -187,17 +187,17 @@ def panel_frame(
     points: pl.DataFrame,
     versions: pl.DataFrame,
     cost_curves: pl.DataFrame,
-    frontier: pl.DataFrame,
+    records: pl.DataFrame,
     date_lines: pl.DataFrame,
 ) -> pl.DataFrame:
     """Everything the two panels draw, in one frame (so its CSV is the chart's data), told apart by `layer`:
-    'model' (best score per model, with cost), 'version' (best score per model version, dated), 'frontier'
+    'model' (best score per model, with cost), 'version' (best score per model version, dated), 'record'
     (record-setting versions), 'cost_fit' and 'date_fit' (fitted curves; `score` holds the fitted value)."""
     names = versions.select("benchmark", "benchmark_name").unique("benchmark")
     parts = [
         points.filter(pl.col("cost_usd").is_not_null()).with_columns(pl.lit("model").alias("layer")),
         versions.with_columns(pl.lit("version").alias("layer")),
-        frontier.rename({"best_to_date": "score"}).with_columns(pl.lit("frontier").alias("layer")),
+        records.rename({"best_to_date": "score"}).with_columns(pl.lit("record").alias("layer")),
         cost_curves.rename({"fitted_score": "score"}).with_columns(pl.lit("cost_fit").alias("layer")),
         date_lines.rename({"fitted_score": "score"}).with_columns(pl.lit("date_fit").alias("layer")),
     ]
@@ -245,8 +245,8 @@ def date_panel(layer: Callable[[str], alt.Chart]) -> alt.LayerChart:
             tooltip=tooltips(*tips),
         )
     )
-    best = step_frontier(
-        layer("frontier"),
+    best = step_records(
+        layer("record"),
         x="date:T",
         y="score:Q",
         color="#2ca02c",
@@ -274,7 +274,7 @@ def panels_chart(data: pl.DataFrame, choices: pl.DataFrame) -> alt.HConcatChart:
 HALVING_MEASURES = (
     ("Training compute multiplier", "compute_multiplier_to_halve_error"),
     ("Training cost multiplier", "dollar_multiplier_to_halve_error"),
-    ("Years of frontier progress", "years_to_halve_error"),
+    ("Years of record-setting progress", "years_to_halve_error"),
 )
 
 
@@ -337,7 +337,7 @@ def halving_chart(table: pl.DataFrame) -> alt.HConcatChart:
     titles = (
         "× training compute to halve the error (log)",
         "× training dollars to halve the error (log)",
-        "Years for the frontier to halve the error",
+        "Years for the best score's error to halve",
     )
     panels = [
         halving_panel(frame, order, measure, title, measure != HALVING_MEASURES[2][0])

@@ -15,7 +15,7 @@ import duckdb
 from pipelines.reports import benchmarks, compute_trends, data_quality, efficiency, index, per_dollar_vs_per_year
 from pipelines.reports.common import PROVENANCE_TABLE, load_snapshots
 from pipelines.reports.context import PageContext
-from pipelines.reports.page import NavEntry, Page, publish
+from pipelines.reports.page import NavEntry, Page, write_page
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ PAGES: list[PageSpec] = [
         "benchmarks",
         "Benchmarks",
         "Benchmarks: score against compute, cost and time",
-        "Score against compute and cost for each benchmark, and the frontier over time.",
+        "Score against compute and cost for each benchmark, and the record score over time.",
         (
             "marts.benchmark_scores",
             "marts.models",
@@ -172,6 +172,6 @@ def build_page(
     reader = context(spec, con, reports_dir, built_at, published_dir)
     page = spec.build(reader, spec.title)
     snapshots = load_snapshots(reader)
-    return publish(
+    return write_page(
         page, reports_dir, built_at=built_at, snapshots=snapshots, nav=NAV, published_dir=published_dir
     ), page

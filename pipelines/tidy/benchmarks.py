@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -57,6 +58,15 @@ _OPTIONAL_FIELDS = ("stderr_column", "cost_column", "description")
 _BENCHMARK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d*)?$"
 
+# The scale trends fit each unit on: `trend_score` in `trend_unit`. Fractions and index points as published, METR's
+# minutes as log2 minutes (one unit = one doubling of the horizon; a horizon of 0 has none); Elo ratings enter no
+# trend, so an `elo` row has neither.
+TREND_SCALES: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr]]] = {
+    "fraction": ("fraction", lambda score: score),
+    "index": ("index points", lambda score: score),
+    "minutes": ("log2 minutes", lambda score: pl.when(score > 0).then(score.log(2))),
+}
+
 SCORE_SCHEMA: dict[str, pl.DataType] = {
     "benchmark": pl.String(),
     "benchmark_name": pl.String(),
@@ -71,7 +81,8 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     "model_key": pl.String(),
     "score": pl.Float64(),
     "unit": pl.String(),
-    "score_fraction": pl.Float64(),
+    "trend_score": pl.Float64(),
+    "trend_unit": pl.String(),
     "stderr": pl.Float64(),
     "cost_per_run_usd": pl.Float64(),
     "release_date": pl.Date(),
@@ -387,7 +398,7 @@ def _member_scores(
         return pl.DataFrame(schema=SCORE_SCHEMA)
     frame = _versioned(member, frame, benchmark.score_column, rejections)
     label = f"{member}:{benchmark.score_column}"
-    bounds = rules.rule("score_fraction")
+    bounds = rules.rule("score")  # the seed's range of a score in unit fraction
     fraction = bounds.numbers() if bounds is not None else (0.0, 1.0)
     score = _values(frame, benchmark.score_column, label, benchmark, rejections, what="score", fraction=fraction)
     if benchmark.stderr_column and benchmark.stderr_column in frame.columns:
@@ -416,7 +427,8 @@ def _member_scores(
             pl.lit(None, dtype=pl.String).alias("model_key"),
             pl.Series("score", score, dtype=pl.Float64),
             pl.lit(benchmark.unit).alias("unit"),
-            pl.lit(None, dtype=pl.Float64).alias("score_fraction"),
+            pl.lit(None, dtype=pl.Float64).alias("trend_score"),
+            pl.lit(None, dtype=pl.String).alias("trend_unit"),
             pl.Series("stderr", stderr, dtype=pl.Float64),
             pl.Series("cost_per_run_usd", cost, dtype=pl.Float64),
             pl.Series("release_date", release_date, dtype=pl.Date),
@@ -427,8 +439,20 @@ def _member_scores(
             pl.lit(SOURCE).alias("source"),
         )
         .filter(pl.col("score").is_not_null())
-        .with_columns(pl.when(pl.col("unit") == "fraction").then(pl.col("score")).alias("score_fraction"))
+        .with_columns(trend_score_exprs(benchmark.unit))
     )
+
+
+def trend_score_exprs(unit: str) -> list[pl.Expr]:
+    """`trend_score` and `trend_unit` of rows in `unit` (TREND_SCALES): the one place a score's trend scale is set."""
+    if unit not in TREND_SCALES:
+        return [pl.lit(None, dtype=pl.Float64).alias("trend_score"), pl.lit(None, dtype=pl.String).alias("trend_unit")]
+    trend_unit, to_scale = TREND_SCALES[unit]
+    score = to_scale(pl.col("score"))
+    return [
+        score.cast(pl.Float64).alias("trend_score"),
+        pl.when(score.is_not_null()).then(pl.lit(trend_unit)).alias("trend_unit"),
+    ]
 
 
 def _eci_names(raw: pl.DataFrame) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import yaml
 
 from pipelines.raw.aliases import canonical_columns
 from pipelines.raw.parse import Rejections, split_list
@@ -34,6 +35,30 @@ def load_source_priority(path: Path = SOURCE_PRIORITY_FILE) -> tuple[str, ...]:
 
 
 MODEL_SOURCE_PRIORITY = load_source_priority()
+
+# The model fields every pull's snapshot keeps (ops.model_snapshots) and marts.model_history diffs: one dbt var, which
+# model_history.sql reads too, with each field's DuckDB type.
+DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_like_models" / "dbt_project.yml"
+
+
+def load_tracked_fields(path: Path = DBT_PROJECT_FILE) -> dict[str, str]:
+    """Tracked field -> DuckDB type, in order, from the dbt var `tracked_model_fields`."""
+    with path.open(encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle)["vars"]["tracked_model_fields"])
+
+
+TRACKED_MODEL_FIELDS = load_tracked_fields()
+# the side table of tidy/models, written here only: the tracked fields of every model in every distinct file
+SNAPSHOT_DDL = f"""
+create table if not exists ops.model_snapshots (
+    source varchar not null,
+    sha256 varchar not null,
+    fetched_at timestamptz not null,
+    model_key varchar not null,
+    model_name varchar,
+    {", ".join(f"{field} {kind}" for field, kind in TRACKED_MODEL_FIELDS.items())}
+)
+"""
 
 # output column -> (published canonical column, must be > 0)
 COMPUTE_COLUMNS = {"training_compute_flop": ("Training compute (FLOP)", True)}
@@ -203,22 +228,21 @@ def model_snapshot(tables: ModelTables, source: str) -> pl.DataFrame:
     Read from the tables `tidy_models` already built, so a pull is parsed once; one row per model of the file.
     """
     keys = ["source", "model_key"]
-    facts = [
-        (tables.compute, "training_compute_flop"),
-        (tables.params, "parameters"),
-        (tables.tokens, "training_dataset_size_datapoints"),
-        (tables.cost, "training_cost_usd_2023"),
-    ]
-    snapshot = tables.described.filter(pl.col("source") == source).select(*keys, "model_name", "publication_date")
-    for table, column in facts:
-        snapshot = snapshot.join(table.select(*keys, column), on=keys, how="left")
-    return snapshot
+    described = tables.described.filter(pl.col("source") == source)
+    own = [field for field in TRACKED_MODEL_FIELDS if field in described.columns]
+    snapshot = described.select(*keys, "model_name", *own)
+    for field in TRACKED_MODEL_FIELDS:
+        if field not in own:
+            table = next(t for t in (tables.compute, tables.params, tables.tokens, tables.cost) if field in t.columns)
+            snapshot = snapshot.join(table.select(*keys, field), on=keys, how="left")
+    return snapshot.select(*keys, "model_name", *TRACKED_MODEL_FIELDS)
 
 
 def record_model_snapshots(con: duckdb.DuckDBPyConnection, raw: dict[str, pl.DataFrame], tables: ModelTables) -> int:
     """Keep the tracked fields of each model file version once, so `marts.model_history` can diff pulls.
     `ops.model_snapshots` is a side table of `tidy/models` (`pipelines.layers.SIDE_TABLES`); `rebuild` calls it
     too."""
+    con.execute(SNAPSHOT_DDL)
     added = 0
     for name, frame in raw.items():
         sha, fetched_at = frame["_sha256"][0], frame["_fetched_at"][0]

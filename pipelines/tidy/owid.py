@@ -8,6 +8,7 @@ import polars as pl
 
 from pipelines.raw.parse import Rejections
 from pipelines.raw.sources import SOURCES
+from pipelines.tidy.keys import clean_name_expr, model_key_expr
 from pipelines.tidy.plausibility import OWID, Rule, file_rules
 from pipelines.tidy.steps import Snapshots, TidyOutput, TidyStep, with_sha
 
@@ -55,6 +56,7 @@ def tidy_owid(
         rules.check(rejections, frame, "Day", "date", rejections.date(frame, "Day")) if "Day" in frame.columns else None
     )
     years = frame["Year"].cast(pl.Int32, strict=False) if "Year" in frame.columns else None
+    names = frame.select(clean_name_expr("Entity").alias("entity"), model_key_expr("Entity").alias("model_key"))
     parts = []
     for column in value_columns:
         unit_match = UNIT_IN_NAME.search(column)
@@ -62,7 +64,8 @@ def tidy_owid(
             pl.DataFrame(
                 {
                     "chart": [source] * frame.height,
-                    "entity": frame["Entity"].str.replace_all(r"\s+", " ").str.strip_chars(),
+                    "entity": names["entity"],
+                    "model_key": names["model_key"],  # the join key to marts.models (pipelines/tidy/keys.py)
                     "date": dates if dates is not None else pl.Series([None] * frame.height, dtype=pl.Date),
                     "year": years if years is not None else (dates.dt.year() if dates is not None else None),
                     "domain": frame["Domain"] if "Domain" in frame.columns else None,

@@ -1,4 +1,4 @@
-"""Outputs per input and per year: benchmark scores against compute and cost, and the frontier score over time.
+"""Outputs per input and per year: benchmark scores against compute and cost, and the record score over time.
 
 Scores are `marts.benchmark_scores` rows in unit 'fraction' (bounded 0-1, so an error rate 1 - score exists);
 indices, Elo ratings and minutes are left out. One model has several rows per benchmark (settings such as
@@ -53,14 +53,14 @@ from pipelines.trends.status import (
 from pipelines.warehouse import query_frame
 
 MIN_BENCHMARK_MODELS = MIN_POINTS  # a four-parameter curve needs at least this many models
-MIN_FRONTIER_POINTS = 5
+MIN_RECORD_POINTS = 5
 MIN_POINTS_PER_10X = 0.01  # the lower CI bound of points per 10x must clear this for a usable trend
 
 SCORES_QUERY = """
-select benchmark, benchmark_name, model_version, base_version, model_key, model_name, score_fraction, release_date,
+select benchmark, benchmark_name, model_version, base_version, model_key, model_name, trend_score, release_date,
        snapshot_sha256
 from marts.benchmark_scores
-where unit = 'fraction' and score_fraction is not null
+where unit = 'fraction' and trend_score is not null
 order by member, row_number
 """
 
@@ -93,7 +93,7 @@ def best_by_model(scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFram
         .group_by("benchmark", "model_key")
         .agg(
             pl.col("benchmark_name").first(),
-            pl.col("score_fraction").max().alias("score"),
+            pl.col("trend_score").max().alias("score"),
             pl.len().alias("n_results"),
         )
     )
@@ -115,7 +115,7 @@ def best_by_version(scores: pl.DataFrame, models: pl.DataFrame) -> pl.DataFrame:
         .group_by("benchmark", "base_version")
         .agg(
             pl.col("benchmark_name").first(),
-            pl.col("score_fraction").max().alias("score"),
+            pl.col("trend_score").max().alias("score"),
             pl.coalesce(pl.col("release_date").min(), pl.col("_published").min()).alias("date"),
             pl.coalesce(pl.col("model_name").drop_nulls().first(), pl.col("base_version").first()).alias("model_name"),
             pl.col("model_key").drop_nulls().first(),
@@ -299,13 +299,13 @@ def scaling_frame(best: pl.DataFrame, trend: CostTrend | None, snapshot: str) ->
     return pl.DataFrame([row for rows in workers.starmap(scaling_rows, groups) for row in rows], schema=SCALING_SCHEMA)
 
 
-# -- progress: the frontier score over time ------------------------------------------------------------------------
+# -- progress: the record score (best to date) over time ------------------------------------------------------------
 
 PROGRESS_SCHEMA: dict[str, pl.DataType] = {
     "benchmark": pl.String(),
     "benchmark_name": pl.String(),
     "n_models": pl.Int64(),
-    "n_frontier_points": pl.Int64(),
+    "n_record_points": pl.Int64(),
     "first_date": pl.Date(),
     "last_date": pl.Date(),
     "best_score": pl.Float64(),
@@ -328,7 +328,7 @@ PROGRESS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def frontier_points(versions: pl.DataFrame) -> pl.DataFrame:
+def record_points(versions: pl.DataFrame) -> pl.DataFrame:
     """The record-setting versions of one benchmark: each beats every earlier one (ties on a date: the best)."""
     ordered = versions.sort(["date", "score"], descending=[False, True])
     previous = ordered["score"].cum_max().shift(1)
@@ -336,15 +336,16 @@ def frontier_points(versions: pl.DataFrame) -> pl.DataFrame:
 
 
 def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> dict[str, object]:
-    """One `trends.benchmark_progress` row: points per year along the frontier and years to halve its error."""
-    records = frontier_points(versions)
+    """One `trends.benchmark_progress` row: points per year along the record-setting versions and years to halve
+    their error."""
+    records = record_points(versions)
     row: dict[str, object] = dict.fromkeys(PROGRESS_SCHEMA)
     best = records.sort("score", descending=True).row(0, named=True) if records.height else None
     row.update(
         benchmark=benchmark,
         benchmark_name=versions["benchmark_name"][0] if versions.height else benchmark,
         n_models=versions.height,
-        n_frontier_points=records.height,
+        n_record_points=records.height,
         first_date=versions["date"].min(),
         last_date=versions["date"].max(),
         best_score=best["score"] if best else None,
@@ -355,7 +356,7 @@ def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> di
     years = records.select(decimal_year(pl.col("date")))["date"].to_numpy()
     scores = records["score"].to_numpy()
     try:
-        line = fit_line(years, scores, min_points=MIN_FRONTIER_POINTS)
+        line = fit_line(years, scores, min_points=MIN_RECORD_POINTS)
     except InsufficientData as exc:
         row.update(status_columns(Status.INSUFFICIENT_DATA, f"{exc} (record-setting points)"))
         return row
@@ -371,7 +372,7 @@ def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> di
     notes = []
     unsaturated = scores < 1
     try:
-        error = fit_line(years[unsaturated], np.log10(1 - scores[unsaturated]), min_points=MIN_FRONTIER_POINTS)
+        error = fit_line(years[unsaturated], np.log10(1 - scores[unsaturated]), min_points=MIN_RECORD_POINTS)
     except InsufficientData as exc:
         notes.append(f"no error-halving fit: {exc}")
     else:
@@ -393,7 +394,7 @@ def progress_row(versions: pl.DataFrame, *, benchmark: str, snapshot: str) -> di
             if not _inside((point, low, high)):
                 row.update(status_columns(Status.UNSTABLE, "years to halve the error outside its bootstrap CI"))
         else:
-            notes.append("the frontier error rate did not fall over the record-setting points")
+            notes.append("the error rate did not fall over the record-setting points")
     if not _inside((row["points_per_year"], row["points_per_year_ci_low"], row["points_per_year_ci_high"])):
         row.update(status_columns(Status.UNSTABLE, "points per year outside its bootstrap CI"))
     row["note"] = "; ".join(notes) or None
@@ -423,7 +424,7 @@ PER_DOLLAR_SCHEMA: dict[str, pl.DataType] = {
     "dollar_multiplier_to_halve_error_ci_low": pl.Float64(),
     "dollar_multiplier_to_halve_error_ci_high": pl.Float64(),
     "cost_basis": pl.String(),
-    "n_frontier_points": pl.Int64(),
+    "n_record_points": pl.Int64(),
     "years_to_halve_error": pl.Float64(),
     "years_to_halve_error_ci_low": pl.Float64(),
     "years_to_halve_error_ci_high": pl.Float64(),
@@ -518,7 +519,7 @@ def per_dollar_row(benchmark: str, sources: dict[str, dict[str, object]]) -> dic
         n_models_cost=dollars.get("n_models", 0),
         n_imputed_cost=dollars.get("n_imputed", 0),
         cost_basis=PER_DOLLAR_COST_BASIS,
-        n_frontier_points=years.get("n_frontier_points", 0),
+        n_record_points=years.get("n_record_points", 0),
         ci_level=CI_LEVEL,
     )
     missing, ran = [], []

@@ -2,17 +2,18 @@
 (doublings, i.e. log2 minutes), per year, per 10x compute and per 10x dollars, with a fitted breakpoint.
 
 Scores are `marts.benchmark_scores` rows of `eci` and `metr_time_horizons`. Per year: a line through the dated
-versions (each base version's best score, dated by its release), on the frontier (record-setting versions) and
-on all versions.
+versions (each base version's best score, dated by its release), on the record-setting versions (subset
+`record_setting`: each beats every earlier one) and on all versions (`all`).
 Per 10x compute or cost: across models (best score per model), OLS of the index on log10 x **and** the release date,
 so the coefficient is the gain per 10x at a fixed date; without the date, compute would be credited with the progress
 that came with time. Compute is the benchmark file's estimate, else `marts.models`. Every estimate has a 90%
 bootstrap CI (rows resampled); the breakpoint search is re-run in every resample
 (`pipelines.trends.fits.fit_breakpoint`).
 
-The decomposition (what one year of frontier progress is worth): per_year / per_10x_compute is the OOM of compute
-one year of frontier progress equals; against the frontier's actual compute growth it splits progress into compute
-and everything else. Both ratios are taken draw by draw, so their CIs carry every fit's uncertainty.
+The decomposition (what one year of record-setting progress is worth): per_year / per_10x_compute is the OOM of
+compute one year of progress equals; against the actual compute growth of frontier models (Epoch's flag) it splits
+progress into compute and everything else. Both ratios are taken draw by draw, so their CIs carry every fit's
+uncertainty.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ from pipelines.trends.status import (
 from pipelines.warehouse import query_frame
 
 MIN_CAPABILITY_POINTS = 8  # DESIGN.md: below this a fit is "insufficient data"
-MIN_BREAK_SIDE = 5  # points on each side of a break; METR's frontier has about 14 record-setting versions
+MIN_BREAK_SIDE = 5  # points on each side of a break; METR has about 14 record-setting versions
+RECORD_SETTING = "record_setting"  # the subset of record-setting versions (`all`: every dated version)
 ROLLING_YEARS = 2
 ROLLING_STEP_MONTHS = 6
 PLANE_SEED = BOOTSTRAP_SEED + 1  # independent of the per-year draws, so draw-by-draw ratios are joint draws
@@ -68,25 +70,24 @@ PLANE_SEED = BOOTSTRAP_SEED + 1  # independent of the per-year draws, so draw-by
 
 @dataclass(frozen=True)
 class CapabilityIndex:
-    name: str
-    benchmark: str  # in marts.benchmark_scores
-    unit: str
+    """An index fitted on its `trend_score` (ECI points; METR's log2 minutes, so a unit is one doubling); `unit` is
+    the unit of its rates in `trends.capability_trends`."""
 
-    def transform(self, score: pl.Expr) -> pl.Expr:
-        """Index points as published; METR minutes as log2 minutes, so a unit is one doubling of the horizon."""
-        return score if self.unit == "points" else score.log(2)
+    name: str  # its benchmark id in pipelines/tidy/benchmarks.yaml and marts.benchmark_scores
+    unit: str
+    label: str
 
 
 INDICES = (
-    CapabilityIndex("eci", "eci", "points"),
-    CapabilityIndex("metr_time_horizon", "metr_time_horizons", "doublings"),
+    CapabilityIndex("eci", "points", "Epoch Capabilities Index"),
+    CapabilityIndex("metr_time_horizons", "doublings", "METR 50% time horizon"),
 )
 
-INDEX_SCORES_QUERY = """
-select s.benchmark, s.benchmark_name, s.model_version, s.base_version, s.model_key, s.model_name, s.score,
+INDEX_SCORES_QUERY = f"""
+select s.benchmark, s.benchmark_name, s.model_version, s.base_version, s.model_key, s.model_name, s.trend_score,
        s.release_date, s.snapshot_sha256, s.file_training_compute_flop as file_compute_flop
 from marts.benchmark_scores as s
-where s.benchmark in ('eci', 'metr_time_horizons') and s.score > 0
+where s.benchmark in ({", ".join(f"'{index.name}'" for index in INDICES)}) and s.score > 0
 order by s.member, s.row_number
 """
 
@@ -96,10 +97,8 @@ def load_index_scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def index_scores(scores: pl.DataFrame, index: CapabilityIndex) -> pl.DataFrame:
-    """One index's rows, its value in the index unit in `score_fraction` (the column the benchmark helpers read)."""
-    return scores.filter(pl.col("benchmark") == index.benchmark).with_columns(
-        index.transform(pl.col("score")).alias("score_fraction")
-    )
+    """One index's rows; the benchmark helpers read their `trend_score` (ECI points, METR's log2 minutes)."""
+    return scores.filter(pl.col("benchmark") == index.name)
 
 
 def model_points(scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFrame) -> pl.DataFrame:
@@ -249,8 +248,8 @@ def _estimate(
 
 
 def year_points(versions: pl.DataFrame, subset: str) -> pl.DataFrame:
-    """(date, score) of the versions of a subset: 'frontier' keeps record-setting versions only."""
-    return benchmarks.frontier_points(versions) if subset == "frontier" else versions
+    """(date, score) of the versions of a subset: RECORD_SETTING keeps record-setting versions only."""
+    return benchmarks.record_points(versions) if subset == RECORD_SETTING else versions
 
 
 def per_year_row(
@@ -357,20 +356,20 @@ class IndexFits:
     """The rows of one index and the fits the decomposition needs (None where the data fell short)."""
 
     rows: list[dict[str, object]]
-    frontier_per_year: LogLinearFit | None
+    record_per_year: LogLinearFit | None
     per_10x_compute: PlaneFit | None
 
 
 def index_fits(
     index: CapabilityIndex, scores: pl.DataFrame, models: pl.DataFrame, costs: pl.DataFrame, trend: CostTrend | None
 ) -> IndexFits:
-    """Every row of one index: per year (frontier, all; full window, break, rolling) and per 10x compute / cost."""
+    """Every row of one index: per year (record_setting, all; full window, break, rolling), per 10x compute / cost."""
     values = index_scores(scores, index)
     snapshot = benchmarks.scores_snapshot(values)
     versions = benchmarks.best_by_version(values, models)
     rows: list[dict[str, object]] = []
     fits: dict[str, LogLinearFit | None] = {}
-    for subset in ("frontier", "all"):
+    for subset in (RECORD_SETTING, "all"):
         points = year_points(versions, subset)
         if points.is_empty():
             rows.append(
@@ -395,7 +394,7 @@ def index_fits(
     rows.append(compute_row)
     for basis in ("observed", "imputed"):
         rows.append(resource_row(index, per_model, x="cost", cost_basis=basis, trend=trend, snapshot=snapshot)[0])
-    return IndexFits(rows, fits.get("frontier"), compute_fit)
+    return IndexFits(rows, fits.get(RECORD_SETTING), compute_fit)
 
 
 MEASURE_ORDER = [
@@ -409,13 +408,13 @@ MEASURE_ORDER = [
 
 
 def capability_trends_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
-    """The rows in reading order: index, measure, subset (frontier first), cost basis, window."""
+    """The rows in reading order: index, measure, subset (record-setting first), cost basis, window."""
     frame = pl.DataFrame(rows, schema=TRENDS_SCHEMA)
     rank = {m: i for i, m in enumerate(MEASURE_ORDER)}
     return frame.sort(
         pl.col("index").replace_strict({i.name: k for k, i in enumerate(INDICES)}, default=9),
         pl.col("measure").replace_strict(rank, default=9),
-        pl.col("subset") != "frontier",
+        pl.col("subset") != RECORD_SETTING,
         "cost_basis",
         "window_start",
         nulls_last=True,
@@ -427,7 +426,7 @@ def capability_trends_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
 DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "index": pl.String(),
     "years_of_progress": pl.Float64(),
-    "frontier_gain_per_year": pl.Float64(),
+    "record_gain_per_year": pl.Float64(),
     "gain_per_10x_compute": pl.Float64(),
     "compute_equivalent_multiplier_per_year": pl.Float64(),
     "ci_low": pl.Float64(),
@@ -441,7 +440,7 @@ DECOMPOSITION_SCHEMA: dict[str, pl.DataType] = {
     "residual_multiplier_per_year": pl.Float64(),
     "residual_ci_low": pl.Float64(),
     "residual_ci_high": pl.Float64(),
-    "n_frontier": pl.Int64(),
+    "n_records": pl.Int64(),
     "n_compute": pl.Int64(),
     "ci_level": pl.Float64(),
     "status": pl.String(),
@@ -478,13 +477,15 @@ def _ten_to(value: float) -> float | None:
 def decomposition_row(
     index: CapabilityIndex, fits: IndexFits, compute: LogLinearFit | None, compute_label: str, snapshot: str
 ) -> dict[str, object]:
-    """One year of frontier progress on the index as a compute multiplier, beside actual frontier compute growth."""
+    """One year of record-setting progress on the index as a compute multiplier, beside frontier compute growth."""
     row: dict[str, object] = dict.fromkeys(DECOMPOSITION_SCHEMA)
     row.update(index=index.name, years_of_progress=1.0, ci_level=CI_LEVEL, snapshot=snapshot)
-    line, plane = fits.frontier_per_year, fits.per_10x_compute
+    line, plane = fits.record_per_year, fits.per_10x_compute
     if line is None or plane is None or compute is None:
         missing = [
-            n for n, f in (("frontier per year", line), ("per 10x compute", plane), ("compute", compute)) if f is None
+            n
+            for n, f in (("record-setting per year", line), ("per 10x compute", plane), ("compute", compute))
+            if f is None
         ]
         row.update(status_columns(Status.INSUFFICIENT_DATA, f"no fit of {', '.join(missing)}"))
         return row
@@ -495,9 +496,9 @@ def decomposition_row(
     res_low, res_high = percentile_ci(draws["residual"])
     growth_low, growth_high = compute.growth_ci
     row.update(
-        frontier_gain_per_year=line.slope_oom_per_year,
+        record_gain_per_year=line.slope_oom_per_year,
         gain_per_10x_compute=plane.a,
-        n_frontier=line.n,
+        n_records=line.n,
         n_compute=plane.n,
         frontier_compute_growth_per_year=compute.growth_per_year,
         frontier_compute_growth_ci_low=growth_low,

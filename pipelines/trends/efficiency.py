@@ -1,7 +1,8 @@
 """Efficiency: hardware FLOP/s per dollar and per watt over time, and the check compute ≈ spending × FLOP per dollar.
 
 Hardware points are Epoch's ML hardware (`marts.hardware`), dated by release: FP32 and 16-bit FLOP/s (tensor FP16/BF16
-where published, else FP16) per release-price dollar, and FP32 FLOP/s per watt of TDP; subset `all_hardware`.
+where published, else FP16) per release-price dollar, and FP32 FLOP/s per watt of TDP, as the mart computes them
+(`fp32_flops_per_usd`, `best_16bit_flops_per_usd`, `fp32_flops_per_watt`); subset `all_hardware`.
 Training cost per FLOP is a model metric (`cost_per_flop` in `inputs`).
 
 The decomposition: log compute = log spending + log (FLOP per dollar), so on any window the compute trend should be
@@ -42,8 +43,8 @@ from pipelines.warehouse import query_frame
 HARDWARE_SUBSET = "all_hardware"
 
 HARDWARE_QUERY = """
-select hardware_name, manufacturer, hardware_type, release_date, release_price_usd, fp32_flops, best_16bit_flops,
-       tdp_watts, snapshot_sha256
+select hardware_name, manufacturer, hardware_type, release_date, fp32_flops_per_usd, best_16bit_flops_per_usd,
+       fp32_flops_per_watt, snapshot_sha256
 from marts.hardware
 where release_date is not null
 """
@@ -51,15 +52,17 @@ where release_date is not null
 
 @dataclass(frozen=True)
 class HardwareMetric:
+    """A `trends.fits` metric read from one `marts.hardware` column (the ratio is computed there, once)."""
+
     name: str
-    numerator: str
-    denominator: str
+    column: str
+    unit: str
 
 
 HARDWARE_METRICS = (
-    HardwareMetric("hardware_fp32_flops_per_usd", "fp32_flops", "release_price_usd"),
-    HardwareMetric("hardware_fp16_flops_per_usd", "best_16bit_flops", "release_price_usd"),
-    HardwareMetric("hardware_fp32_flops_per_watt", "fp32_flops", "tdp_watts"),
+    HardwareMetric("hardware_fp32_flops_per_usd", "fp32_flops_per_usd", "FLOP/s per USD"),
+    HardwareMetric("hardware_fp16_flops_per_usd", "best_16bit_flops_per_usd", "FLOP/s per USD"),
+    HardwareMetric("hardware_fp32_flops_per_watt", "fp32_flops_per_watt", "FLOP/s per W"),
 )
 HARDWARE_BY_NAME = {m.name: m for m in HARDWARE_METRICS}
 
@@ -74,11 +77,10 @@ def hardware_snapshot(hardware: pl.DataFrame) -> str:
 
 
 def hardware_points(hardware: pl.DataFrame, metric: HardwareMetric) -> pl.DataFrame:
-    """(publication_date = release date, value) of every chip with both numbers positive."""
-    return hardware.filter((pl.col(metric.numerator) > 0) & (pl.col(metric.denominator) > 0)).select(
-        "hardware_name",
-        pl.col("release_date").alias("publication_date"),
-        (pl.col(metric.numerator) / pl.col(metric.denominator)).alias("value"),
+    """(publication_date = release date, value) of every chip whose ratio is positive and finite."""
+    value = pl.col(metric.column)
+    return hardware.filter((value > 0) & value.is_finite()).select(
+        "hardware_name", pl.col("release_date").alias("publication_date"), value.alias("value")
     )
 
 

@@ -2,8 +2,9 @@
 that moved them.
 
 The headlines are the rows of the index's "Growth per year" table: the `trends.fits` series of `FIT_HEADLINES`
-(full window since 2010, the first subset that has one) and the frontier per-year rate of each capability index in
-`trends.capability_trends` (ECI, METR's time horizon). A headline counts as moved when, against the previous build,
+(full window since 2010, the first subset that has one) and the per-year rate of each capability index in
+`trends.capability_trends` along its record-setting versions (ECI, METR's time horizon). A headline counts as moved
+when, against the previous build,
 
 - its estimate shifts by more than the width of the previous build's 90% CI, compared in the space the interval
   lives in: the slope (log10 of the growth factor, OOM per year) for growth fits, whose bootstrap interval is a
@@ -66,9 +67,7 @@ FIT_HEADLINES = (
     HeadlineRow("hardware_fp16_flops_per_usd", "Hardware 16-bit FLOP/s per dollar", ("all_hardware",)),
     HeadlineRow("cost_per_flop", "Training cost per FLOP (2023 USD)", ("notable",)),
 )
-CAPABILITY_LABELS = {"eci": "Epoch Capabilities Index", "metr_time_horizon": "METR 50% time horizon"}
-CAPABILITY_SUBSET = "frontier"
-HARDWARE_UNITS = {"release_price_usd": "FLOP/s per USD", "tdp_watts": "FLOP/s per W"}
+CAPABILITY_SUBSET = capabilities.RECORD_SETTING
 NO_FIT = "no fit in "  # a headline whose table has no row for it: insufficient data, and where it looked
 
 HEADLINE_SCHEMA: dict[str, pl.DataType] = {
@@ -152,9 +151,10 @@ def fit_headline(fits: pl.DataFrame | None, headline: HeadlineRow) -> dict[str, 
 
 
 def capability_headline(trends: pl.DataFrame | None, index: capabilities.CapabilityIndex) -> dict[str, object]:
-    """The index's frontier per-year row of `trends.capability_trends` (the index's ECI and METR rows)."""
-    label = CAPABILITY_LABELS.get(index.name, index.name)
-    row = _headline(f"{index.name}/{CAPABILITY_SUBSET}", label, CAPABILITY_SOURCE, index.name, subset=CAPABILITY_SUBSET)
+    """The index's record-setting per-year row of `trends.capability_trends` (the index's ECI and METR rows)."""
+    row = _headline(
+        f"{index.name}/{CAPABILITY_SUBSET}", index.label, CAPABILITY_SOURCE, index.name, subset=CAPABILITY_SUBSET
+    )
     found = _matching(trends, index=index.name, measure="per_year", subset=CAPABILITY_SUBSET)
     if not found.height:
         return row | {"n": 0} | status_columns(Status.INSUFFICIENT_DATA, NO_FIT + CAPABILITY_SOURCE)
@@ -194,7 +194,7 @@ def load_data(con: duckdb.DuckDBPyConnection) -> HeadlineData:
 
 
 def _capability_points(data: HeadlineData, name: str) -> pl.DataFrame:
-    """The record-setting versions the frontier per-year line goes through; METR's in minutes, as published."""
+    """The record-setting versions the per-year line goes through; METR's in minutes, as published."""
     index = next(i for i in capabilities.INDICES if i.name == name)
     versions = benchmarks.best_by_version(capabilities.index_scores(data.index_scores, index), data.models)
     points = capabilities.year_points(versions, CAPABILITY_SUBSET)
@@ -215,7 +215,7 @@ def series_points(data: HeadlineData, source: str, metric: str, subset: str) -> 
     if metric in efficiency.HARDWARE_BY_NAME:
         hardware = efficiency.HARDWARE_BY_NAME[metric]
         points = efficiency.hardware_points(data.hardware, hardware)
-        key, name, unit = "hardware_name", "hardware_name", HARDWARE_UNITS.get(hardware.denominator, "")
+        key, name, unit = "hardware_name", "hardware_name", hardware.unit
     else:
         model_metric = inputs.METRICS_BY_NAME[metric]
         points = inputs.metric_points(data.models, model_metric, subset)

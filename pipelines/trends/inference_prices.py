@@ -69,7 +69,7 @@ HUB_COLUMNS: dict[str, pl.DataType] = {
     "benchmark_name": pl.String(),
     "model_version": pl.String(),
     "release_date": pl.Date(),
-    "score_fraction": pl.Float64(),
+    "trend_score": pl.Float64(),
     "cost_per_run_usd": pl.Float64(),
 }
 
@@ -77,7 +77,7 @@ STUDY_QUERY = f"select {', '.join(STUDY_COLUMNS)} from marts.inference_scores"
 HUB_QUERY = f"""
 select {", ".join(HUB_COLUMNS)}
 from marts.benchmark_scores
-where unit = 'fraction' and score_fraction is not null and cost_per_run_usd > 0 and release_date is not null
+where unit = 'fraction' and trend_score is not null and cost_per_run_usd > 0 and release_date is not null
 order by member, row_number
 """
 
@@ -183,7 +183,7 @@ def hub_entries(costs: pl.DataFrame) -> pl.DataFrame:
     threshold is skipped for being near chance; reasoning models stay in, since a cost per run already counts every
     token they spend."""
     rows = costs.filter(
-        pl.col("score_fraction").is_not_null() & (pl.col("cost_per_run_usd") > 0) & pl.col("release_date").is_not_null()
+        pl.col("trend_score").is_not_null() & (pl.col("cost_per_run_usd") > 0) & pl.col("release_date").is_not_null()
     )
     return rows.select(
         pl.lit(HUB).alias("dataset"),
@@ -191,7 +191,7 @@ def hub_entries(costs: pl.DataFrame) -> pl.DataFrame:
         pl.col("model_version").alias("model_name"),
         "release_date",
         pl.col("cost_per_run_usd").alias("price"),
-        (pl.col("score_fraction") * 100).round(9).alias("score"),  # 0.141 -> 14.1, not 14.099999999999998
+        (pl.col("trend_score") * 100).round(9).alias("score"),  # 0.141 -> 14.1, not 14.099999999999998
         pl.lit("percent").alias("unit"),
         pl.lit("USD per run").alias("price_unit"),
         pl.lit(False).alias("multiple_choice"),

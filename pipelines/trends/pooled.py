@@ -7,7 +7,7 @@ benchmark cannot give. The fit is a profile over grids: for a slope and a midpoi
 least-squares problem with closed-form sums, so every (resample, slope, midpoint) is one matrix product per
 benchmark and the bootstrap (models resampled within each benchmark) re-runs the whole search.
 
-Per year, the same pooling: log10 of the frontier error rate (record-setting versions) on date, with a level per
+Per year, the same pooling: log10 of the error rate of the record-setting versions on date, with a level per
 benchmark and one shared slope, gives the pooled years to halve the error.
 """
 
@@ -132,13 +132,13 @@ def scaling_groups(best: pl.DataFrame, x: str, cost_basis: str, trend) -> list[t
     return groups
 
 
-def frontier_groups(versions: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+def record_groups(versions: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
     """(decimal year, log10 error rate) of each benchmark's record-setting versions below a perfect score."""
     groups = []
     for benchmark in versions["benchmark"].unique().sort().to_list():
-        records = benchmarks.frontier_points(versions.filter(pl.col("benchmark") == benchmark))
+        records = benchmarks.record_points(versions.filter(pl.col("benchmark") == benchmark))
         records = records.filter(pl.col("score") < 1)
-        if records.height >= benchmarks.MIN_FRONTIER_POINTS:
+        if records.height >= benchmarks.MIN_RECORD_POINTS:
             years = records.select(decimal_year(pl.col("date")))["date"].to_numpy()
             groups.append((years, np.log10(1 - records["score"].to_numpy())))
     return groups
@@ -149,7 +149,9 @@ def fit_shared_trend(
 ) -> PooledFit:
     """One slope of y on x across groups, each with its own level (within-group OLS), points resampled per group."""
     if len(groups) < MIN_BENCHMARKS:
-        raise InsufficientData(f"{len(groups)} benchmarks with enough frontier points; pooling needs {MIN_BENCHMARKS}")
+        raise InsufficientData(
+            f"{len(groups)} benchmarks with enough record-setting points; pooling needs {MIN_BENCHMARKS}"
+        )
     sxy = np.zeros(resamples + 1)
     sxx = np.zeros(resamples + 1)
     for j, (x, y) in enumerate(groups):
@@ -171,7 +173,7 @@ def _multiplier(fit: PooledFit) -> tuple[float, float, float]:
 
 
 def _years(fit: PooledFit) -> tuple[float, float, float]:
-    """Years to halve the frontier error, with its CI; infinite where the error does not fall."""
+    """Years to halve the record-setting error, with its CI; infinite where the error does not fall."""
     values = np.where(np.r_[fit.slope, fit.draws] < 0, math.log10(2) / -np.r_[fit.slope, fit.draws], np.inf)
     low, high = percentile_ci(values[1:])
     return float(values[0]), low, high
@@ -194,7 +196,7 @@ def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: st
             lambda: fit_shared_slope(scaling_groups(best, "cost", cost_basis, trend)),
             "n_models_cost",
         ),
-        ("years_to_halve_error", lambda: fit_shared_trend(frontier_groups(versions)), "n_frontier_points"),
+        ("years_to_halve_error", lambda: fit_shared_trend(record_groups(versions)), "n_record_points"),
     ):
         try:
             fit = fit_of()

@@ -1,7 +1,7 @@
 """Per dollar at inference (issue 19): what more test-time compute buys within one model.
 
 A *pair* is one model (base version) on one benchmark; its *points* are the model's settings there (reasoning effort,
-thinking budget, thinking on or off), each the mean score of its rows in percentage points (score_fraction × 100).
+thinking budget, thinking on or off), each the mean score of its rows in percentage points (trend_score × 100).
 Every figure compares a model only with itself, so model quality, date and scaffold drop out:
 
 - `per_effort_step`: points per step of reasoning effort (minimal < low < medium < high < xhigh);
@@ -137,7 +137,7 @@ MEASURES = (
 
 SCORES_QUERY = """
 select benchmark, unit, model_version, base_version, setting, setting_kind, effort_rank, budget_tokens, thinking,
-       cost_per_run_usd, score, score_fraction
+       cost_per_run_usd, score, trend_score
 from marts.benchmark_scores
 where base_version is not null
 """
@@ -173,7 +173,7 @@ def setting_points(rows: pl.DataFrame, measure: Measure) -> pl.DataFrame:
     return (
         rows.with_columns(
             measure.x.alias("x"),
-            (pl.col("score_fraction") * 100).alias("y"),
+            (pl.col("trend_score") * 100).alias("y"),
             pl.col("setting").str.to_lowercase().fill_null("default").alias("setting_key"),
         )
         .filter(pl.col("x").is_not_null() & pl.col("x").is_finite() & pl.col("y").is_not_null())
@@ -352,7 +352,7 @@ def figure_rows(measure: Measure, benchmark: str, stats: pl.DataFrame, context: 
 def left_out(rows: pl.DataFrame, measure: Measure) -> str:
     """The benchmarks with several settings of the regressor whose scores are not percentages (ECI, Elo, minutes),
     named with their unit: they cannot be pooled in percentage points."""
-    other = rows.filter(pl.col("score_fraction").is_null() | (pl.col("benchmark") == ECI))
+    other = rows.filter(pl.col("unit") != "fraction")
     multi = (
         other.filter(measure.x.is_not_null())
         .group_by(PAIR)
@@ -368,7 +368,7 @@ def left_out(rows: pl.DataFrame, measure: Measure) -> str:
 def measure_rows(measure: Measure, rows: pl.DataFrame) -> list[dict[str, object]]:
     """One measure pooled over every percentage benchmark, then per benchmark with a pair of models (rows below
     MIN_PAIRS pairs say so)."""
-    percent = rows.filter(pl.col("score_fraction").is_not_null() & (pl.col("benchmark") != ECI))
+    percent = rows.filter(pl.col("unit") == "fraction")
     stats = pair_stats(percent, measure)
     names = stats["benchmark"].unique().sort().to_list()
     pooled_context = (

@@ -41,7 +41,7 @@ def reaching_models(scores: pl.DataFrame, models: pl.DataFrame, threshold: float
         "model_key", pl.col("model_name").alias("_name"), "publication_date", "training_compute_flop"
     )
     return (
-        scores.filter(pl.col("score_fraction") >= threshold - 1e-12)
+        scores.filter(pl.col("trend_score") >= threshold - 1e-12)
         .join(facts, on="model_key", how="inner")
         .with_columns(pl.coalesce("release_date", "publication_date").alias("date"))
         .filter(pl.col("date").is_not_null())
@@ -51,7 +51,7 @@ def reaching_models(scores: pl.DataFrame, models: pl.DataFrame, threshold: float
             pl.col("date").min(),
             pl.col("training_compute_flop").first(),
             pl.col("_name").first().alias("model_name"),
-            pl.col("score_fraction").max().alias("score"),
+            pl.col("trend_score").max().alias("score"),
         )
     )
 
@@ -70,11 +70,11 @@ def informative_thresholds(scores: pl.DataFrame, models: pl.DataFrame) -> dict[s
     best = (
         scores.join(with_compute, on="model_key", how="inner")
         .group_by("benchmark", "model_key")
-        .agg(pl.col("score_fraction").max())
+        .agg(pl.col("trend_score").max())
     )
     chosen = {}
     for benchmark, group in best.group_by("benchmark"):
-        values = group["score_fraction"]
+        values = group["trend_score"]
         chosen[benchmark[0]] = [t for t in THRESHOLDS if (values < t).mean() >= MIN_SHARE_BELOW]
     return chosen
 

@@ -1,10 +1,11 @@
--- trends.benchmark_progress: the frontier (running best) score of each benchmark over time: percentage points per
--- year along the record-setting models, and the years it took to halve the frontier's error rate, with 90% CIs.
+-- trends.benchmark_progress: the record (running best) score of each benchmark over time: percentage points per
+-- year along the record-setting versions (n_record_points of them), and the years it took to halve their error
+-- rate, with 90% CIs.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/trends_benchmark_progress.sql
 select
     benchmark_name,
     n_models,
-    n_frontier_points,
+    n_record_points,
     first_date,
     last_date,
     round(best_score, 3) as best_score,

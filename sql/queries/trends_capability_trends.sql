@@ -1,6 +1,7 @@
--- trends.capability_trends: the capability indices that do not saturate. ECI in points, METR's 50% time horizon in
--- doublings (log2 minutes; doubling_months = 12 / doublings per year). Measures: per_year (frontier = record-setting
--- versions, all = every dated version), per_10x_compute and per_10x_cost (across models, at a fixed release date),
+-- trends.capability_trends: the capability indices that do not saturate, each named by its benchmark id (`eci`,
+-- `metr_time_horizons`, as in marts.benchmark_scores). ECI in points, METR's 50% time horizon in
+-- doublings (log2 minutes; doubling_months = 12 / doublings per year). Measures: per_year (subset record_setting: the
+-- record-setting versions; all: every dated version), per_10x_compute and per_10x_cost (across models, at a fixed release date),
 -- the rate before and after a fitted break (break_date with its 90% CI) and rolling 2-year windows. Rows whose
 -- status is not 'ok' ('insufficient data', 'not identified', 'unstable') say why in status_reason and carry no
 -- headline number.

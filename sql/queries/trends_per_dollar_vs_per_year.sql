@@ -1,5 +1,5 @@
 -- trends.per_dollar_vs_per_year: the headline table. Halving the error rate on a benchmark took ×N training compute,
--- ×M training dollars (imputed cost basis), or Y years of progress at the frontier; 90% CIs (a null upper bound is
+-- ×M training dollars (imputed cost basis), or Y years of record-setting progress; 90% CIs (a null upper bound is
 -- unbounded). compute_doublings_to_halve_error is log2 of the compute multiplier (Ord's "doubled 20 times").
 -- The `pooled` row comes first: one logistic slope shared by every benchmark (its multipliers halve the error left
 -- below each benchmark's ceiling). Rows 'not identified' (an interval unbounded or wider than three orders of

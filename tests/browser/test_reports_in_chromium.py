@@ -201,8 +201,8 @@ def test_capability_panels_render_with_the_warehouse_numbers(browser: Any, repor
         assert report.console_errors == [] and report.charts_state == "ok", page
         if page == "per_dollar_vs_per_year":
             drawn = {c["id"]: c["marks"] for c in report.charts}
-            assert drawn["chart-eci_panels"] > 0 and drawn["chart-metr_time_horizon_panels"] > 0
-        assert {c["index"] for c in cells if c["value"]} == {"eci", "metr_time_horizon"}, page
+            assert drawn["chart-eci_panels"] > 0 and drawn["chart-metr_time_horizons_panels"] > 0
+        assert {c["index"] for c in cells if c["value"]} == {"eci", "metr_time_horizons"}, page
         for cell in (c for c in cells if c["value"]):
             rows = tables[cell["table"]].filter(pl.col("index") == cell["index"])
             for key, column in (("measure", "measure"), ("subset", "subset"), ("costBasis", "cost_basis")):

@@ -73,8 +73,7 @@ def test_tidy_tables(con) -> None:
     assert count(con, "select count(*) from tidy.scores") == 3034
     assert count(con, "select count(distinct benchmark) from tidy.scores") == 45
     assert (
-        count(con, "select count(*) from tidy.scores where unit = 'fraction' and score_fraction not between 0 and 1")
-        == 0
+        count(con, "select count(*) from tidy.scores where unit = 'fraction' and trend_score not between 0 and 1") == 0
     )
     assert count(con, "select count(*) from tidy.hardware") == 176
     assert count(con, "select count(*) from tidy.owid_series where entity like '%x/year%'") == 0

@@ -192,7 +192,7 @@ def test_halving_the_error_took_many_times_the_compute_or_a_year_or_two(con, ben
         assert scaling["n_models"] >= 10, (x, basis)
 
 
-def test_the_frontier_gains_points_each_year_and_the_compute_for_a_fixed_score_halves_in_months(con) -> None:
+def test_record_setting_models_gain_points_each_year_and_the_compute_for_a_fixed_score_halves_in_months(con) -> None:
     gpqa = one(con, "select * from trends.benchmark_progress where benchmark = 'gpqa_diamond'")
     assert gpqa["status"] == Status.OK and 10 < gpqa["points_per_year"] < 50
     mmlu = one(con, "select * from trends.compute_to_threshold where benchmark = 'mmlu' and threshold = 0.5")
@@ -227,7 +227,7 @@ def test_every_documented_trends_query_runs(con) -> None:
 # -- capability indices, the decomposition, the pooled inversion (issue 10) ---------------------------------------
 
 
-def capability(con, index: str, measure: str, subset: str = "frontier", basis: str | None = None) -> dict:
+def capability(con, index: str, measure: str, subset: str = "record_setting", basis: str | None = None) -> dict:
     sql = "select * from trends.capability_trends where index = ? and measure = ? and subset = ?"
     params = [index, measure, subset]
     sql += " and cost_basis is null" if basis is None else " and cost_basis = ?"
@@ -243,15 +243,15 @@ def test_capability_tables_have_one_row_per_index_measure_subset_and_window(con)
             "select index, count(*) from trends.capability_trends where measure <> 'rolling_per_year' group by 1"
         ).fetchall()
     )
-    # per year, before and after the break (frontier and all), per 10x compute, per 10x cost (two bases)
-    assert counts == {"eci": 9, "metr_time_horizon": 9}
+    # per year, before and after the break (record_setting and all), per 10x compute, per 10x cost (two bases)
+    assert counts == {"eci": 9, "metr_time_horizons": 9}
     assert (
         con.execute("select count(*) from trends.capability_trends where measure = 'rolling_per_year'").fetchall()[0][0]
         >= 6
     )
     assert [r[0] for r in con.execute("select index from trends.capability_decomposition").fetchall()] == [
         "eci",
-        "metr_time_horizon",
+        "metr_time_horizons",
     ]
 
 
@@ -265,28 +265,28 @@ def test_eci_and_metr_per_year_are_near_the_published_rates(con) -> None:
     after = one(
         con,
         "select * from trends.capability_trends where index = 'eci' and measure = 'per_year_after_break' "
-        "and subset = 'frontier'",
+        "and subset = 'record_setting'",
     )
     assert after["status"] == Status.NOT_IDENTIFIED and after["status_reason"].endswith("do not place the break")
     assert 10 < after["estimate"] < 25  # still stored, beside its reason
     # METR (Kwa et al. 2025): doubling every ~7 months 2019-2025, ~4 months in 2024-25
-    metr = capability(con, "metr_time_horizon", "per_year")
+    metr = capability(con, "metr_time_horizons", "per_year")
     assert 4 < metr["doubling_months"] < 9 and metr["unit"] == "doublings"
     assert metr["doubling_months_ci_low"] <= metr["doubling_months"] <= metr["doubling_months_ci_high"]
     # a fitted break is reported only where the data place its date; on the mirror, 15 record-setters (33 models in
     # all) leave the date's CI at an end of the admissible range, and the row says so instead of a number
-    for subset in ("frontier", "all"):
+    for subset in ("record_setting", "all"):
         row = one(
             con,
-            "select * from trends.capability_trends where index = 'metr_time_horizon' "
+            "select * from trends.capability_trends where index = 'metr_time_horizons' "
             "and measure = 'per_year_after_break' and subset = ?",
             [subset],
         )
         assert row["status"] == Status.OK or row["status_reason"].endswith("do not place the break"), row
     recent = one(
         con,
-        "select * from trends.capability_trends where index = 'metr_time_horizon' and measure = 'rolling_per_year' "
-        "and subset = 'frontier' and status = 'ok' order by window_end desc limit 1",
+        "select * from trends.capability_trends where index = 'metr_time_horizons' and measure = 'rolling_per_year' "
+        "and subset = 'record_setting' and status = 'ok' order by window_end desc limit 1",
     )
     assert recent["doubling_months"] < metr["doubling_months"]  # the last 2-year window doubles faster
 
@@ -295,7 +295,7 @@ def test_capability_grows_with_compute_and_dollars_at_a_fixed_date(con) -> None:
     eci = capability(con, "eci", "per_10x_compute", "all")
     assert 3 < eci["estimate"] < 30 and eci["n"] >= 60  # points per 10x; Epoch's GPQA/MATH: 12-17 points per 10x
     assert capability(con, "eci", "per_10x_cost", "all", "imputed")["estimate"] > 0
-    assert 0.1 < capability(con, "metr_time_horizon", "per_10x_compute", "all")["estimate"] < 5
+    assert 0.1 < capability(con, "metr_time_horizons", "per_10x_compute", "all")["estimate"] < 5
 
 
 def test_a_year_of_eci_progress_is_worth_tens_of_times_the_compute(con) -> None:

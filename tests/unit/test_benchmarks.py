@@ -78,9 +78,9 @@ def test_real_zip_scores(real: ScoreTables) -> None:
     assert scores["score"].null_count() == 0
     assert scores.columns == [
         "benchmark", "benchmark_name", "model_version", "base_version", "setting", "setting_kind", "effort_rank",
-        "budget_tokens", "thinking", "model_name", "model_key", "score", "unit", "score_fraction", "stderr",
-        "cost_per_run_usd", "release_date", "organization", "file_training_compute_flop", "member", "row_number",
-        "source",
+        "budget_tokens", "thinking", "model_name", "model_key", "score", "unit", "trend_score", "trend_unit",
+        "stderr", "cost_per_run_usd", "release_date", "organization", "file_training_compute_flop", "member",
+        "row_number", "source",
     ]  # fmt: skip
     # the file's own compute estimate travels with the score, for models Epoch's model files lack
     assert scores["file_training_compute_flop"].drop_nulls().min() > 0
@@ -90,13 +90,20 @@ def test_real_zip_scores(real: ScoreTables) -> None:
     gpqa = scores.filter(pl.col("benchmark") == "gpqa_diamond")
     assert gpqa.height == 145
     assert gpqa["benchmark_name"][0] == "GPQA Diamond"
-    assert gpqa["score_fraction"].is_between(0, 1).all()
+    assert gpqa["trend_score"].is_between(0, 1).all()
     assert gpqa["stderr"].null_count() == 0
 
     fractions = scores.filter(pl.col("unit") == "fraction")
-    assert fractions["score_fraction"].is_between(0, 1).all()
-    others = scores.filter(pl.col("unit") != "fraction")
-    assert others["score_fraction"].null_count() == others.height == 282 + 33 + 27  # eci, metr, webdev arena
+    assert fractions["trend_score"].is_between(0, 1).all()
+    assert set(fractions["trend_unit"]) == {"fraction"}
+    # the trends' scale: ECI points as published, METR's minutes as log2 minutes, no trend of Elo ratings
+    eci, metr = (scores.filter(pl.col("benchmark") == b) for b in ("eci", "metr_time_horizons"))
+    assert eci.height == 282 and (eci["trend_score"] == eci["score"]).all()
+    assert set(eci["trend_unit"]) == {"index points"}
+    assert metr.height == 33 and set(metr["trend_unit"]) == {"log2 minutes"}
+    assert metr["trend_score"].to_list() == pytest.approx(metr["score"].log(2).to_list())
+    arena = scores.filter(pl.col("unit") == "elo")
+    assert arena["trend_score"].null_count() == arena["trend_unit"].null_count() == arena.height == 27
     units = dict(scores.group_by("benchmark").agg(pl.col("unit").first()).iter_rows())
     assert units["eci"] == "index"
     assert units["webdev_arena"] == "elo"
@@ -203,7 +210,7 @@ def test_percent_strings_are_percent(tmp_path: Path) -> None:
     scores = tidy_scores(read_benchmark_zip(path)).scores
     gpqa = scores.filter(pl.col("benchmark") == "gpqa_diamond").sort("model_version")
     assert gpqa["score"].to_list() == pytest.approx([0.77, 0.5])
-    assert gpqa["score_fraction"].to_list() == pytest.approx([0.77, 0.5])
+    assert gpqa["trend_score"].to_list() == pytest.approx([0.77, 0.5])
     assert gpqa["model_name"].to_list() == ["Model A", "Model B"]
     assert gpqa["model_key"].to_list() == ["model a", "model b"]
     assert str(gpqa["release_date"][0]) == "2025-01-02"
@@ -212,7 +219,7 @@ def test_percent_strings_are_percent(tmp_path: Path) -> None:
     # ECI keeps its own unit; the version with an empty ECI score is missing, not rejected.
     eci = scores.filter(pl.col("benchmark") == "eci")
     assert eci.select("model_version", "score", "unit").rows() == [("a", 100.0, "index")]
-    assert eci["score_fraction"].to_list() == [None]
+    assert eci.select("trend_score", "trend_unit").rows() == [(100.0, "index points")]
 
 
 def test_broken_member_names_the_member(tmp_path: Path) -> None:
@@ -281,9 +288,14 @@ def test_undescribed_members(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     with caplog.at_level(logging.WARNING, logger="pipelines.tidy.benchmarks"):
         tables = tidy_scores(read_benchmark_zip(path))
     new = tables.scores.filter(pl.col("member") == "new_bench.csv")
-    assert new.select("benchmark", "benchmark_name", "base_version", "setting", "model_name", "score_fraction").row(
-        0
-    ) == ("new_bench", "new_bench", "x", "high", "Model X", 0.25)
+    assert new.select("benchmark", "benchmark_name", "base_version", "setting", "model_name", "trend_score").row(0) == (
+        "new_bench",
+        "new_bench",
+        "x",
+        "high",
+        "Model X",
+        0.25,
+    )
     assert "new_bench.csv" in caplog.text
     assert tables.scores.filter(pl.col("member") == "mystery_external.csv").height == 0
     mystery = tables.rejections.filter(pl.col("column_name") == "mystery_external.csv")

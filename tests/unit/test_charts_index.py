@@ -191,7 +191,7 @@ def test_the_index_shows_the_compact_table_of_per_year_per_10x_training_and_per_
     assert 'id="inference-figures-compact"' in html and "one row for each of 3 benchmarks" in html
     # the indices and all benchmarks, numbers only: the median of identified trends, the range and n on hover
     rows = re.findall(r'data-row="([^"]+)"', html)
-    assert set(rows) == {"eci", "metr_time_horizon", "all benchmarks"}
+    assert set(rows) == {"eci", "metr_time_horizons", "all benchmarks"}
     assert '<td class="num" data-row="all benchmarks" data-column="price_per_token"' in html
     assert 'title="range of identified trends 10× to 30×; n = 2 identified trends of 4 trends' in html
     assert f"left out: MMLU, GPT-4o: not identified ({SHORT})" in html and ">20×</td>" in html

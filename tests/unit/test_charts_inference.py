@@ -42,18 +42,18 @@ def capability(index: str, measure: str, subset: str, basis: str | None, estimat
 
 CAPABILITIES = pl.DataFrame(
     [
-        capability("eci", "per_year", "frontier", None, 13.9, "points"),
+        capability("eci", "per_year", "record_setting", None, 13.9, "points"),
         capability("eci", "per_10x_compute", "all", None, 10.3, "points"),
         capability("eci", "per_10x_cost", "all", "imputed", 7.1, "points"),
         capability("eci", "per_10x_cost", "all", "observed", 5.5, "points"),  # not the page's basis
-        capability("metr_time_horizon", "per_year", "frontier", None, 1.9, "doublings"),
+        capability("metr_time_horizons", "per_year", "record_setting", None, 1.9, "doublings"),
     ]
 )
 PROGRESS_TABLE = pl.DataFrame(
     {
         "benchmark": ["gpqa_diamond", "winogrande"],
         "benchmark_name": ["GPQA Diamond", "WinoGrande"],
-        "n_frontier_points": [9, 7],
+        "n_record_points": [9, 7],
         "points_per_year": [24.4, 5.0],
         "points_per_year_ci_low": [22.0, 3.0],
         "points_per_year_ci_high": [29.2, 7.0],
@@ -439,7 +439,7 @@ def test_the_price_section_lists_every_trend_and_credits_epochs_data(tmp_path: P
 
 
 def test_the_test_time_section_draws_both_charts_and_greys_figures_without_a_number(tmp_path: Path) -> None:
-    scores = SETTINGS.rename({"model": "base_version", "score": "score_fraction"}).with_columns(unit=pl.lit("fraction"))
+    scores = SETTINGS.rename({"model": "base_version", "score": "trend_score"}).with_columns(unit=pl.lit("fraction"))
     page = Page(name="per_dollar_vs_per_year", title="t")
     inference_charts.test_time_section(context(tmp_path, {**TABLES, "marts.benchmark_scores": scores}), page)
     assert sorted(page.charts) == ["effort_ladder", "score_vs_cost_per_run"]

@@ -16,7 +16,6 @@ from pipelines.reports import page as page_module
 from pipelines.reports.builders import decades
 from pipelines.reports.common import factor, sig
 from pipelines.reports.page import Cell, Page, Snapshot, csv_ready, render_page, write_atomic
-from pipelines.reports.page import publish as publish_page
 from pipelines.reports.registry import NAV, PAGE_NAMES
 from pipelines.run import workers
 
@@ -24,8 +23,8 @@ BUILT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 SNAPSHOT = Snapshot("notable_models", "https://epoch.ai/x.csv", "ab" * 32, BUILT, "Mon, 01 Jan 2026", 10)
 
 
-def publish(page: Page, reports_dir: Path, **kwargs: object) -> Path:
-    return publish_page(page, reports_dir, nav=NAV, **kwargs)
+def write_page(page: Page, reports_dir: Path, **kwargs: object) -> Path:
+    return page_module.write_page(page, reports_dir, nav=NAV, **kwargs)
 
 
 def render(page: Page, **kwargs: object) -> str:
@@ -149,12 +148,12 @@ def test_chart_names_must_be_file_and_css_safe() -> None:
         page.chart("Bad Name", chart, frame)
 
 
-def test_publish_writes_data_and_exports_next_to_the_page_then_the_page(tmp_path: Path) -> None:
+def test_write_page_writes_data_and_exports_next_to_the_page_then_the_page(tmp_path: Path) -> None:
     page = Page(name="compute_trends", title="t")
     chart, frame = tiny_chart()
     page.chart("tiny", chart, frame)
     page.download("extra", pl.DataFrame({"a": [[1, 2]], "b": ["x"]}), "Extra rows")
-    path = publish(page, tmp_path, built_at=BUILT, snapshots=[])
+    path = write_page(page, tmp_path, built_at=BUILT, snapshots=[])
     assert path == tmp_path / "compute_trends.html"
     folder = tmp_path / "compute_trends"
     assert pl.read_csv(folder / "tiny.csv").equals(frame)
@@ -189,7 +188,7 @@ def test_a_failing_export_leaves_every_previous_file_in_place(tmp_path: Path, mo
     chart, frame = tiny_chart()
     page.chart("first", chart, frame)
     page.chart("second", chart, frame)
-    publish(page, tmp_path, built_at=BUILT, snapshots=[])
+    write_page(page, tmp_path, built_at=BUILT, snapshots=[])
     before = {p.name: p.read_bytes() for p in (tmp_path / "benchmarks").iterdir()}
     html_before = (tmp_path / "benchmarks.html").read_text()
 
@@ -206,7 +205,7 @@ def test_a_failing_export_leaves_every_previous_file_in_place(tmp_path: Path, mo
     changed.chart("first", chart.properties(title="first, changed"), frame.with_columns(pl.col("y") * 2))
     changed.chart("second", chart.properties(title="second, changed"), frame)
     with pytest.raises(RuntimeError, match="second chart"):
-        publish(changed, tmp_path, built_at=BUILT, snapshots=[])
+        write_page(changed, tmp_path, built_at=BUILT, snapshots=[])
     assert len(calls) == 2
     assert {p.name: p.read_bytes() for p in (tmp_path / "benchmarks").iterdir()} == before
     assert (tmp_path / "benchmarks.html").read_text() == html_before
@@ -223,11 +222,11 @@ def two_charts(second_title: str) -> Page:
 def test_only_charts_whose_spec_changed_are_exported_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     published, staging = tmp_path / "published", tmp_path / "published" / ".building"
     rendered = counting_renders(monkeypatch)
-    publish(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    write_page(two_charts("second"), published, built_at=BUILT, snapshots=[])
     assert rendered == ["first", "second"]
 
     rendered.clear()
-    publish(two_charts("second, changed"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    write_page(two_charts("second, changed"), staging, built_at=BUILT, snapshots=[], published_dir=published)
     assert rendered == ["second, changed"]
     old, new = published / "efficiency", staging / "efficiency"
     for suffix in (".png", ".svg"):  # the unchanged chart's files are the previous build's, in the staged folder
@@ -239,22 +238,22 @@ def test_only_charts_whose_spec_changed_are_exported_again(tmp_path: Path, monke
     rendered.clear()  # a previous build whose hashes are unreadable, or whose files are gone: render again
     (old / exports.EXPORT_HASHES).write_text("not json")
     (old / "first.png").unlink()
-    publish(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    write_page(two_charts("second"), published, built_at=BUILT, snapshots=[])
     assert rendered == ["first", "second"]
 
 
 def test_the_vendor_bundle_is_built_only_when_vl_convert_changed(tmp_path: Path, small_bundle: list[str]) -> None:
     published, staging = tmp_path / "published", tmp_path / "published" / ".building"
-    publish(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    write_page(two_charts("second"), published, built_at=BUILT, snapshots=[])
     assert small_bundle == ["bundle"]
-    publish(two_charts("second"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    write_page(two_charts("second"), staging, built_at=BUILT, snapshots=[], published_dir=published)
     assert small_bundle == ["bundle"]  # linked, so the staged page (and its screenshot) loads a bundle
     bundle = page_module.VENDOR_BUNDLE
     assert (staging / bundle).stat().st_ino == (published / bundle).stat().st_ino
     shutil.rmtree(staging)
 
     (published / page_module.BUNDLE_STAMP).write_text("vl-convert-python 0.1")
-    publish(two_charts("second"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    write_page(two_charts("second"), staging, built_at=BUILT, snapshots=[], published_dir=published)
     assert small_bundle == ["bundle", "bundle"]
     assert (staging / page_module.BUNDLE_STAMP).read_text() == page_module.BUNDLER
 

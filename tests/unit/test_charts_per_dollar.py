@@ -1,4 +1,4 @@
-"""The per-dollar vs per-year page: the paradox in words uses the table's numbers, the frontier is the records, and
+"""The per-dollar vs per-year page: the paradox in words uses the table's numbers, the best to date is the records, and
 the drawn curves are the fitted ones."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ POOLED = {
     "benchmark_name": "Pooled (one shared slope)",
     "n_models": 270,
     "n_models_cost": 270,
-    "n_frontier_points": 40,
+    "n_record_points": 40,
     "compute_multiplier_to_halve_error": 4.0,
     "compute_multiplier_to_halve_error_ci_low": 3.0,
     "compute_multiplier_to_halve_error_ci_high": 5.8,
@@ -81,7 +81,7 @@ POOLED = {
 WITH_POOLED = pl.concat(
     [
         pl.DataFrame([POOLED]),
-        TABLE.with_columns(pl.lit(0).alias("n_models_cost"), pl.lit(0).alias("n_frontier_points")),
+        TABLE.with_columns(pl.lit(0).alias("n_models_cost"), pl.lit(0).alias("n_record_points")),
         pl.DataFrame(
             [
                 {
@@ -149,7 +149,7 @@ def test_table_rows_keep_exact_values_for_the_browser_test() -> None:
     assert gsm8k[2].text == "–" and "data-value" not in gsm8k[2].attrs
 
 
-def test_the_frontier_is_the_records_and_ties_on_a_date_keep_the_best() -> None:
+def test_the_running_best_is_the_records_and_ties_on_a_date_keep_the_best() -> None:
     points = pl.DataFrame(
         {
             "benchmark": ["b"] * 5,
@@ -158,9 +158,9 @@ def test_the_frontier_is_the_records_and_ties_on_a_date_keep_the_best() -> None:
             "score": [0.5, 0.4, 0.6, 0.7, 0.8],
         }
     )
-    frontier = running_best(points)
-    assert frontier["model_name"].to_list() == ["first", "tie-high", "record"]
-    assert frontier["best_to_date"].to_list() == [0.5, 0.7, 0.8]
+    records = running_best(points)
+    assert records["model_name"].to_list() == ["first", "tie-high", "record"]
+    assert records["best_to_date"].to_list() == [0.5, 0.7, 0.8]
     # an equal score on the same date: the first model by name, whatever order the rows come in
     even = pl.DataFrame({"benchmark": ["b"] * 2, "model_name": ["zeta", "alpha"], "date": [date(2023, 1, 1)] * 2})
     for frame in (even, even.reverse()):
@@ -206,7 +206,7 @@ def test_unstable_or_failed_fits_are_not_drawn() -> None:
     assert fit_curves(scaling, points, "compute", "compute_flop").is_empty()
 
 
-def test_the_frontier_fit_line_is_the_tables_line_and_stops_at_100_percent() -> None:
+def test_the_records_fit_line_is_the_tables_line_and_stops_at_100_percent() -> None:
     progress = pl.DataFrame({"benchmark": ["b"], "intercept": [-809.0], "slope": [0.4], "status": ["ok"]})
     points = pl.DataFrame({"benchmark": ["b", "b"], "date": [date(2024, 1, 1), date(2028, 1, 1)]})
     line = progress_lines(progress, points)

@@ -109,7 +109,7 @@ def test_a_break_date_the_data_cannot_place_is_censored_by_the_admissible_range(
     hinge = np.where(years < 2020, 1.0 * (years - 2020), 4.0 * (years - 2020))
     planted = fit_breakpoint(years, hinge + rng.normal(0, 0.3, years.size), min_side=5)
     assert 2019.5 <= planted.break_year <= 2020.5 and not planted.break_ci_censored
-    few = np.sort(rng.uniform(2023, 2026, 14))  # 14 points, 5 a side, no break: like the mirror's ECI frontier
+    few = np.sort(rng.uniform(2023, 2026, 14))  # 14 points, 5 a side, no break: like the mirror's ECI records
     straight = fit_breakpoint(few, 14.0 * (few - 2024) + rng.normal(0, 3, few.size), min_side=5)
     assert straight.break_ci_censored, (straight.break_ci, straight.grid_range)
 

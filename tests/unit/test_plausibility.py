@@ -281,7 +281,7 @@ def test_every_rule_of_the_seed_is_applied_by_the_tidy_layer() -> None:
     applied = {
         EPOCH_MODELS: model_columns,
         "ml_hardware": {"release_date", *HARDWARE_NUMBERS},
-        "benchmark_data": {"release_date", "training_compute_flop", "score_fraction", "cost_per_run_usd"},
+        "benchmark_data": {"release_date", "training_compute_flop", "score", "cost_per_run_usd"},
         OWID: {"date", "Training computation (petaFLOP)"},
         PRICE_STUDY: {"release_date", "usd_per_1m_tokens", *(f"score_{unit}" for unit in SCORE_COLUMNS.values())},
         TOKENS_SOURCE: set(TOKEN_COUNTS),

@@ -1,4 +1,4 @@
-"""Benchmarks: best score per model, the frontier over time, logistic scaling, and the per-dollar/per-year join."""
+"""Benchmarks: best score per model, the records over time, logistic scaling, and the per-dollar/per-year join."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SCORE_COLUMNS = {
     "base_version": pl.String,
     "model_key": pl.String,
     "model_name": pl.String,
-    "score_fraction": pl.Float64,
+    "trend_score": pl.Float64,
     "release_date": pl.Date,
     "snapshot_sha256": pl.String,
 }
@@ -108,22 +108,22 @@ def test_a_version_without_its_own_date_takes_the_model_publication_date() -> No
     assert benchmarks.best_by_version(scores, models)["date"].to_list() == [date(2023, 7, 18)]
 
 
-def test_frontier_points_are_the_running_records() -> None:
+def test_record_points_are_the_running_records() -> None:
     versions = pl.DataFrame(
         {
             "date": [date(2023, 1, 1), date(2023, 3, 1), date(2023, 3, 1), date(2023, 6, 1), date(2024, 1, 1)],
             "score": [0.40, 0.35, 0.55, 0.50, 0.70],
         }
     )
-    assert benchmarks.frontier_points(versions)["score"].to_list() == [0.40, 0.55, 0.70]
+    assert benchmarks.record_points(versions)["score"].to_list() == [0.40, 0.55, 0.70]
 
 
 def progress_versions(seed: int = 0) -> pl.DataFrame:
-    """40 versions 2021-2025: the frontier error rate halves every 1.5 years from 0.6, the rest score below it."""
+    """40 versions 2021-2025: the best score's error rate halves every 1.5 years from 0.6, the rest score below it."""
     rng = np.random.default_rng(seed)
     years = np.sort(rng.uniform(2021, 2025, 40))
-    frontier = 1 - 0.6 * 0.5 ** ((years - 2021) / 1.5)
-    scores = frontier - np.abs(rng.normal(0, 0.08, years.size)) * (rng.uniform(size=years.size) < 0.6)
+    best = 1 - 0.6 * 0.5 ** ((years - 2021) / 1.5)
+    scores = best - np.abs(rng.normal(0, 0.08, years.size)) * (rng.uniform(size=years.size) < 0.6)
     return pl.DataFrame(
         {
             "benchmark": "bench",
@@ -137,10 +137,10 @@ def progress_versions(seed: int = 0) -> pl.DataFrame:
     )
 
 
-def test_progress_recovers_the_halving_time_of_the_frontier_error() -> None:
+def test_progress_recovers_the_halving_time_of_the_record_error() -> None:
     row = benchmarks.progress_row(progress_versions(), benchmark="bench", snapshot="s")
     assert row["status"] == "ok"
-    assert row["n_frontier_points"] >= benchmarks.MIN_FRONTIER_POINTS
+    assert row["n_record_points"] >= benchmarks.MIN_RECORD_POINTS
     assert row["years_to_halve_error"] == pytest.approx(1.5, rel=0.2)
     assert row["years_to_halve_error_ci_low"] <= row["years_to_halve_error"] <= row["years_to_halve_error_ci_high"]
     # the line through the records: 0.6 · ln 2 / 1.5 ≈ 0.28/yr at the start, ~0.11/yr by 2025: ~10-25 points/yr

@@ -30,7 +30,7 @@ def hinge_points(n: int = 60, seed: int = 0, noise: float = 1.0) -> pl.DataFrame
 
 
 def test_a_planted_breakpoint_is_recovered_within_its_ci() -> None:
-    before, after = cap.break_rows(ECI, hinge_points(), subset="frontier", snapshot="s")
+    before, after = cap.break_rows(ECI, hinge_points(), subset="record_setting", snapshot="s")
     assert before["status"] == after["status"] == "ok"
     assert before["break_date_ci_low"] <= date(2024, 4, 2) <= before["break_date_ci_high"]
     assert before["ci_low"] <= 8 <= before["ci_high"] and after["ci_low"] <= 16 <= after["ci_high"]
@@ -39,7 +39,7 @@ def test_a_planted_breakpoint_is_recovered_within_its_ci() -> None:
 
 
 def test_a_break_needs_enough_points_on_each_side() -> None:
-    rows = cap.break_rows(ECI, hinge_points(n=9), subset="frontier", snapshot="s")
+    rows = cap.break_rows(ECI, hinge_points(n=9), subset="record_setting", snapshot="s")
     assert all(r["status"].startswith("insufficient data") and r["estimate"] is None for r in rows)
 
 
@@ -47,9 +47,8 @@ def test_metr_rows_are_doublings_with_a_doubling_time_in_months() -> None:
     # a horizon doubling every 7 months: log2 minutes rises 12/7 a year
     years = np.linspace(2019.8, 2025.9, 20)
     points = pl.DataFrame({"date": [to_date(y) for y in years], "score": 12 / 7 * (years - 2019.8)})
-    row, _ = cap.per_year_row(
-        METR, points, subset="frontier", measure="per_year", start=date(2019, 1, 1), end=date(2026, 1, 1), snapshot=""
-    )
+    window = {"start": date(2019, 1, 1), "end": date(2026, 1, 1)}
+    row, _ = cap.per_year_row(METR, points, subset="record_setting", measure="per_year", snapshot="", **window)
     assert row["unit"] == "doublings" and row["status"] == "ok"
     assert row["doubling_months"] == pytest.approx(7, rel=1e-3)  # dates are whole days
     assert row["doubling_months_ci_low"] <= row["doubling_months"] <= row["doubling_months_ci_high"]
@@ -99,7 +98,7 @@ def test_the_plane_fit_separates_compute_from_date() -> None:
 def test_the_decomposition_of_a_planted_case_returns_b_over_a() -> None:
     a, b, c = 10.0, 6.0, 0.6
     t, log_c, y = planted_models(a, b, c)
-    fits = cap.IndexFits(rows=[], frontier_per_year=fit_line(t, y), per_10x_compute=cap.fit_plane(log_c, t, y))
+    fits = cap.IndexFits(rows=[], record_per_year=fit_line(t, y), per_10x_compute=cap.fit_plane(log_c, t, y))
     row = cap.decomposition_row(ECI, fits, fit_line(t, log_c), "planted", "s")
     assert row["status"] == "ok"
     # a year of progress = (a·c + b)/a OOM of compute; compute growth explains c of it; the rest is b/a
@@ -113,7 +112,7 @@ def test_the_decomposition_of_a_planted_case_returns_b_over_a() -> None:
 def test_a_decomposition_without_a_gain_per_10x_is_not_identified() -> None:
     t, log_c, _ = planted_models()
     y = 6.0 * (t - 2021) + np.random.default_rng(1).normal(0, 3, t.size)  # compute does nothing at a fixed date
-    fits = cap.IndexFits(rows=[], frontier_per_year=fit_line(t, y), per_10x_compute=cap.fit_plane(log_c, t, y))
+    fits = cap.IndexFits(rows=[], record_per_year=fit_line(t, y), per_10x_compute=cap.fit_plane(log_c, t, y))
     row = cap.decomposition_row(ECI, fits, fit_line(t, log_c), "planted", "s")
     assert row["status"] == Status.NOT_IDENTIFIED
     assert row["status_reason"] == "the gain per 10x compute is not above zero in every tail of its CI"

@@ -23,19 +23,27 @@ def synthetic_hardware(n: int = 80, seed: int = 0) -> pl.DataFrame:
     years = rng.uniform(2008, 2025, n)
     price = 10 ** rng.uniform(2.5, 4.5, n)
     fp32 = price * 10 ** (9 + math.log10(2) / 2.5 * (years - 2015) + rng.normal(0, 0.2, n))
-    return pl.DataFrame(
-        {
-            "hardware_name": [f"chip {i}" for i in range(n)],
-            "manufacturer": ["Acme"] * n,
-            "hardware_type": ["GPU"] * n,
-            "release_date": [to_date(y) for y in years],
-            "release_price_usd": np.where(np.arange(n) % 10 == 0, np.nan, price),
-            "fp32_flops": fp32,
-            "best_16bit_flops": fp32 * 8,
-            "tdp_watts": 300.0,
-            "snapshot_sha256": "hw-sha",
-        }
-    ).with_columns(pl.col("release_price_usd").fill_nan(None))
+    return (
+        pl.DataFrame(
+            {
+                "hardware_name": [f"chip {i}" for i in range(n)],
+                "manufacturer": ["Acme"] * n,
+                "hardware_type": ["GPU"] * n,
+                "release_date": [to_date(y) for y in years],
+                "release_price_usd": np.where(np.arange(n) % 10 == 0, np.nan, price),
+                "fp32_flops": fp32,
+                "best_16bit_flops": fp32 * 8,
+                "tdp_watts": 300.0,
+                "snapshot_sha256": "hw-sha",
+            }
+        )
+        .with_columns(pl.col("release_price_usd").fill_nan(None))
+        .with_columns(  # as marts.hardware computes them
+            (pl.col("fp32_flops") / pl.col("release_price_usd")).alias("fp32_flops_per_usd"),
+            (pl.col("best_16bit_flops") / pl.col("release_price_usd")).alias("best_16bit_flops_per_usd"),
+            (pl.col("fp32_flops") / pl.col("tdp_watts")).alias("fp32_flops_per_watt"),
+        )
+    )
 
 
 def test_price_performance_doubling_time_is_recovered() -> None:

@@ -142,12 +142,15 @@ create table marts.models (
 );
 create table marts.hardware (
     hardware_name varchar, manufacturer varchar, hardware_type varchar, release_date date, release_price_usd double,
-    fp32_flops double, best_16bit_flops double, tdp_watts double, snapshot_sha256 varchar
+    fp32_flops double, best_16bit_flops double, tdp_watts double, snapshot_sha256 varchar,
+    fp32_flops_per_usd double generated always as (fp32_flops / release_price_usd),
+    best_16bit_flops_per_usd double generated always as (best_16bit_flops / release_price_usd),
+    fp32_flops_per_watt double generated always as (fp32_flops / tdp_watts)
 );
 create table marts.benchmark_scores (
     benchmark varchar, benchmark_name varchar, model_version varchar, base_version varchar, model_key varchar,
-    model_name varchar, score double, release_date date, snapshot_sha256 varchar, file_training_compute_flop double,
-    member varchar, row_number bigint
+    model_name varchar, score double, trend_score double, release_date date, snapshot_sha256 varchar,
+    file_training_compute_flop double, member varchar, row_number bigint
 );
 """
 
@@ -173,9 +176,10 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     for i in range(12):
         chip = [f"Chip {i}", date(2012 + i, 6, 1), 10 ** (12 + 0.12 * i + rng.normal(0, 0.05))]
         con.execute("insert into marts.hardware values (?, 'M', 'GPU', ?, 1000, ?, null, 300, 'h')", chip)
-        release = [f"v{i}", f"v{i}", f"Release {i}", 100 + 7 * i + i % 3, date(2020 + i // 4, 1 + 3 * (i % 4), 1), i]
+        points = 100 + 7 * i + i % 3  # ECI's trend_score is its score
+        release = [f"v{i}", f"v{i}", f"Release {i}", points, points, date(2020 + i // 4, 1 + 3 * (i % 4), 1), i]
         con.execute(
-            "insert into marts.benchmark_scores values ('eci', 'ECI', ?, ?, null, ?, ?, ?, 's', null, 'eci', ?)",
+            "insert into marts.benchmark_scores values ('eci', 'ECI', ?, ?, null, ?, ?, ?, ?, 's', null, 'eci', ?)",
             release,
         )
     yield con
@@ -190,9 +194,9 @@ def fit(con: duckdb.DuckDBPyConnection) -> None:
     replace_table(con, "trends", "fits", inputs.order_fits(rows, order))
     eci = capabilities.INDICES[0]
     scores = capabilities.index_scores(capabilities.load_index_scores(con), eci)
-    points = capabilities.year_points(benchmarks.best_by_version(scores, models), "frontier")
+    points = capabilities.year_points(benchmarks.best_by_version(scores, models), "record_setting")
     window = {"start": points["date"].min(), "end": points["date"].max()}
-    row, _ = capabilities.per_year_row(eci, points, subset="frontier", measure="per_year", snapshot="", **window)
+    row, _ = capabilities.per_year_row(eci, points, subset="record_setting", measure="per_year", snapshot="", **window)
     replace_table(con, "trends", "capability_trends", capabilities.capability_trends_frame([row]))
 
 
@@ -224,7 +228,7 @@ def test_a_first_build_records_each_headline_with_the_rows_it_was_fitted_on(ware
         COMPUTE,
         "parameters/notable",
         "hardware_fp32_flops_per_usd/all_hardware",
-        "eci/frontier",
+        "eci/record_setting",
     }
     stored = warehouse.sql("select headline, count(*) as n from trends.headline_inputs group by 1").pl()
     fitted = ok.select("headline", "n").join(stored, on="headline", how="left", suffix="_inputs")

@@ -157,7 +157,7 @@ def test_hub_settings_are_separate_models_priced_per_run_and_reasoning_models_co
                 "benchmark_name": "WeirdML",
                 "model_version": version,
                 "release_date": START + timedelta(days=day),
-                "score_fraction": fraction,
+                "trend_score": fraction,
                 "cost_per_run_usd": cost,
             }
             for version, day, cost, fraction in versions
@@ -213,7 +213,7 @@ def test_the_assets_read_both_marts_write_the_points_and_the_trends_and_pass_the
         con.execute("create table marts.inference_scores as select *, 1 as row_number from prices")
         con.execute(
             "create table marts.benchmark_scores (benchmark_name varchar, model_version varchar, release_date date, "
-            "score_fraction double, cost_per_run_usd double, member varchar, row_number bigint, unit varchar)"
+            "trend_score double, cost_per_run_usd double, member varchar, row_number bigint, unit varchar)"
         )
         con.executemany("insert into marts.benchmark_scores values (?, ?, ?, ?, ?, ?, ?, 'fraction')", hub)
     assets = [trend_assets.inference_price_points, trend_assets.inference_price_trends]

@@ -41,7 +41,7 @@ def test_pooling_needs_several_benchmarks() -> None:
         pooled.fit_shared_slope(planted_benchmarks(k=2))
 
 
-def test_a_shared_trend_in_the_frontier_error_is_recovered() -> None:
+def test_a_shared_trend_in_the_record_setting_error_is_recovered() -> None:
     rng = np.random.default_rng(2)
     groups = []
     for level in (-0.2, -0.5, -0.9, -0.3):

@@ -24,7 +24,7 @@ SCORE_COLUMNS: dict[str, pl.DataType] = {
     "thinking": pl.Boolean(),
     "cost_per_run_usd": pl.Float64(),
     "score": pl.Float64(),
-    "score_fraction": pl.Float64(),
+    "trend_score": pl.Float64(),
 }
 NO_TOKENS = pl.DataFrame(
     schema={"model_version": pl.String, "benchmark": pl.String, "output_tokens_per_sample": pl.Float64}
@@ -44,7 +44,7 @@ def score(model: str, setting: str | None, points: float, benchmark: str = "gpqa
         "effort_rank": EFFORT.get(setting),
         "budget_tokens": int(setting[:-1]) * 1000 if kind == "budget" else None,
         "score": points / 100,
-        "score_fraction": points / 100,
+        "trend_score": points / 100,
         **extra,
     }
 
@@ -165,7 +165,7 @@ def test_a_concave_ladder_shows_diminishing_returns_as_last_step_minus_first() -
 
 def test_the_eci_row_is_not_identified_and_the_eci_never_enters_a_pooled_figure() -> None:
     eci = [
-        {**r, "benchmark": "eci", "unit": "index", "score": 140.0, "score_fraction": None}
+        {**r, "benchmark": "eci", "unit": "index", "score": 140.0, "trend_score": 140.0}
         for r in ladder({"low": 0, "medium": 5, "high": 10}, models=6, benchmark="eci")
     ]
     planted = ladder({"low": 0, "medium": 5, "high": 10}, noise=0.3)

@@ -35,7 +35,7 @@ def synthetic(seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
             "base_version": keys,
             "model_key": keys,
             "model_name": keys,
-            "score_fraction": score,
+            "trend_score": score,
             "release_date": [None] * n,
             "snapshot_sha256": "s",
         },
@@ -65,7 +65,7 @@ def test_improving_points_only_lower_the_least_compute() -> None:
 def test_thresholds_every_model_reaches_are_left_out() -> None:
     scores, models = synthetic()
     informative = thresholds.informative_thresholds(scores, models)["bench"]
-    below = scores["score_fraction"]
+    below = scores["trend_score"]
     for threshold in informative:
         assert (below < threshold).mean() >= thresholds.MIN_SHARE_BELOW
     points = thresholds.threshold_points_frame(scores, models)

@@ -1,9 +1,8 @@
 {{ config(materialized="view") }}
 -- What changed between consecutive pulls of each Epoch model file: models added, models removed, and revised
--- estimates (publication date, compute, parameters, dataset size, cost) with old and new values.
+-- estimates (the tracked fields: var tracked_model_fields in dbt_project.yml) with old and new values.
 -- The first pull of a file has nothing to compare with and adds no rows.
-{%- set fields = ['publication_date', 'training_compute_flop', 'parameters', 'training_dataset_size_datapoints',
-                  'training_cost_usd_2023'] %}
+{%- set fields = var('tracked_model_fields') | list %}
 with snapshots as (
     select * from {{ source('ops', 'model_snapshots') }}
 ),

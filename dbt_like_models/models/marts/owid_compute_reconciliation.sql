@@ -3,7 +3,7 @@
 {%- set tolerance = var('owid_compute_tolerance', 0.01) %}
 with owid as (
     select
-        lower(trim(regexp_replace(entity, '\s+', ' ', 'g'))) as model_key,
+        model_key,  -- written by the tidy layer (pipelines/tidy/keys.py); no name is normalised in SQL
         min(entity) as owid_entity,
         min(date) as owid_publication_date,
         min(domain) as owid_domain,

@@ -3,6 +3,7 @@
 select
     chart,
     entity,
+    model_key,
     date,
     year,
     domain,
