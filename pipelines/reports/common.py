@@ -20,7 +20,9 @@ PROVENANCE_TABLE = "marts.source_files"  # every page reads it: the file each ra
 def load_snapshots(ctx: PageContext) -> list[Snapshot]:
     """The file each raw table holds now (its sha256, when it was fetched, its row count), with the publisher's
     Last-Modified date. Cites what was loaded, not merely the latest download: a file the guards rejected is never
-    in a raw table."""
+    in a raw table. None before the first build of the marts."""
+    if not ctx.has(PROVENANCE_TABLE):
+        return []
     held = ctx.read(
         f"select source, sha256, fetched_at, last_modified, rows from {PROVENANCE_TABLE} where is_held order by source"
     )
