@@ -89,10 +89,12 @@ def replace_table(
     table: str,
     frame: pl.DataFrame,
     also: Sequence[tuple[str, list]] = (),
+    comment: str | None = None,
 ) -> int:
     """Swap `schema.table` for `frame` in one transaction, so readers see the old table or the new one.
 
-    `also` holds further (sql, params) statements that must land in the same transaction (bookkeeping rows).
+    `also` holds further (sql, params) statements that must land in the same transaction (bookkeeping rows);
+    `comment` is what the table holds, for people who list the tables (`sql/queries/tables.sql`).
     """
     if schema not in SCHEMAS:
         raise ValueError(f"unknown schema {schema!r}; expected one of {SCHEMAS}")
@@ -104,6 +106,9 @@ def replace_table(
             con.execute(f'create or replace table {schema}."{table}" as select * from _incoming')
         finally:
             con.unregister("_incoming")
+        if comment:
+            quoted = comment.replace("'", "''")
+            con.execute(f"comment on table {schema}.\"{table}\" is '{quoted}'")
         for sql, params in also:
             con.execute(sql, params)
     return frame.height

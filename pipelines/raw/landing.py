@@ -30,7 +30,7 @@ from pipelines.raw.fetch import (
     zip_members,
 )
 from pipelines.raw.guards import RAW_GUARDS, SIZE_GUARD, GuardResult, column_changes, raw_guards, rejected_by
-from pipelines.raw.sources import SOURCES, Source
+from pipelines.raw.sources import SOURCES, SOURCES_BY_NAME, Source
 from pipelines.settings import Settings
 from pipelines.warehouse import append_rows, first_row, read_table, replace_table, table_exists
 
@@ -182,8 +182,10 @@ def record_version(con: duckdb.DuckDBPyConnection, row: dict, frame=None) -> Non
     )
     if frame is None:
         con.execute(*insert)
-    else:
-        replace_table(con, "raw", row["source"], frame, also=[insert])
+        return
+    source = SOURCES_BY_NAME.get(row["source"])
+    comment = f"{source.description} As published at {source.url}: every column text, with provenance." if source else None
+    replace_table(con, "raw", row["source"], frame, also=[insert], comment=comment)
 
 
 def rejected_again(guards: list[GuardResult], rejected: tuple) -> list[GuardResult]:

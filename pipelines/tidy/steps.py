@@ -82,7 +82,10 @@ def run_step(con: duckdb.DuckDBPyConnection, step: TidyStep) -> tuple[dict[str, 
     if missing:
         raise ValueError(f"tidy step {step.name}: no raw table yet for {', '.join(missing)}; pull the source first")
     output = step.build(raw, snapshots_of(con, tuple(raw)))
-    counts = {table: replace_table(con, "tidy", table, output.tables[table]) for table in step.tables}
+    counts = {
+        table: replace_table(con, "tidy", table, output.tables[table], comment=f"tidy.{table}: {step.description}")
+        for table in step.tables
+    }
     for table, frame in output.side_tables.items():
         replace_table(con, "tidy", table, frame)
     rejections = with_snapshot(output.rejections, snapshots_of(con, tuple(raw)))
