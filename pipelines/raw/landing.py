@@ -184,7 +184,7 @@ def record_version(con: duckdb.DuckDBPyConnection, row: dict, frame=None) -> Non
         con.execute(*insert)
         return
     source = SOURCES_BY_NAME.get(row["source"])
-    comment = f"{source.description} As published at {source.url}: every column text, with provenance." if source else None
+    comment = f"{source.description} As published at {source.url}, every column text." if source else None
     replace_table(con, "raw", row["source"], frame, also=[insert], comment=comment)
 
 
