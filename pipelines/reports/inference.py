@@ -1,4 +1,4 @@
-"""Per dollar at inference (DESIGN.md point 10) on the per-dollar page and the index: one row per index or benchmark
+"""Per dollar at inference on the per-dollar page and the index: one row per index or benchmark
 with its gain per year, per 10x training compute, per 10x training dollars and per 10x inference dollars (one model
 at several settings, Ord's o1 chart in numbers), and how fast the price of a fixed score falls; the test-time
 paragraph of the scaling paradox; the test-time and price sections with their charts are in `inference_charts`.

@@ -7,7 +7,7 @@ versions such as `-001`/`-002`): the scaling fits take the **best score per mode
 and cost are known) and the progress fits the **best score per model version** (`base_version`, dated by its own
 release date, else the model's publication date), so a later, better version counts when it appeared.
 
-Scaling (DESIGN.md point 3): a logistic fit of score on log10 x (`pipelines.trends.fits.fit_logistic`), x = compute or
+Scaling: a logistic fit of score on log10 x (`pipelines.trends.fits.fit_logistic`), x = compute or
 cost, reported at the data's median x: points gained per 10x and the multiplier of x that halves the error rate
 (Ord's inversion). Cost comes in two bases side by side: 'observed' (Epoch's published cost only) and 'imputed'
 (observed where published, else compute × the cost-per-FLOP trend; the trend's bootstrap draws move the imputed x

@@ -60,7 +60,7 @@ from pipelines.trends.status import (
 )
 from pipelines.warehouse import query_frame
 
-MIN_CAPABILITY_POINTS = 8  # DESIGN.md: below this a fit is "insufficient data"
+MIN_CAPABILITY_POINTS = 8  # below this a fit is "insufficient data"
 MIN_BREAK_SIDE = 5  # points on each side of a break; METR has about 14 record-setting versions
 RECORD_SETTING = "record_setting"  # the subset of record-setting versions (`all`: every dated version)
 ROLLING_YEARS = 2

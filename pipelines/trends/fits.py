@@ -30,7 +30,7 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20_240_601
 MIN_POINTS = 10
 
-# windows: defaults of the rolling fits and the eras of DESIGN.md (the large-scale era starts with AlphaGo's
+# windows: defaults of the rolling fits and the eras the analysis compares (the large-scale era starts with AlphaGo's
 # generation of runs, late 2015, as in Sevilla et al. 2022, "Compute trends across three eras of machine learning")
 ROLLING_WIDTH_YEARS = 4
 ROLLING_STEP_MONTHS = 6
@@ -138,7 +138,7 @@ def rolling_windows(
 
 
 def era_windows(first: date, last: date) -> list[Window]:
-    """The era splits of DESIGN.md for data dated [first, last]: pre-2010 (from the first point), 2010 onward and
+    """The era splits for data dated [first, last]: pre-2010 (from the first point), 2010 onward and
     the large-scale era (from 2015-09-01), the later two starting on their nominal dates whatever the data; an era
     with no data in it is left out."""
     eras = [

@@ -1,7 +1,7 @@
--- Which file of each source the warehouse holds: last good fetch, its sha256 and when it was fetched.
+-- The file each source's raw table holds now (the last file the guards loaded, never one they rejected): its sha256,
+-- rows, size, the publisher's Last-Modified date and when it was fetched. The pages cite the same rows.
 -- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/source_snapshots.sql
-select source, outcome, sha256, bytes, last_modified, fetched_at
-from ops.fetch_log
-where outcome in ('downloaded', 'unchanged', 'not_modified') and requested_url not like '%metadata.json%'
-qualify row_number() over (partition by source order by fetched_at desc, attempt desc) = 1
+select source, sha256, rows, bytes, last_modified, fetched_at
+from marts.source_files
+where is_held
 order by source;
