@@ -44,6 +44,11 @@ class TableContract:
     positive: tuple[str, ...] = ()  # numbers above zero where the row is checked
 
 
+def ci_triples(*stems: str) -> tuple[tuple[str, str, str], ...]:
+    """`(stem, stem_ci_low, stem_ci_high)` for each stem: the intervals of a contract, named the usual way."""
+    return tuple((s, f"{s}_ci_low", f"{s}_ci_high") for s in stems)
+
+
 ROUNDING = 1e-9  # relative slack of the interval rule; squared, an absolute one for intervals at zero
 
 
