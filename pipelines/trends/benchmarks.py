@@ -26,7 +26,8 @@ import numpy as np
 import polars as pl
 
 from pipelines.run import workers
-from pipelines.trends.costs import CostTrend
+from pipelines.trends.checks import TableContract, ci_triples
+from pipelines.trends.costs import CostTrend, cost_trend_or_none
 from pipelines.trends.fits import (
     CI_LEVEL,
     LOGISTIC_RESAMPLES,
@@ -40,6 +41,7 @@ from pipelines.trends.fits import (
     logistic_x_to_halve_error,
     percentile_ci,
 )
+from pipelines.trends.inputs import load_models
 from pipelines.trends.status import (
     Check,
     Estimate,
@@ -50,6 +52,7 @@ from pipelines.trends.status import (
     status_text,
     unbounded,
 )
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable
 from pipelines.warehouse import query_frame
 
 MIN_BENCHMARK_MODELS = MIN_POINTS  # a four-parameter curve needs at least this many models
@@ -551,3 +554,64 @@ def per_dollar_vs_per_year_frame(
     names = sorted(set(scaling["benchmark"].to_list()) | set(progress["benchmark"].to_list()))
     rows = [per_dollar_row(name, benchmark_sources(scaling, progress, name)) for name in names]
     return pl.DataFrame(([pooled] if pooled else []) + rows, schema=PER_DOLLAR_SCHEMA)
+
+
+# -- the steps: trends.benchmark_scaling and trends.benchmark_progress, each checked against its contract -----------
+# (trends.per_dollar_vs_per_year, made of both and of the pooled fit, is `pipelines.trends.pooled`'s step)
+
+SCALING_CONTRACT = TableContract(
+    "benchmark_scaling",
+    keys=("benchmark", "x", "cost_basis"),
+    required=("floor", "ceiling", "slope", "midpoint", "score_at_median", "points_per_10x_at_median"),
+    intervals=ci_triples("slope", "points_per_10x_at_median", "multiplier_to_halve_error"),
+    minimums=(("n_models", MIN_BENCHMARK_MODELS),),
+)
+PROGRESS_CONTRACT = TableContract(
+    "benchmark_progress",
+    keys=("benchmark",),
+    required=("points_per_year", "points_per_year_ci_low", "points_per_year_ci_high", "intercept", "slope"),
+    intervals=ci_triples("points_per_year", "years_to_halve_error"),
+    minimums=(("n_record_points", MIN_RECORD_POINTS),),
+)
+
+
+def build_scaling(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.benchmark_scaling from the scores, the models and their costs (trends.model_costs)."""
+    models = load_models(con)
+    scores = load_scores(con)
+    best = best_by_model(scores, models, load_model_costs(con))
+    frame = scaling_frame(best, cost_trend_or_none(models), scores_snapshot(scores))
+    return TrendOutput({SCALING_CONTRACT.table: frame})
+
+
+def build_progress(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.benchmark_progress from the scores, each version dated by its release (else its model's)."""
+    scores = load_scores(con)
+    frame = progress_frame(best_by_version(scores, load_models(con)), scores_snapshot(scores))
+    return TrendOutput({PROGRESS_CONTRACT.table: frame})
+
+
+STEPS = [
+    TrendStep(
+        "benchmark_scaling",
+        reads=("marts.benchmark_scores", "marts.models", "trends.model_costs"),
+        tables=(
+            TrendTable(
+                SCALING_CONTRACT,
+                "logistic score vs log10 compute / cost per benchmark, per 10x and to halve error.",
+            ),
+        ),
+        build=build_scaling,
+    ),
+    TrendStep(
+        "benchmark_progress",
+        reads=("marts.benchmark_scores", "marts.models"),
+        tables=(
+            TrendTable(
+                PROGRESS_CONTRACT,
+                "the record score over time per benchmark, points per year, years to halve error.",
+            ),
+        ),
+        build=build_progress,
+    ),
+]

@@ -27,7 +27,8 @@ import numpy as np
 import polars as pl
 
 from pipelines.trends import benchmarks, inputs
-from pipelines.trends.costs import CostTrend
+from pipelines.trends.checks import TableContract
+from pipelines.trends.costs import CostTrend, cost_trend_or_none
 from pipelines.trends.fits import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -58,6 +59,7 @@ from pipelines.trends.status import (
     unbounded,
     when,
 )
+from pipelines.trends.steps import LogLine, TrendOutput, TrendStep, TrendTable, info
 from pipelines.warehouse import query_frame
 
 MIN_CAPABILITY_POINTS = 8  # below this a fit is "insufficient data"
@@ -544,3 +546,78 @@ def capability_tables(
         snapshot = benchmarks.scores_snapshot(index_scores(scores, index))
         decomposition.append(decomposition_row(index, fits, compute, label, snapshot))
     return capability_trends_frame(rows), pl.DataFrame(decomposition, schema=DECOMPOSITION_SCHEMA)
+
+
+# -- the step: trends.capability_trends and trends.capability_decomposition together, each checked against its
+# contract ----------------------------------------------------------------------------------------------------------
+
+TRENDS_CONTRACT = TableContract(
+    "capability_trends",
+    keys=("index", "measure", "subset", "cost_basis", "window_start", "window_end"),
+    required=("estimate", "ci_low", "ci_high", "unit"),
+    intervals=(
+        ("estimate", "ci_low", "ci_high"),
+        ("doubling_months", "doubling_months_ci_low", "doubling_months_ci_high"),
+        ("break_date", "break_date_ci_low", "break_date_ci_high"),
+    ),
+    minimums=(("n", MIN_CAPABILITY_POINTS),),
+)
+DECOMPOSITION_CONTRACT = TableContract(
+    "capability_decomposition",
+    keys=("index",),
+    required=("compute_equivalent_multiplier_per_year", "ci_low", "ci_high", "share_explained_by_compute"),
+    intervals=(
+        ("compute_equivalent_multiplier_per_year", "ci_low", "ci_high"),
+        ("share_explained_by_compute", "share_ci_low", "share_ci_high"),
+        ("residual_multiplier_per_year", "residual_ci_low", "residual_ci_high"),
+        ("frontier_compute_growth_per_year", "frontier_compute_growth_ci_low", "frontier_compute_growth_ci_high"),
+    ),
+    minimums=(("n_records", MIN_CAPABILITY_POINTS), ("n_compute", MIN_CAPABILITY_POINTS)),
+)
+
+
+def build_capability_tables(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.capability_trends and trends.capability_decomposition, built together: the decomposition is made of
+    the trends' own bootstrap draws, so one run of the fits serves both. Each index's per-year rate along its
+    record-setting versions, and what a year of it is worth in compute, are logged."""
+    models = inputs.load_models(con)
+    scores = load_index_scores(con)
+    costs = benchmarks.load_model_costs(con)
+    trends, decomposition = capability_tables(scores, models, costs, cost_trend_or_none(models))
+    headline = trends.filter((pl.col("measure") == "per_year") & (pl.col("subset") == RECORD_SETTING))
+    log: list[LogLine] = [
+        info(
+            f"{row['index']}: {row['estimate']:.3g} {row['unit']} per year along the record-setting versions "
+            f"(90% CI {row['ci_low']:.3g}-{row['ci_high']:.3g}), n={row['n']}"
+        )
+        for row in headline.filter(pl.col("status") == Status.OK).iter_rows(named=True)
+    ]
+    log += [
+        info(
+            f"{row['index']}: a year of progress = x{row['compute_equivalent_multiplier_per_year']:.3g} "
+            f"compute; compute growth explains {row['share_explained_by_compute']:.0%}"
+        )
+        for row in decomposition.filter(pl.col("status") == Status.OK).iter_rows(named=True)
+    ]
+    tables = {TRENDS_CONTRACT.table: trends, DECOMPOSITION_CONTRACT.table: decomposition}
+    return TrendOutput(tables, log=tuple(log))
+
+
+STEPS = [
+    TrendStep(
+        "capability_tables",
+        reads=("marts.benchmark_scores", "marts.models", "trends.model_costs"),
+        tables=(
+            TrendTable(
+                TRENDS_CONTRACT,
+                "ECI and METR time horizon per year, per 10x compute and dollars, with a breakpoint.",
+            ),
+            TrendTable(
+                DECOMPOSITION_CONTRACT,
+                "one year of record-setting progress as a compute multiplier, and compute's share.",
+                reads=("trends.fits",),  # its frontier compute growth is the trends.fits row, refitted for its draws
+            ),
+        ),
+        build=build_capability_tables,
+    )
+]

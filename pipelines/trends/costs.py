@@ -13,11 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import BOOTSTRAP_SEED, CI_LEVEL, DEEP_LEARNING_START, LogLinearFit, decimal_year, fit_window
-from pipelines.trends.inputs import METRICS_BY_NAME, metric_points
+from pipelines.trends.inputs import METRICS_BY_NAME, load_models, metric_points
+from pipelines.trends.status import InsufficientData
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
 
 COST_TREND_SUBSET = "notable"
 
@@ -51,6 +55,14 @@ def fit_cost_trend(models: pl.DataFrame) -> CostTrend:
     end = points["publication_date"].max()
     fit = fit_window(points, DEEP_LEARNING_START, end)
     return CostTrend(fit=fit, window_start=DEEP_LEARNING_START, window_end=end)
+
+
+def cost_trend_or_none(models: pl.DataFrame) -> CostTrend | None:
+    """The cost-per-FLOP trend, or None where too few models have a cost: the tables priced with it then say so."""
+    try:
+        return fit_cost_trend(models)
+    except InsufficientData:
+        return None
 
 
 MODEL_COSTS_SCHEMA: dict[str, pl.DataType] = {
@@ -108,3 +120,39 @@ def model_costs_frame(models: pl.DataFrame, trend: CostTrend) -> pl.DataFrame:
         .cast(MODEL_COSTS_SCHEMA)
         .sort("publication_date", "model_key")
     )
+
+
+# -- the step: trends.model_costs, checked against its contract -----------------------------------------------------
+
+MODEL_COSTS_CONTRACT = TableContract(
+    "model_costs",
+    keys=("model_key", "model_name"),
+    required=("imputed_cost_usd_2023", "imputed_cost_low_usd_2023", "imputed_cost_high_usd_2023", "cost_usd_2023"),
+    intervals=(("imputed_cost_usd_2023", "imputed_cost_low_usd_2023", "imputed_cost_high_usd_2023"),),
+    status_column=None,
+)
+
+
+def build_model_costs(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.model_costs from marts.models; how many costs are imputed, and on what basis, go with it."""
+    models = load_models(con)
+    trend = fit_cost_trend(models)
+    frame = model_costs_frame(models, trend)
+    metadata = {"imputed": int(frame["is_imputed"].sum()), "basis": trend.basis}
+    table = MODEL_COSTS_CONTRACT.table
+    return TrendOutput({table: frame}, {table: metadata}, (info(f"imputation basis: {trend.basis}"),))
+
+
+STEPS = [
+    TrendStep(
+        "model_costs",
+        reads=("marts.models",),
+        tables=(
+            TrendTable(
+                MODEL_COSTS_CONTRACT,
+                "observed training cost and cost imputed from compute × the cost-per-FLOP trend.",
+            ),
+        ),
+        build=build_model_costs,
+    )
+]

@@ -21,11 +21,13 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import (
     BOOTSTRAP_SEED,
     CI_LEVEL,
     DEEP_LEARNING_START,
     LARGE_SCALE_START,
+    MIN_POINTS,
     InsufficientData,
     LogLinearFit,
     Window,
@@ -36,8 +38,19 @@ from pipelines.trends.fits import (
     rolling_windows,
     series_xy,
 )
-from pipelines.trends.inputs import METRICS_BY_NAME, metric_points, series_requests
+from pipelines.trends.inputs import (
+    METRICS_BY_NAME,
+    MODEL_METRICS,
+    input_fit_rows,
+    load_models,
+    metric_points,
+    models_snapshot,
+    order_fits,
+    repeated_models,
+    series_requests,
+)
 from pipelines.trends.status import Status, status_columns
+from pipelines.trends.steps import LogLine, TrendOutput, TrendStep, TrendTable, info, warning
 from pipelines.warehouse import query_frame
 
 HARDWARE_SUBSET = "all_hardware"
@@ -274,3 +287,105 @@ def decomposition_frame(models: pl.DataFrame, hardware: pl.DataFrame, snapshot: 
         for subset, window, basis, names in cells
     ]
     return pl.DataFrame(rows, schema=DECOMPOSITION_SCHEMA)
+
+
+# -- the steps: trends.fits (the input metrics of `inputs` and the hardware metrics, one table) and
+# trends.compute_decomposition, each checked against its contract -------------------------------------------------
+
+FITS_CONTRACT = TableContract(
+    "fits",
+    keys=("metric", "subset", "window_kind", "window_start", "window_end"),
+    required=("slope_oom_per_year", "slope_ci_low", "slope_ci_high", "growth_per_year", "intercept", "r2"),
+    intervals=(
+        ("slope_oom_per_year", "slope_ci_low", "slope_ci_high"),
+        ("growth_per_year", "growth_ci_low", "growth_ci_high"),
+        ("doubling_months", "doubling_months_ci_low", "doubling_months_ci_high"),
+    ),
+    minimums=(("n", MIN_POINTS),),
+)
+DECOMPOSITION_CONTRACT = TableContract(
+    "compute_decomposition",
+    keys=("subset", "window_kind", "window_start", "window_end", "flop_per_usd_basis"),
+    required=(
+        "compute_growth_per_year",
+        "spending_growth_per_year",
+        "flop_per_usd_growth_per_year",
+        "implied_compute_growth_per_year",
+        "residual_oom_per_year",
+    ),
+    intervals=(
+        ("compute_growth_per_year", "compute_growth_ci_low", "compute_growth_ci_high"),
+        ("spending_growth_per_year", "spending_growth_ci_low", "spending_growth_ci_high"),
+        ("flop_per_usd_growth_per_year", "flop_per_usd_growth_ci_low", "flop_per_usd_growth_ci_high"),
+        ("implied_compute_growth_per_year", "implied_compute_growth_ci_low", "implied_compute_growth_ci_high"),
+        ("residual_oom_per_year", "residual_ci_low", "residual_ci_high"),
+        ("residual_factor_per_year", "residual_factor_ci_low", "residual_factor_ci_high"),
+    ),
+    minimums=(("n_compute", MIN_POINTS), ("n_spending", MIN_POINTS), ("n_flop_per_usd", MIN_POINTS)),
+)
+
+
+def build_fits(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.fits: the model metrics' rows, then the hardware metrics', the headline row (training compute,
+    notable, since 2010) first; its growth is the materialization's metadata and a log line. Models repeated in
+    marts.models count once in the fits, but are worth a warning: the marts should have one row per model."""
+    models = load_models(con)
+    rows = input_fit_rows(models, models_snapshot(con)) + hardware_fit_rows(load_hardware(con))
+    metric_order = [m.name for m in MODEL_METRICS] + [m.name for m in HARDWARE_METRICS]
+    frame = order_fits(rows, metric_order)
+    repeated = repeated_models(con)
+    headline = frame.row(0, named=True)
+    metadata: dict[str, object] = {
+        "growth_per_year": headline["growth_per_year"],
+        "growth_ci_low": headline["growth_ci_low"],
+        "growth_ci_high": headline["growth_ci_high"],
+        "n": headline["n"],
+        "repeated_model_rows": repeated,
+    }
+    log: list[LogLine] = []
+    if repeated:
+        log.append(
+            warning(
+                f"marts.models repeats {repeated} model rows (a model file loaded more than once?): each model "
+                "counts once in the fits, but the marts should have one row per model"
+            )
+        )
+    log.append(
+        info(
+            f"training compute, notable since 2010: {headline['growth_per_year']:.2f}x/year "
+            f"(90% CI {headline['growth_ci_low']:.2f}-{headline['growth_ci_high']:.2f}), n={headline['n']}"
+        )
+    )
+    return TrendOutput({FITS_CONTRACT.table: frame}, {FITS_CONTRACT.table: metadata}, tuple(log))
+
+
+def build_decomposition(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.compute_decomposition from marts.models and marts.hardware."""
+    frame = decomposition_frame(load_models(con), load_hardware(con), models_snapshot(con))
+    return TrendOutput({DECOMPOSITION_CONTRACT.table: frame})
+
+
+STEPS = [
+    TrendStep(
+        "fits",
+        reads=("marts.models", "marts.hardware"),
+        tables=(
+            TrendTable(
+                FITS_CONTRACT,
+                "growth per year (90% bootstrap CI) of every input and efficiency metric by subset and window.",
+            ),
+        ),
+        build=build_fits,
+    ),
+    TrendStep(
+        "compute_decomposition",
+        reads=("marts.models", "marts.hardware"),
+        tables=(
+            TrendTable(
+                DECOMPOSITION_CONTRACT,
+                "compute growth against spending growth × FLOP-per-dollar growth, residual.",
+            ),
+        ),
+        build=build_decomposition,
+    ),
+]

@@ -12,20 +12,24 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import (
     BOOTSTRAP_SEED,
     CI_LEVEL,
     LARGE_SCALE_START,
+    MIN_POINTS,
     InsufficientData,
     date_from_decimal_year,
     fit_window,
     percentile_ci,
 )
-from pipelines.trends.inputs import METRICS_BY_NAME, metric_points
+from pipelines.trends.inputs import METRICS_BY_NAME, load_models, metric_points
 from pipelines.trends.status import Status, status_columns
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
 
 FORECAST_SUBSET = "frontier_top10"
 FORECAST_WINDOW_START = LARGE_SCALE_START
@@ -122,3 +126,42 @@ def forecasts_frame(models: pl.DataFrame) -> pl.DataFrame:
         points = metric_points(models, METRICS_BY_NAME[metric], FORECAST_SUBSET)
         rows.append(forecast_row(points, metric=metric, target=target, label=label))
     return pl.DataFrame(rows, schema=FORECASTS_SCHEMA)
+
+
+# -- the step: trends.forecasts, checked against its contract -------------------------------------------------------
+
+FORECASTS_CONTRACT = TableContract(
+    "forecasts",
+    keys=("target_label",),
+    required=("predicted_date", "pi_low_date", "pi_high_date", "growth_per_year"),
+    intervals=(("predicted_date", "pi_low_date", "pi_high_date"),),
+    minimums=(("n", MIN_POINTS),),
+)
+
+
+def build_forecasts(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.forecasts from marts.models; every forecast is logged, whatever its status."""
+    frame = forecasts_frame(load_models(con))
+    log = tuple(
+        info(
+            f"{row['target_label']}: {row['predicted_date']} "
+            f"(90% PI {row['pi_low_date']}..{row['pi_high_date']}), {row['status']}"
+        )
+        for row in frame.iter_rows(named=True)
+    )
+    return TrendOutput({FORECASTS_CONTRACT.table: frame}, log=log)
+
+
+STEPS = [
+    TrendStep(
+        "forecasts",
+        reads=("marts.models",),
+        tables=(
+            TrendTable(
+                FORECASTS_CONTRACT,
+                "extrapolated dates of a $1B / $10B and a 1e27 / 1e28 FLOP frontier run (extrapolations).",
+            ),
+        ),
+        build=build_forecasts,
+    )
+]

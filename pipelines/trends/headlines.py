@@ -18,8 +18,8 @@ when, against the previous build,
 Where the previous build comes from: each run writes into a copy of the published warehouse, so the
 `trends.headline_changes` and `trends.headline_inputs` this build is about to replace still hold the published
 build's headlines and their input rows. They are read first, compared, then replaced; a first build has nothing to
-compare with and reports no move. Nothing here imports Dagster: `pipelines/defs/trends.py` writes the tables, and
-the command line prints `moved_headline_lines`.
+compare with and reports no move. Nothing here imports Dagster: `STEPS` declares the step that writes both tables
+(`pipelines.trends.steps.run_step`), and the command line prints `moved_headline_lines`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ import duckdb
 import polars as pl
 
 from pipelines.trends import benchmarks, capabilities, efficiency, inputs
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import MIN_POINTS
 from pipelines.trends.status import Status, status_columns, status_text
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, warning
 from pipelines.warehouse import read_table, table_exists
 
 FITS_SOURCE = "trends.fits"
@@ -420,3 +422,55 @@ def moved_headline_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     when nothing moved, or while the table does not exist."""
     changes = _readable(con, "headline_changes", CHANGE_SCHEMA)
     return [] if changes is None else moved_lines(changes)
+
+
+# -- the step: trends.headline_changes and trends.headline_inputs together, each checked against its contract -------
+
+CHANGES_CONTRACT = TableContract(
+    "headline_changes",
+    keys=("headline", "subset"),
+    required=("estimate", "ci_low", "ci_high", "scale_estimate", "window_end", "moved"),
+    intervals=(
+        ("estimate", "ci_low", "ci_high"),
+        ("scale_estimate", "scale_ci_low", "scale_ci_high"),
+        ("previous_estimate", "previous_ci_low", "previous_ci_high"),
+    ),
+    minimums=(("n", MIN_HEADLINE_POINTS),),
+)
+INPUTS_CONTRACT = TableContract(
+    "headline_inputs",
+    keys=("headline", "key", "name"),
+    required=("headline", "key", "date", "value"),
+    status_column=None,
+)
+HEADLINE_READS = ("trends.fits", "trends.capability_trends", "marts.models", "marts.hardware", "marts.benchmark_scores")
+
+
+def build_headline_tables(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.headline_changes and trends.headline_inputs, built together: the previous build's copies of both
+    (still in the working copy of the published warehouse) are read before either is replaced. A moved headline is
+    logged as a warning, so it is seen, not only stored."""
+    changes, rows = headline_tables(con)
+    tables = {CHANGES_CONTRACT.table: changes, INPUTS_CONTRACT.table: rows}
+    metadata: dict[str, dict[str, object]] = {CHANGES_CONTRACT.table: {"moved": int(changes["moved"].sum())}}
+    return TrendOutput(tables, metadata, tuple(warning(line) for line in moved_lines(changes)))
+
+
+STEPS = [
+    TrendStep(
+        "headline_tables",
+        reads=HEADLINE_READS,
+        tables=(
+            TrendTable(
+                CHANGES_CONTRACT,
+                "each headline growth rate against the previously published build; moved (by more than the previous "
+                "90% CI's width, or its window end by over a year) or not, why, and the rows that moved it.",
+            ),
+            TrendTable(
+                INPUTS_CONTRACT,
+                "the rows each headline was fitted on (name, date, value), for the next build's comparison.",
+            ),
+        ),
+        build=build_headline_tables,
+    )
+]

@@ -33,9 +33,11 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import CI_LEVEL
 from pipelines.trends.status import Check, Estimate, Status, estimate_row, shorter_than, spans_more_than
-from pipelines.warehouse import query_frame
+from pipelines.trends.steps import LogLine, TrendOutput, TrendStep, TrendTable, info
+from pipelines.warehouse import query_frame, read_table
 
 STUDY = "epoch_price_study"
 HUB = "benchmark_hub"
@@ -325,3 +327,79 @@ def inference_price_points(study_scores: pl.DataFrame, hub_costs: pl.DataFrame) 
 def inference_price_trends(study_scores: pl.DataFrame, hub_costs: pl.DataFrame) -> pl.DataFrame:
     """`trends.inference_price_trends`: the study's price per token trends and the hub's cost per run trends."""
     return trends_from_points(inference_price_points(study_scores, hub_costs))
+
+
+# -- the steps: trends.inference_price_points, then trends.inference_price_trends fitted on them, each checked
+# against its contract ---------------------------------------------------------------------------------------------
+
+POINTS_CONTRACT = TableContract(
+    "inference_price_points",
+    keys=("dataset", "benchmark", "threshold_model", "model_name", "release_date"),
+    required=("price", "release_date", "threshold_score"),
+    status_column=None,
+    columns=tuple(POINTS_SCHEMA.items()),
+    positive=("price",),
+)
+TRENDS_CONTRACT = TableContract(
+    "inference_price_trends",
+    keys=("dataset", "benchmark", "threshold_model"),
+    required=("factor_per_year", "ci_low", "ci_high", "r_squared", "start_date", "end_date"),
+    intervals=(("factor_per_year", "ci_low", "ci_high"),),
+    minimums=(("n", MIN_TREND_POINTS), ("span_days", MIN_SPAN_DAYS)),
+    columns=tuple(TRENDS_SCHEMA.items()),
+    statuses=STATUSES,
+    positive=("factor_per_year", "ci_low", "ci_high"),
+)
+
+
+def build_points(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.inference_price_points from the study's prices (marts.inference_scores) and the hub's costs per run."""
+    frame = inference_price_points(load_study_scores(con), load_hub_costs(con))
+    return TrendOutput({POINTS_CONTRACT.table: frame})
+
+
+def build_trends(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.inference_price_trends from trends.inference_price_points; each dataset's range of factors is logged."""
+    frame = trends_from_points(read_table(con, "trends", POINTS_CONTRACT.table))
+    ok = frame.filter(pl.col("status") == Status.OK)
+    log: list[LogLine] = []
+    for dataset in (STUDY, HUB):
+        factors = frame.filter(pl.col("dataset") == dataset)["factor_per_year"]
+        identified = ok.filter(pl.col("dataset") == dataset).height
+        if factors.len():
+            log.append(
+                info(
+                    f"{dataset}: {factors.len()} trends ({identified} identified), price falling "
+                    f"x{factors.min():.3g} to x{factors.max():.3g} per year, median x{factors.median():.3g}"
+                )
+            )
+    table = TRENDS_CONTRACT.table
+    return TrendOutput({table: frame}, {table: {"trends": frame.height}}, tuple(log))
+
+
+STEPS = [
+    TrendStep(
+        "inference_price_points",
+        reads=("marts.inference_scores", "marts.benchmark_scores"),
+        tables=(
+            TrendTable(
+                POINTS_CONTRACT,
+                "each threshold's cheapest models over time (Epoch's rule: cheaper than every model kept before, at "
+                "or above a score that once led), the study's per 1M tokens and the hub's per run.",
+            ),
+        ),
+        build=build_points,
+    ),
+    TrendStep(
+        "inference_price_trends",
+        reads=("trends.inference_price_points",),
+        tables=(
+            TrendTable(
+                TRENDS_CONTRACT,
+                "how fast the cheapest model at a fixed score got cheaper per year, fitted on "
+                "trends.inference_price_points (Epoch's method); 'not identified' rows say why.",
+            ),
+        ),
+        build=build_trends,
+    ),
+]

@@ -17,10 +17,12 @@ import duckdb
 import polars as pl
 
 from pipelines.run import workers
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import (
     CI_LEVEL,
     DEEP_LEARNING_START,
     FITS_SCHEMA,
+    MIN_POINTS,
     InsufficientData,
     TrendRequest,
     Window,
@@ -34,6 +36,7 @@ from pipelines.trends.fits import (
     window_xy,
 )
 from pipelines.trends.status import Status, status_columns
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
 from pipelines.warehouse import first_row, query_frame
 
 HEADLINE = ("training_compute", "notable", "full")
@@ -356,3 +359,71 @@ PARALLEL_BREAKPOINT_POINTS = 10_000  # below, sending the series to the worker p
 
 def _breakpoint_row(points: pl.DataFrame, metric: str, subset: str, continuous: bool, snapshot: str) -> dict:
     return breakpoint_row(points, metric=metric, subset=subset, continuous=continuous, snapshot=snapshot)
+
+
+# -- the steps: trends.levels and trends.breakpoints, each checked against its contract -----------------------------
+
+LEVELS_CONTRACT = TableContract(
+    "levels",
+    keys=("metric", "subset", "year"),
+    required=("median", "year"),
+    minimums=(("n", 1),),
+    status_column=None,
+)
+BREAKPOINTS_CONTRACT = TableContract(
+    "breakpoints",
+    keys=("metric", "subset", "kind"),
+    required=("break_date", "slope_before_oom_per_year", "slope_after_oom_per_year", "r2"),
+    intervals=(
+        ("break_date", "break_date_ci_low", "break_date_ci_high"),
+        ("slope_before_oom_per_year", "slope_before_ci_low", "slope_before_ci_high"),
+        ("slope_after_oom_per_year", "slope_after_ci_low", "slope_after_ci_high"),
+        ("growth_before_per_year", "growth_before_ci_low", "growth_before_ci_high"),
+        ("growth_after_per_year", "growth_after_ci_low", "growth_after_ci_high"),
+    ),
+    minimums=(("n", 2 * MIN_POINTS),),
+)
+
+
+def build_levels(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.levels from marts.models."""
+    return TrendOutput({LEVELS_CONTRACT.table: levels_frame(load_models(con), models_snapshot(con))})
+
+
+def build_breakpoints(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.breakpoints from marts.models; each break found is logged with its interval."""
+    frame = breakpoints_frame(load_models(con), models_snapshot(con))
+    log = tuple(
+        info(
+            f"{row['metric']} / {row['subset']} / {row['kind']}: break {row['break_date']} "
+            f"(90% CI {row['break_date_ci_low']}..{row['break_date_ci_high']})"
+        )
+        for row in frame.filter(pl.col("status") == Status.OK).iter_rows(named=True)
+    )
+    return TrendOutput({BREAKPOINTS_CONTRACT.table: frame}, log=log)
+
+
+STEPS = [
+    TrendStep(
+        "levels",
+        reads=("marts.models",),
+        tables=(
+            TrendTable(
+                LEVELS_CONTRACT,
+                "median and quartiles of each input metric by publication year (e.g. tokens per parameter).",
+            ),
+        ),
+        build=build_levels,
+    ),
+    TrendStep(
+        "breakpoints",
+        reads=("marts.models",),
+        tables=(
+            TrendTable(
+                BREAKPOINTS_CONTRACT,
+                "the single best break date in compute and parameter trends, continuous or with a jump.",
+            ),
+        ),
+        build=build_breakpoints,
+    ),
+]

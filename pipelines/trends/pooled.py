@@ -16,10 +16,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import polars as pl
 
 from pipelines.trends import benchmarks
+from pipelines.trends.checks import TableContract, ci_triples
+from pipelines.trends.costs import cost_trend_or_none
 from pipelines.trends.fits import (
     BOOTSTRAP_SEED,
     CI_LEVEL,
@@ -28,7 +31,10 @@ from pipelines.trends.fits import (
     decimal_year,
     percentile_ci,
 )
+from pipelines.trends.inputs import load_models
 from pipelines.trends.status import Status, status_columns
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
+from pipelines.warehouse import read_table
 
 POOLED_RESAMPLES = 400
 SLOPE_GRID = np.geomspace(0.1, 20.0, 48)  # log-odds per 10x, the per-benchmark bounds of pipelines.trends.fits
@@ -215,3 +221,62 @@ def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: st
         row.update(status_columns(*benchmarks.identification(row)))
     row["note"] = "; ".join(notes) + "; multipliers halve the error left below each benchmark's ceiling"
     return row
+
+
+# -- the step: trends.per_dollar_vs_per_year (the benchmarks' own rows and this pooled one), checked against its
+# contract; it lives here because it needs the pooled fit, which needs `benchmarks` ------------------------------
+
+PER_DOLLAR_CONTRACT = TableContract(
+    "per_dollar_vs_per_year",
+    keys=("benchmark",),
+    required=("compute_multiplier_to_halve_error", "years_to_halve_error"),
+    intervals=ci_triples(
+        "compute_multiplier_to_halve_error", "dollar_multiplier_to_halve_error", "years_to_halve_error"
+    ),
+    minimums=(
+        ("n_models", benchmarks.MIN_BENCHMARK_MODELS),
+        ("n_record_points", benchmarks.MIN_RECORD_POINTS),
+    ),
+)
+
+
+def build_per_dollar(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.per_dollar_vs_per_year from trends.benchmark_scaling and benchmark_progress, per benchmark, with the
+    pooled row (refitted on the scores) first; each identified row is logged."""
+    models = load_models(con)
+    scores = benchmarks.load_scores(con)
+    best = benchmarks.best_by_model(scores, models, benchmarks.load_model_costs(con))
+    versions = benchmarks.best_by_version(scores, models)
+    pooled = pooled_row(best, versions, cost_trend_or_none(models), benchmarks.PER_DOLLAR_COST_BASIS)
+    scaling = read_table(con, "trends", benchmarks.SCALING_CONTRACT.table)
+    progress = read_table(con, "trends", benchmarks.PROGRESS_CONTRACT.table)
+    frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress, pooled)
+    log = tuple(
+        info(
+            f"{row['benchmark_name']}: ×{row['compute_multiplier_to_halve_error']:.3g} compute or "
+            f"{row['years_to_halve_error']:.2f} years to halve the error (n={row['n_models']})"
+        )
+        for row in frame.filter(pl.col("status") == Status.OK).iter_rows(named=True)
+    )
+    return TrendOutput({PER_DOLLAR_CONTRACT.table: frame}, log=log)
+
+
+STEPS = [
+    TrendStep(
+        "per_dollar_vs_per_year",
+        reads=(
+            "trends.benchmark_scaling",
+            "trends.benchmark_progress",
+            "marts.benchmark_scores",
+            "marts.models",
+            "trends.model_costs",
+        ),
+        tables=(
+            TrendTable(
+                PER_DOLLAR_CONTRACT,
+                "halving the error took ×N compute, ×M dollars, or Y years; pooled and per benchmark.",
+            ),
+        ),
+        build=build_per_dollar,
+    )
+]

@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CI_LEVEL, percentile_ci
 from pipelines.trends.status import (
     Check,
@@ -40,6 +41,7 @@ from pipelines.trends.status import (
     unbounded,
     wider_than,
 )
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
 from pipelines.warehouse import query_frame
 
 MIN_PAIRS = 3  # fewer model-benchmark pairs than this: 'insufficient data'
@@ -422,3 +424,47 @@ def test_time_frame(scores: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         "benchmark",
         pl.col("method").replace_strict({m: i for i, m in enumerate(METHODS)}, default=len(METHODS)),
     )
+
+
+# -- the step: trends.test_time_scaling, checked against its contract -----------------------------------------------
+
+CONTRACT = TableContract(
+    "test_time_scaling",
+    keys=("measure", "benchmark", "method"),
+    required=("estimate", "ci_low", "ci_high", "unit", "note"),
+    intervals=(("estimate", "ci_low", "ci_high"),),
+    minimums=(("n_pairs", MIN_PAIRS),),
+    columns=tuple(SCHEMA.items()),
+    statuses=STATUSES,
+)
+
+
+def build_test_time(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.test_time_scaling from the scores and the eval runs' output tokens; each pooled figure is logged."""
+    frame = test_time_frame(load_scores(con), load_tokens(con))
+    pooled_ok = frame.filter((pl.col("benchmark") == POOLED) & (pl.col("status") == Status.OK))
+    log = tuple(
+        info(
+            f"{row['measure']} ({row['method']}): {row['estimate']:.3g} (90% CI {row['ci_low']:.3g} to "
+            f"{row['ci_high']:.3g}) {row['unit']}, {row['n_pairs']} pairs"
+        )
+        for row in pooled_ok.iter_rows(named=True)
+    )
+    return TrendOutput({CONTRACT.table: frame}, log=log)
+
+
+STEPS = [
+    TrendStep(
+        "test_time_scaling",
+        reads=("marts.benchmark_scores", "marts.eval_tokens"),
+        tables=(
+            TrendTable(
+                CONTRACT,
+                "what more test-time compute buys within one model (points per effort step, per budget doubling, "
+                "thinking on, per 10x cost per run and output tokens), pooled and per benchmark; rows that cannot "
+                "give a figure say why.",
+            ),
+        ),
+        build=build_test_time,
+    )
+]

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.trends.benchmarks import load_scores
+from pipelines.trends.checks import TableContract, ci_triples
 from pipelines.trends.fits import CI_LEVEL, InsufficientData, decimal_year, fit_log_linear
+from pipelines.trends.inputs import load_models
 from pipelines.trends.status import Status, status_columns
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable
+from pipelines.warehouse import query_frame, read_table
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MIN_IMPROVING_POINTS = 5
@@ -182,3 +188,55 @@ def thresholds_frame(points: pl.DataFrame, snapshot: str) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame(schema=THRESHOLD_SCHEMA)
     return pl.DataFrame(rows, schema=THRESHOLD_SCHEMA).sort("benchmark", "threshold")
+
+
+# -- the steps: trends.compute_to_threshold_points, then trends.compute_to_threshold fitted on them, each checked
+# against its contract ---------------------------------------------------------------------------------------------
+
+POINTS_CONTRACT = TableContract(
+    "compute_to_threshold_points",
+    keys=("benchmark", "threshold", "date", "model_name"),
+    required=("least_compute_flop", "date", "threshold"),
+    status_column=None,
+)
+THRESHOLD_CONTRACT = TableContract(
+    "compute_to_threshold",
+    keys=("benchmark", "threshold"),
+    required=("reduction_per_year", "halving_time_months"),
+    intervals=ci_triples("halving_time_months", "reduction_per_year"),
+    minimums=(("n_improving_points", MIN_IMPROVING_POINTS),),
+)
+SNAPSHOT_QUERY = "select any_value(snapshot_sha256) as sha from marts.benchmark_scores"
+
+
+def build_points(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.compute_to_threshold_points from the scores and the models' compute."""
+    return TrendOutput({POINTS_CONTRACT.table: threshold_points_frame(load_scores(con), load_models(con))})
+
+
+def build_thresholds(con: duckdb.DuckDBPyConnection) -> TrendOutput:
+    """trends.compute_to_threshold from trends.compute_to_threshold_points, labelled with the scores' snapshot."""
+    points = read_table(con, "trends", POINTS_CONTRACT.table)
+    sha = query_frame(con, SNAPSHOT_QUERY)["sha"][0]
+    return TrendOutput({THRESHOLD_CONTRACT.table: thresholds_frame(points, sha or "")})
+
+
+STEPS = [
+    TrendStep(
+        "compute_to_threshold_points",
+        reads=("marts.benchmark_scores", "marts.models"),
+        tables=(TrendTable(POINTS_CONTRACT, "each new least-compute model reaching a score threshold, by date."),),
+        build=build_points,
+    ),
+    TrendStep(
+        "compute_to_threshold",
+        reads=("trends.compute_to_threshold_points", "marts.benchmark_scores"),
+        tables=(
+            TrendTable(
+                THRESHOLD_CONTRACT,
+                "halving time (months) of the least compute reaching each benchmark threshold.",
+            ),
+        ),
+        build=build_thresholds,
+    ),
+]
