@@ -13,14 +13,15 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.defs.trends import CONTRACTS
 from pipelines.settings import PROJECT_ROOT
 from pipelines.trends.status import STATUSES, Status
+from pipelines.trends.steps import contracts
 from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
 
-TABLES = sorted(contract.table for contract in CONTRACTS.values())
+CONTRACTS = contracts()
+TABLES = sorted(CONTRACTS)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,18 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.defs.trends import check_result
+from pipelines.defs.trends import check_result as asset_check_result
 from pipelines.trends.checks import TableContract, table_problems
 from pipelines.trends.status import Status
+from pipelines.trends.steps import TableResult, ok_rows
 
 CONTRACT = TableContract("t", required=("estimate",), intervals=(("estimate", "low", "high"),), minimums=(("n", 10),))
+
+
+def check_result(frame: pl.DataFrame, contract: TableContract):
+    """The asset check of `frame` as a trends asset reports it, from `run_step`'s verdict."""
+    problems = table_problems(frame, contract)
+    return asset_check_result(TableResult(contract.table, frame.height, ok_rows(frame), {}, problems))
 
 
 def table(**changes: list) -> pl.DataFrame:
@@ -129,7 +136,8 @@ def test_a_table_breaking_its_contract_fails_its_step_and_skips_what_reads_it(tm
     from dagster import AssetKey, DagsterEventType, asset, materialize
     from dagster_duckdb import DuckDBResource
 
-    from pipelines.defs import trends as trend_assets
+    from pipelines.defs.trends import trend_asset
+    from pipelines.trends import forecasts
 
     broken = pl.DataFrame(
         {
@@ -142,15 +150,15 @@ def test_a_table_breaking_its_contract_fails_its_step_and_skips_what_reads_it(tm
             "status": ["ok"],
         }
     )
-    monkeypatch.setattr(trend_assets.inputs, "load_models", lambda con: pl.DataFrame())
-    monkeypatch.setattr(trend_assets.forecasts, "forecasts_frame", lambda models: broken)
+    monkeypatch.setattr(forecasts, "load_models", lambda con: pl.DataFrame())
+    monkeypatch.setattr(forecasts, "forecasts_frame", lambda models: broken)
 
     @asset(deps=[AssetKey(["trends", "forecasts"])])
     def reader() -> None:
         raise AssertionError("a failed blocking check must skip what reads the table")
 
     result = materialize(
-        [trend_assets.trends_forecasts, reader],
+        [trend_asset(forecasts.STEPS[0]), reader],
         resources={"warehouse": DuckDBResource(database=str(tmp_path / "w.duckdb"))},
         raise_on_error=False,
     )

@@ -12,11 +12,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.defs.trends import CONTRACTS
 from pipelines.trends import benchmarks, capabilities, efficiency, headlines, inputs
 from pipelines.trends.checks import table_problems
 from pipelines.trends.fits import FITS_SCHEMA
 from pipelines.trends.status import Status
+from pipelines.trends.steps import contracts
 from pipelines.warehouse import ensure_schemas, replace_table
 
 COMPUTE = "training_compute/notable"
@@ -117,7 +117,7 @@ def test_a_first_build_has_no_previous_and_no_move() -> None:
     changes = headlines.changes_frame(current, headlines.Previous(), planted_inputs(*OLD_ROWS))
     assert not changes["moved"].any() and changes["previous_estimate"].is_null().all()
     assert changes["rows_added"].is_null().all()
-    assert table_problems(changes, CONTRACTS["headline_changes"])["passed"]
+    assert table_problems(changes, headlines.CHANGES_CONTRACT)["passed"]
 
 
 def test_changed_and_removed_rows_are_named_furthest_in_time_first() -> None:
@@ -205,7 +205,7 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     fit(con)
     changes, rows_now = headlines.headline_tables(con)
     for table, frame in (("headline_changes", changes), ("headline_inputs", rows_now)):
-        assert table_problems(frame, CONTRACTS[table])["passed"], table_problems(frame, CONTRACTS[table])
+        assert table_problems(frame, contracts()[table])["passed"], table_problems(frame, contracts()[table])
         replace_table(con, "trends", table, frame)
     return changes
 
@@ -263,7 +263,7 @@ def test_the_asset_checks_its_tables_and_warns_of_a_moved_headline(warehouse, tm
     from dagster import DagsterInstance, materialize
     from dagster_duckdb import DuckDBResource
 
-    from pipelines.defs.trends import headline_tables
+    from pipelines.defs.trends import trend_asset
 
     path = tmp_path / "warehouse.duckdb"
     fit(warehouse)
@@ -276,7 +276,7 @@ def test_the_asset_checks_its_tables_and_warns_of_a_moved_headline(warehouse, tm
                 with duckdb.connect(str(path)) as con:
                     add_model(con, "Foo", date(2099, 7, 15), 1e25)
                     fit(con)
-            result = materialize([headline_tables], resources=resources, instance=instance)
+            result = materialize([trend_asset(headlines.STEPS[0])], resources=resources, instance=instance)
             assert [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()] == [
                 ("headline_changes_are_consistent", True),
                 ("headline_inputs_are_consistent", True),

@@ -181,9 +181,7 @@ def test_the_table_has_its_columns_and_keeps_both_datasets_apart() -> None:
 
 
 def test_the_contract_passes_a_good_table_and_names_a_bad_status_a_non_positive_factor_and_a_wrong_type() -> None:
-    from pipelines.defs.trends import CONTRACTS
-
-    contract = CONTRACTS["inference_price_trends"]
+    contract = ip.TRENDS_CONTRACT
     good = pl.concat([trends(tenfold_a_year([0, 200, 400, 600])), trends(tenfold_a_year([0, 50, 120, 200]))])
     assert table_problems(good, contract)["passed"]
     bad = good.with_columns(
@@ -202,7 +200,7 @@ def test_the_assets_read_both_marts_write_the_points_and_the_trends_and_pass_the
     from dagster import materialize
     from dagster_duckdb import DuckDBResource
 
-    from pipelines.defs import trends as trend_assets
+    from pipelines.defs.trends import trend_asset
 
     path = tmp_path / "w.duckdb"
     days = (0, 100, 200, 300)  # cost per run falling exactly 10x a year, over 300 days
@@ -216,7 +214,7 @@ def test_the_assets_read_both_marts_write_the_points_and_the_trends_and_pass_the
             "trend_score double, cost_per_run_usd double, member varchar, row_number bigint, unit varchar)"
         )
         con.executemany("insert into marts.benchmark_scores values (?, ?, ?, ?, ?, ?, ?, 'fraction')", hub)
-    assets = [trend_assets.inference_price_points, trend_assets.inference_price_trends]
+    assets = [trend_asset(step) for step in ip.STEPS]
     result = materialize(assets, resources={"warehouse": DuckDBResource(database=str(path))})
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 2 and all(e.passed for e in evaluations), [e.description for e in evaluations]

@@ -198,11 +198,9 @@ def test_the_bootstrap_is_reproducible_and_seeded() -> None:
 
 
 def test_the_table_passes_its_contract() -> None:
-    from pipelines.defs.trends import CONTRACTS
-
     scores = frame(ladder({"low": 0, "medium": 5, "high": 10}, noise=0.3) + ladder({"16K": 0, "32K": 3}, models=2))
     table = tt.test_time_frame(scores, NO_TOKENS)
-    problems = table_problems(table, CONTRACTS["test_time_scaling"])
+    problems = table_problems(table, tt.CONTRACT)
     assert problems["passed"], problems["description"]
     assert problems["checked_rows"] == 8  # effort and diminishing returns, pooled and on gpqa_diamond, two methods
 
@@ -220,7 +218,7 @@ def test_the_asset_reads_both_marts_writes_the_table_and_passes_its_blocking_che
     from dagster import materialize
     from dagster_duckdb import DuckDBResource
 
-    from pipelines.defs import trends as trend_assets
+    from pipelines.defs.trends import trend_asset
 
     path = tmp_path / "w.duckdb"
     rows = ladder({"medium": 0, "high": 6}, models=3, benchmark="otis_mock_aime")
@@ -238,7 +236,7 @@ def test_the_asset_reads_both_marts_writes_the_table_and_passes_its_blocking_che
         con.execute("create table marts.benchmark_scores as select * from scores")
         con.execute("create table marts.eval_tokens as select * from tokens")
     result = materialize(
-        [trend_assets.trends_test_time_scaling], resources={"warehouse": DuckDBResource(database=str(path))}
+        [trend_asset(step) for step in tt.STEPS], resources={"warehouse": DuckDBResource(database=str(path))}
     )
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed, evaluation.description
