@@ -134,7 +134,7 @@ def run_step(con: duckdb.DuckDBPyConnection, step: TrendStep) -> StepResult:
     results = []
     for table in step.tables:
         frame = output.tables[table.name]
-        rows = replace_table(con, TRENDS, table.name, frame)
+        rows = replace_table(con, TRENDS, table.name, frame, comment=table.description)
         extra = output.metadata.get(table.name, {})
         results.append(TableResult(table.name, rows, ok_rows(frame), extra, table_problems(frame, table.contract)))
     return StepResult(tuple(results), output.log)

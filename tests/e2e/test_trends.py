@@ -215,14 +215,15 @@ def test_forecasts_are_labelled_extrapolations_after_the_data(con) -> None:
         assert row["pi_low_date"] < row["predicted_date"] < row["pi_high_date"]
 
 
-def test_every_documented_trends_query_runs(con) -> None:
+def test_every_trends_table_has_a_query_whose_header_documents_it_and_it_returns_rows(con) -> None:
     queries = sorted((PROJECT_ROOT / "sql" / "queries").glob("trends_*.sql"))
     assert {q.stem.removeprefix("trends_") for q in queries} >= set(TABLES)
-    readme = (PROJECT_ROOT / "sql" / "README.md").read_text(encoding="utf-8")
     for query in queries:
-        assert f"`{query.name}`" in readme, query.name
-        rows = con.execute(query.read_text(encoding="utf-8")).fetchall()
-        assert rows, query.name
+        text = query.read_text(encoding="utf-8")
+        table = query.stem.removeprefix("trends_")
+        assert text.startswith(f"-- trends.{table}: "), f"{query.name}: its header says what trends.{table} answers"
+        assert f"-- Run: duckdb -readonly data/warehouse.duckdb < sql/queries/{query.name}" in text, query.name
+        assert con.execute(text).fetchall(), query.name
 
 
 # -- capability indices, the decomposition, the pooled inversion (issue 10) ---------------------------------------
