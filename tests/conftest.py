@@ -1,5 +1,6 @@
-"""Shared fixtures: the source mirror on disk, a local HTTP server over it that can misbehave on demand, the
-session's one full build (copied, not rebuilt, by tests that write) and the command line run in-process.
+"""Shared fixtures: the source mirrors on disk (the real one, and the small one of trimmed real rows the unit tests
+read), a local HTTP server over a mirror that can misbehave on demand, the session's one full build (copied, not
+rebuilt, by tests that write) and read-only queries of it, and the command line run in-process.
 
 Each fixture sits in its own section; add new ones below the last section.
 """
@@ -44,30 +45,65 @@ MODULE_ORDER = (
 )
 
 
+# What only the real mirror (or the session's build of it) can give: no unit test asks for one, directly or through
+# another fixture (`con`, `http_mirror` over another root, ...).
+REAL_MIRROR_FIXTURES = ("shared_sources", "built_warehouse", "served_copy")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules in `MODULE_ORDER`, then the rest as collected; a module's tests keep their order."""
+    """Modules in `MODULE_ORDER`, then the rest as collected; a module's tests keep their order. A unit test that
+    asks for the real mirror stops the collection: unit tests read `tests/fixtures/sources` (`fixture_sources`)."""
+    leaning = [
+        f"{item.nodeid} asks for {sorted(set(item.fixturenames) & set(REAL_MIRROR_FIXTURES))}"
+        for item in items
+        if item.nodeid.startswith("tests/unit/") and set(item.fixturenames) & set(REAL_MIRROR_FIXTURES)
+    ]
+    if leaning:
+        raise pytest.UsageError("unit tests stand on their own, without the source mirror:\n" + "\n".join(leaning))
     rank = {module: i for i, module in enumerate(MODULE_ORDER)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# -- the source mirror on disk ----------------------------------------------------------------------------------
+# -- the source mirrors on disk ---------------------------------------------------------------------------------
+
+# Trimmed real rows laid out like the real mirror, written by tests/fixtures/make_fixtures.py (which rows, and why)
+FIXTURE_SOURCES = PROJECT_ROOT / "tests" / "fixtures" / "sources"
 
 
 @pytest.fixture(scope="session")
 def shared_sources() -> Path:
-    """The read-only copies of the published files, laid out as `<host>/<path>` (see its README)."""
+    """The real mirror: read-only copies of the published files, laid out as `<host>/<path>` (see its README).
+    `SCALING_SOURCES_MIRROR`, when it names a directory path, is where it is, and nowhere else; unset (or a URL),
+    it is `../shared/sources` beside the project."""
     configured = os.environ.get("SCALING_SOURCES_MIRROR")
-    if configured and Path(configured).expanduser().is_dir():
-        return Path(configured).expanduser().resolve()
+    if configured and "://" not in configured:
+        mirror = Path(configured).expanduser().resolve()
+        if not mirror.is_dir():
+            pytest.fail(f"the source mirror is missing: SCALING_SOURCES_MIRROR={configured!r} is not a directory")
+        return mirror
     default = (PROJECT_ROOT / ".." / "shared" / "sources").resolve()
     if not default.is_dir():
         pytest.fail(
-            f"the source mirror is missing: SCALING_SOURCES_MIRROR is {configured!r} (not a directory) and {default} "
-            "does not exist; point SCALING_SOURCES_MIRROR at a directory holding <host>/<path> copies of the sources"
+            f"the source mirror is missing: {default} does not exist; point SCALING_SOURCES_MIRROR at a directory "
+            "holding <host>/<path> copies of the sources"
         )
     return default
+
+
+@pytest.fixture(scope="session")
+def fixture_sources() -> Path:
+    """The small mirror the unit tests read: a few dozen real rows of each source, laid out as the real one."""
+    assert (FIXTURE_SOURCES / "epoch.ai").is_dir(), f"{FIXTURE_SOURCES} is missing: see tests/fixtures/make_fixtures.py"
+    return FIXTURE_SOURCES
+
+
+def source_file(root: Path, name: str) -> Path:
+    """Where a mirror directory `root` keeps the file of the source called `name` (its URL less scheme and query)."""
+    from pipelines.raw.sources import source
+
+    return root / source(name).url.split("://", 1)[1].split("?")[0]
 
 
 # -- a local HTTP server over a mirror directory ----------------------------------------------------------------
@@ -237,9 +273,10 @@ def serve_mirror(root: Path) -> Iterator[MirrorServer]:
 
 
 @pytest.fixture
-def http_mirror(shared_sources: Path) -> Iterator[MirrorServer]:
-    """A local HTTP server over the mirror (set `.root` to serve another directory), torn down after the test."""
-    with serve_mirror(shared_sources) as mirror:
+def http_mirror(fixture_sources: Path) -> Iterator[MirrorServer]:
+    """A local HTTP server over the small mirror of `fixture_sources` (set `.root` to serve another directory), torn
+    down after the test."""
+    with serve_mirror(fixture_sources) as mirror:
         yield mirror
 
 
@@ -350,8 +387,6 @@ def copy_build(built: BuiltWarehouse, base: Path, *, reports: bool = True, histo
 @pytest.fixture(scope="module")
 def served_copy(shared_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MirrorServer]:
     """A private copy of the mirror (tests edit files in `.root` to publish new releases) behind a local server."""
-    import shutil
-
     root = tmp_path_factory.mktemp("mirror") / "sources"
     shutil.copytree(shared_sources, root)
     with serve_mirror(root) as mirror:
@@ -440,3 +475,35 @@ def wait_for_writer(settings: Any, process: subprocess.Popen, timeout: float = 6
         assert process.poll() is None, f"the command ended before it took the lock:\n{process.stdout.read()[-3000:]}"
         assert time.monotonic() < deadline, f"the command did not take the writer lock within {timeout:g} s"
         time.sleep(0.05)
+
+
+# -- read-only queries of a warehouse -----------------------------------------------------------------------------
+
+
+def warehouse_rows(path: Path, sql: str) -> list[tuple]:
+    """The rows `sql` answers on the warehouse file `path`, read-only, the connection closed again at once."""
+    import duckdb
+
+    from pipelines.warehouse import CONNECTION_CONFIG
+
+    with duckdb.connect(str(path), read_only=True, config=dict(CONNECTION_CONFIG)) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def con(built_warehouse: BuiltWarehouse) -> Iterator[Any]:
+    """A read-only DuckDB connection on the session's built warehouse, for a whole module."""
+    import duckdb
+
+    from pipelines.warehouse import CONNECTION_CONFIG
+
+    connection = duckdb.connect(
+        str(built_warehouse.settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG)
+    )
+    yield connection
+    connection.close()
+
+
+def count(connection: Any, sql: str) -> int:
+    """The one number a `select count(*) ...` answers."""
+    return connection.execute(sql).fetchall()[0][0]

@@ -1,19 +1,20 @@
-"""The benchmark zip to tidy scores: the real 2026-01-20 zip from the source mirror, plus small synthetic zips."""
+"""The benchmark zip to tidy scores: the fixture zip of real rows (eleven members and ECI, a few dozen rows each; see
+tests/fixtures/make_fixtures.py), plus small synthetic zips. The real zip's counts: tests/e2e/test_mirror_snapshots.py.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import zipfile
 from pathlib import Path
 
 import polars as pl
 import pytest
 import yaml
+from conftest import source_file
 
 from pipelines.raw.landing import read_benchmark_zip
 from pipelines.raw.parse import REJECTED_SCHEMA
-from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.benchmarks import (
     BENCHMARKS_FILE,
     ScoreTables,
@@ -26,26 +27,14 @@ ECI = "epoch_capabilities_index.csv"
 ECI_HEADER = "Model version,ECI Score,Release date,Organization,Model name\n"
 
 
-def _mirror() -> Path:
-    mirror = os.environ.get("SCALING_SOURCES_MIRROR")
-    if mirror and "://" not in mirror:
-        return Path(mirror).expanduser().resolve()
-    return (PROJECT_ROOT / ".." / "shared" / "sources").resolve()
-
-
-REAL_ZIP = _mirror() / "epoch.ai" / "data" / "benchmark_data.zip"
+@pytest.fixture(scope="module")
+def fixture_raw(fixture_sources: Path) -> pl.DataFrame:
+    return read_benchmark_zip(source_file(fixture_sources, "benchmark_data"))
 
 
 @pytest.fixture(scope="module")
-def real_raw() -> pl.DataFrame:
-    if not REAL_ZIP.exists():
-        pytest.skip(f"source mirror not found at {REAL_ZIP}")
-    return read_benchmark_zip(REAL_ZIP)
-
-
-@pytest.fixture(scope="module")
-def real(real_raw: pl.DataFrame) -> ScoreTables:
-    return tidy_scores(real_raw)
+def fixture_tables(fixture_raw: pl.DataFrame) -> ScoreTables:
+    return tidy_scores(fixture_raw)
 
 
 def _zip(tmp_path: Path, members: dict[str, str | bytes], name: str = "benchmark_data.zip") -> Path:
@@ -56,25 +45,25 @@ def _zip(tmp_path: Path, members: dict[str, str | bytes], name: str = "benchmark
     return path
 
 
-# --- the real zip -------------------------------------------------------------------------------------------------
+# --- the fixture zip: real rows -----------------------------------------------------------------------------------
 
 
-def test_real_zip_members_are_all_described(real_raw: pl.DataFrame) -> None:
-    members = real_raw["_member"].unique().to_list()
-    assert len(members) == 45
+def test_every_member_of_the_zip_is_described_and_read_as_text_with_row_numbers(fixture_raw: pl.DataFrame) -> None:
+    members = fixture_raw["_member"].unique().to_list()
+    assert len(members) == 12
     assert set(members) <= set(load_benchmarks()), "every member of the zip should be in pipelines/tidy/benchmarks.yaml"
-    assert real_raw.columns[:3] == ["_member", "_row_number", "Model version"]
-    assert real_raw["_row_number"].dtype == pl.Int64
-    assert all(dtype == pl.String for name, dtype in real_raw.schema.items() if name != "_row_number")
-    assert real_raw.height == 3690
-    gpqa = real_raw.filter(pl.col("_member") == "gpqa_diamond.csv")
-    assert gpqa["_row_number"].to_list() == list(range(1, 146))
+    assert fixture_raw.columns[:3] == ["_member", "_row_number", "Model version"]
+    assert fixture_raw["_row_number"].dtype == pl.Int64
+    assert all(dtype == pl.String for name, dtype in fixture_raw.schema.items() if name != "_row_number")
+    assert fixture_raw.height == 281
+    gpqa = fixture_raw.filter(pl.col("_member") == "gpqa_diamond.csv")
+    assert gpqa["_row_number"].to_list() == list(range(1, 32))
 
 
-def test_real_zip_scores(real: ScoreTables) -> None:
-    scores = real.scores
-    assert scores.height == 3034
-    assert scores["benchmark"].n_unique() == 45
+def test_scores_carry_their_benchmark_unit_and_fraction(fixture_tables: ScoreTables) -> None:
+    scores = fixture_tables.scores
+    assert scores.height == 256
+    assert scores["benchmark"].n_unique() == 12
     assert scores["score"].null_count() == 0
     assert scores.columns == [
         "benchmark", "benchmark_name", "model_version", "base_version", "setting", "setting_kind", "effort_rank",
@@ -83,12 +72,13 @@ def test_real_zip_scores(real: ScoreTables) -> None:
         "row_number", "source",
     ]  # fmt: skip
     # the file's own compute estimate travels with the score, for models Epoch's model files lack
+    assert scores["file_training_compute_flop"].drop_nulls().len() == 82
     assert scores["file_training_compute_flop"].drop_nulls().min() > 0
     assert scores.schema["release_date"] == pl.Date
     assert set(scores["source"]) == {"benchmark_data"}
 
     gpqa = scores.filter(pl.col("benchmark") == "gpqa_diamond")
-    assert gpqa.height == 145
+    assert gpqa.height == 31
     assert gpqa["benchmark_name"][0] == "GPQA Diamond"
     assert gpqa["trend_score"].is_between(0, 1).all()
     assert gpqa["stderr"].null_count() == 0
@@ -98,12 +88,12 @@ def test_real_zip_scores(real: ScoreTables) -> None:
     assert set(fractions["trend_unit"]) == {"fraction"}
     # the trends' scale: ECI points as published, METR's minutes as log2 minutes, no trend of Elo ratings
     eci, metr = (scores.filter(pl.col("benchmark") == b) for b in ("eci", "metr_time_horizons"))
-    assert eci.height == 282 and (eci["trend_score"] == eci["score"]).all()
+    assert eci.height == 84 and (eci["trend_score"] == eci["score"]).all()
     assert set(eci["trend_unit"]) == {"index points"}
-    assert metr.height == 33 and set(metr["trend_unit"]) == {"log2 minutes"}
+    assert metr.height == 12 and set(metr["trend_unit"]) == {"log2 minutes"}
     assert metr["trend_score"].to_list() == pytest.approx(metr["score"].log(2).to_list())
     arena = scores.filter(pl.col("unit") == "elo")
-    assert arena["trend_score"].null_count() == arena["trend_unit"].null_count() == arena.height == 27
+    assert arena["trend_score"].null_count() == arena["trend_unit"].null_count() == arena.height == 12
     units = dict(scores.group_by("benchmark").agg(pl.col("unit").first()).iter_rows())
     assert units["eci"] == "index"
     assert units["webdev_arena"] == "elo"
@@ -115,45 +105,46 @@ def test_real_zip_scores(real: ScoreTables) -> None:
     assert scores.filter(pl.col("benchmark") == "geobench")["score"].max() == pytest.approx(4333 / 5000)
 
 
-def test_real_zip_duplicates_are_kept(real: ScoreTables) -> None:
-    """External files publish one row per scaffold, agent or shots: 659 rows repeat a (benchmark, version)."""
-    scores = real.scores
-    assert scores.height - scores.select("benchmark", "model_version").unique().height == 659
+def test_rows_repeating_a_benchmark_and_version_are_all_kept(fixture_tables: ScoreTables) -> None:
+    """External files publish one row per scaffold, agent or shots: 16 rows repeat a (benchmark, version)."""
+    scores = fixture_tables.scores
+    assert scores.height - scores.select("benchmark", "model_version").unique().height == 16
     terminal = scores.filter(pl.col("benchmark") == "terminal_bench")
-    assert terminal.height == 67
-    assert terminal["model_version"].n_unique() == 26
+    assert terminal.height == 23
+    assert terminal["model_version"].n_unique() == 12
 
 
-def test_real_zip_rejections(real: ScoreTables) -> None:
-    """No cell fails to parse; the 414 rejections are scored rows with an empty `Model version`."""
-    rejections = real.rejections
+def test_a_score_without_a_model_version_is_the_only_rejection(fixture_tables: ScoreTables) -> None:
+    """No cell fails to parse; the 11 rejections are scored rows with an empty `Model version`."""
+    rejections = fixture_tables.rejections
     assert rejections.schema == REJECTED_SCHEMA
-    assert rejections.height == 414
+    assert rejections.height == 11
     assert set(rejections["reason"]) == {"empty Model version; the score cannot be attributed to a model"}
     bool_q = rejections.filter(pl.col("column_name") == "bool_q_external.csv:Model version")
-    assert bool_q.height == 70
+    assert bool_q.height == 5
 
 
-def test_real_zip_eci_names(real: ScoreTables) -> None:
-    """Every version is listed in ECI, but ECI leaves `Model name` empty for 95 versions, 93 of them scored."""
-    scores = real.scores
+def test_eci_names_the_versions_and_those_it_leaves_unnamed_are_listed(fixture_tables: ScoreTables) -> None:
+    """Every version is listed in ECI, but ECI leaves `Model name` empty for 5 versions, all 5 scored."""
+    scores = fixture_tables.scores
     assert scores.filter(pl.col("benchmark") == "eci")["model_name"].null_count() == 0
-    assert real.unmatched.columns == ["member", "model_version"]
-    assert real.unmatched.height == 203
-    assert real.unmatched["model_version"].n_unique() == 93
-    assert scores["model_name"].null_count() == 233
+    assert fixture_tables.unmatched.columns == ["member", "model_version"]
+    assert fixture_tables.unmatched.height == 6
+    assert fixture_tables.unmatched["model_version"].n_unique() == 5
+    assert scores["model_name"].null_count() == 7
     named = scores.filter(pl.col("model_name").is_not_null())
     assert named["model_key"].null_count() == 0
     o3 = scores.filter(pl.col("model_version") == "o3-2025-04-16_high")
+    assert o3.height == 5
     assert set(o3["model_name"]) == {"o3"}
     assert set(o3["model_key"]) == {"o3"}
 
 
-def test_real_zip_settings(real: ScoreTables) -> None:
-    scores = real.scores
-    assert scores["setting"].null_count() == 2525
+def test_a_version_without_a_setting_suffix_keeps_its_whole_name(fixture_tables: ScoreTables) -> None:
+    scores = fixture_tables.scores
+    assert scores["setting"].null_count() == 143
     qwen = scores.filter(pl.col("model_version") == "Qwen-1_8B")
-    assert qwen.height > 0
+    assert qwen.height == 2
     assert set(qwen["base_version"]) == {"Qwen-1_8B"}
     assert qwen["setting"].null_count() == qwen.height
 
@@ -180,7 +171,7 @@ def test_real_zip_settings(real: ScoreTables) -> None:
         ("gpt-4o-2024-08-06", "gpt-4o-2024-08-06", None),
     ],
 )
-def test_split_setting(version: str, base: str, setting: str | None) -> None:
+def test_a_version_splits_into_its_base_and_its_setting(version: str, base: str, setting: str | None) -> None:
     base_expr, setting_expr = split_setting_expr("v")
     row = pl.DataFrame({"v": [version]}).select(base_expr, setting_expr).row(0)
     assert row == (base, setting)
@@ -189,7 +180,7 @@ def test_split_setting(version: str, base: str, setting: str | None) -> None:
 # --- synthetic zips -----------------------------------------------------------------------------------------------
 
 
-def test_bom_is_stripped(tmp_path: Path) -> None:
+def test_a_bom_before_the_header_is_stripped(tmp_path: Path) -> None:
     path = _zip(tmp_path, {"gpqa_diamond.csv": "\ufeffModel version,mean_score,stderr\no3-2025-04-16_high,0.8,0.02\n"})
     raw = read_benchmark_zip(path)
     assert "Model version" in raw.columns
@@ -198,7 +189,7 @@ def test_bom_is_stripped(tmp_path: Path) -> None:
     assert scores.select("model_version", "score", "stderr").row(0) == ("o3-2025-04-16_high", 0.8, 0.02)
 
 
-def test_percent_strings_are_percent(tmp_path: Path) -> None:
+def test_percent_strings_are_read_as_percent(tmp_path: Path) -> None:
     path = _zip(
         tmp_path,
         {
@@ -222,27 +213,27 @@ def test_percent_strings_are_percent(tmp_path: Path) -> None:
     assert eci.select("trend_score", "trend_unit").rows() == [(100.0, "index points")]
 
 
-def test_broken_member_names_the_member(tmp_path: Path) -> None:
+def test_a_member_that_is_not_utf8_fails_naming_the_member(tmp_path: Path) -> None:
     path = _zip(tmp_path, {"gpqa_diamond.csv": "Model version,mean_score\na,0.5\n", "broken.csv": b"a,b\n\xff\xfe,1\n"})
     with pytest.raises(ValueError, match=r"broken\.csv") as error:
         read_benchmark_zip(path)
     assert "benchmark_data.zip" in str(error.value)
 
 
-def test_member_without_model_version_names_the_member(tmp_path: Path) -> None:
+def test_a_member_without_a_model_version_column_fails_naming_it(tmp_path: Path) -> None:
     path = _zip(tmp_path, {"model_versions.csv": "id,name\n1,x\n"})
     with pytest.raises(ValueError, match=r"model_versions\.csv.*'Model version'"):
         read_benchmark_zip(path)
 
 
-def test_not_a_zip(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_zip_fails_saying_so(tmp_path: Path) -> None:
     path = tmp_path / "benchmark_data.zip"
     path.write_text("<html>404</html>")
     with pytest.raises(ValueError, match="not a readable zip"):
         read_benchmark_zip(path)
 
 
-def test_bad_cells_are_rejected_with_row_numbers(tmp_path: Path) -> None:
+def test_bad_cells_are_rejected_with_their_row_numbers(tmp_path: Path) -> None:
     path = _zip(
         tmp_path,
         {
@@ -276,7 +267,9 @@ def test_bad_cells_are_rejected_with_row_numbers(tmp_path: Path) -> None:
     assert tables.unmatched.rows() == [("gpqa_diamond.csv", "a"), ("gpqa_diamond.csv", "e")]
 
 
-def test_undescribed_members(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_undescribed_member_is_read_with_a_warning_or_rejected_without_a_score_column(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = _zip(
         tmp_path,
         {
@@ -340,7 +333,7 @@ def test_cost_per_run_is_read_in_usd_with_dollar_signs_and_thousands_separators(
     ]
 
 
-def test_the_real_cost_columns_are_declared_for_the_four_files_that_publish_costs() -> None:
+def test_the_cost_columns_are_declared_for_the_four_files_that_publish_costs() -> None:
     costs = {b.member: b.cost_column for b in load_benchmarks().values() if b.cost_column}
     assert costs == {
         "weirdml_external.csv": "Cost per run",
@@ -367,7 +360,7 @@ def test_scores_carry_their_setting_classified(tmp_path: Path) -> None:
 # --- the yaml -----------------------------------------------------------------------------------------------------
 
 
-def test_yaml_is_valid_and_complete() -> None:
+def test_the_yaml_describes_every_benchmark_with_its_unit() -> None:
     benchmarks = load_benchmarks()
     assert len(benchmarks) == 45
     assert benchmarks["gpqa_diamond.csv"].benchmark == "gpqa_diamond"
@@ -399,6 +392,8 @@ def _write_yaml(tmp_path: Path, edit: dict[str, object]) -> Path:
         ({"cost_column": 3}, r"'cost_column' must be a column name or null"),
     ],
 )
-def test_yaml_loader_rejects_bad_entries(tmp_path: Path, edit: dict[str, object], message: str) -> None:
+def test_a_bad_yaml_entry_is_refused_naming_its_member_and_field(
+    tmp_path: Path, edit: dict[str, object], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         load_benchmarks(_write_yaml(tmp_path, edit))

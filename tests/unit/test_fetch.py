@@ -1,4 +1,5 @@
-"""The download path end to end against a local HTTP mirror: retries, validation, storage and fetch_log rows."""
+"""The download path end to end against a local HTTP mirror of the fixture files (tests/fixtures/sources): retries,
+validation, storage and fetch_log rows."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import source_file
 
 from pipelines.raw.fetch import (
     USER_AGENT,
@@ -58,11 +60,11 @@ def stored_files(raw_dir: Path) -> list[Path]:
     return sorted(p for p in raw_dir.rglob("*") if p.is_file()) if raw_dir.exists() else []
 
 
-def test_downloads_the_notable_csv_under_its_sha256(tmp_path, http_mirror, shared_sources):
+def test_the_notable_csv_is_downloaded_and_stored_under_its_sha256(tmp_path, http_mirror, fixture_sources):
     raw = tmp_path / "raw"
     result = make_fetcher(raw, http_mirror.base_url).fetch(source("notable_models"))
 
-    expected = (shared_sources / NOTABLE.lstrip("/")).read_bytes()
+    expected = (fixture_sources / NOTABLE.lstrip("/")).read_bytes()
     sha = hashlib.sha256(expected).hexdigest()
     assert result.outcome == "downloaded"
     assert result.path == raw / "notable_models" / f"{sha}.csv"
@@ -145,12 +147,12 @@ def test_a_zip_truncated_on_every_try_fails_and_writes_nothing(tmp_path, http_mi
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_zip_truncated_once_recovers(tmp_path, http_mirror, shared_sources):
+def test_a_zip_truncated_once_recovers(tmp_path, http_mirror, fixture_sources):
     http_mirror.fault(BENCHMARKS, ("truncate", 5000))
     result = make_fetcher(tmp_path, http_mirror.base_url).fetch(source("benchmark_data"))
 
     assert result.outcome == "downloaded"
-    assert result.path.read_bytes() == (shared_sources / BENCHMARKS.lstrip("/")).read_bytes()
+    assert result.path.read_bytes() == (fixture_sources / BENCHMARKS.lstrip("/")).read_bytes()
     assert result.path.suffix == ".zip"
     assert [a.outcome for a in result.attempts] == ["retried", "downloaded"]
 
@@ -200,7 +202,7 @@ def test_a_missing_optional_source_is_not_an_error(tmp_path, http_mirror):
     assert stored_files(tmp_path) == []
 
 
-def test_owid_metadata_404_is_missing_optional(tmp_path, http_mirror):
+def test_owid_metadata_answered_404_is_a_missing_optional_file(tmp_path, http_mirror):
     fetcher = make_fetcher(tmp_path, http_mirror.base_url)
     result = fetcher.fetch_metadata(source("owid_training_computation"))
 
@@ -211,9 +213,9 @@ def test_owid_metadata_404_is_missing_optional(tmp_path, http_mirror):
     assert fetcher.fetch_metadata(source("notable_models")) is None
 
 
-def test_owid_metadata_is_stored_as_json_when_served(tmp_path, http_mirror, shared_sources):
+def test_owid_metadata_is_stored_as_json_when_served(tmp_path, http_mirror, fixture_sources):
     root = tmp_path / "mirror"
-    shutil.copytree(shared_sources / "ourworldindata.org", root / "ourworldindata.org")
+    shutil.copytree(fixture_sources / "ourworldindata.org", root / "ourworldindata.org")
     slug = "cumulative-number-of-large-scale-ai-models-by-domain"
     (root / f"ourworldindata.org/grapher/{slug}.metadata.json").write_text(json.dumps({"chart": {"title": "x"}}))
     http_mirror.root = root
@@ -226,11 +228,11 @@ def test_owid_metadata_is_stored_as_json_when_served(tmp_path, http_mirror, shar
     assert json.loads(result.path.read_text()) == {"chart": {"title": "x"}}
 
 
-def test_a_directory_mirror_runs_through_the_file_adapter(tmp_path, shared_sources):
-    fetcher = make_fetcher(tmp_path, str(shared_sources))
+def test_a_directory_mirror_runs_through_the_file_adapter(tmp_path, fixture_sources):
+    fetcher = make_fetcher(tmp_path, str(fixture_sources))
     result = fetcher.fetch(source("owid_mmlu_vs_compute"))
 
-    published = shared_sources / "ourworldindata.org/grapher/ai-performance-knowledge-tests-vs-training-computation.csv"
+    published = source_file(fixture_sources, "owid_mmlu_vs_compute")
     assert result.outcome == "downloaded" and result.path.read_bytes() == published.read_bytes()
     [attempt] = result.attempts
     assert attempt.requested_url == published.as_uri() and attempt.status == 200
@@ -243,10 +245,10 @@ def test_a_directory_mirror_runs_through_the_file_adapter(tmp_path, shared_sourc
         fetcher.fetch(dataclasses.replace(source("ml_hardware"), url="https://epoch.ai/data/nope.csv"))
 
 
-def test_a_csv_missing_a_required_column_lists_it(tmp_path, http_mirror, shared_sources):
+def test_a_csv_missing_a_required_column_lists_it(tmp_path, http_mirror, fixture_sources):
     root = tmp_path / "mirror"
     (root / "epoch.ai/data").mkdir(parents=True)
-    text = (shared_sources / NOTABLE.lstrip("/")).read_text(encoding="utf-8")
+    text = (fixture_sources / NOTABLE.lstrip("/")).read_text(encoding="utf-8")
     assert text.startswith("Model,")
     (root / NOTABLE.lstrip("/")).write_text("Name," + text.removeprefix("Model,"), encoding="utf-8")
     http_mirror.root = root
@@ -259,17 +261,17 @@ def test_a_csv_missing_a_required_column_lists_it(tmp_path, http_mirror, shared_
     assert not (tmp_path / "raw").exists()
 
 
-def test_a_csv_alias_satisfies_a_required_column(tmp_path, http_mirror, shared_sources):
+def test_a_csv_alias_satisfies_a_required_column(tmp_path, http_mirror, fixture_sources):
     root = tmp_path / "mirror"
     (root / "epoch.ai/data").mkdir(parents=True)
-    text = (shared_sources / NOTABLE.lstrip("/")).read_text(encoding="utf-8")
+    text = (fixture_sources / NOTABLE.lstrip("/")).read_text(encoding="utf-8")
     (root / NOTABLE.lstrip("/")).write_text("\ufeffSystem," + text.removeprefix("Model,"), encoding="utf-8")
     http_mirror.root = root
 
     assert make_fetcher(tmp_path / "raw", http_mirror.base_url).fetch(source("notable_models")).outcome == "downloaded"
 
 
-def test_offline_without_a_mirror_mentions_the_mirror_setting(tmp_path):
+def test_a_fetch_offline_without_a_mirror_names_the_mirror_setting(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -306,11 +308,11 @@ def test_offline_without_a_mirror_mentions_the_mirror_setting(tmp_path):
         ),
     ],
 )
-def test_mirrored_url(url, mirror, expected):
+def test_a_source_url_maps_onto_the_mirror_by_host_and_path(url, mirror, expected):
     assert mirrored_url(url, mirror) == expected
 
 
-def test_mirrored_url_resolves_a_relative_directory(tmp_path, monkeypatch):
+def test_a_relative_mirror_directory_is_resolved_from_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert mirrored_url("https://epoch.ai/data/a.csv", "sources") == (tmp_path / "sources/epoch.ai/data/a.csv").as_uri()
 

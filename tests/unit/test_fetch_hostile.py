@@ -82,9 +82,9 @@ def test_a_redirect_to_etc_passwd_is_refused_naming_the_source_the_url_and_the_s
     assert not (tmp_path / "raw").exists()
 
 
-def test_a_redirect_to_a_private_local_csv_is_refused_and_its_content_lands_nowhere(tmp_path, shared_sources) -> None:
+def test_a_redirect_to_a_private_local_csv_is_refused_and_its_content_lands_nowhere(tmp_path, fixture_sources) -> None:
     private = tmp_path / "private.csv"
-    header = (shared_sources / NOTABLE.lstrip("/")).read_text(encoding="utf-8").splitlines()[0]
+    header = (fixture_sources / NOTABLE.lstrip("/")).read_text(encoding="utf-8").splitlines()[0]
     private.write_text(f"{header}\nSecret model 7f3a,,,,,,\n", encoding="utf-8")
     private.chmod(0o600)
     with answering(redirect_to(private.as_uri())) as (base, _), pytest.raises(FetchError) as refused:
@@ -96,12 +96,12 @@ def test_a_redirect_to_a_private_local_csv_is_refused_and_its_content_lands_nowh
     assert not (tmp_path / "raw").exists()
 
 
-def test_a_redirect_to_another_http_url_is_still_followed(tmp_path, http_mirror, shared_sources) -> None:
+def test_a_redirect_to_another_http_url_is_still_followed(tmp_path, http_mirror, fixture_sources) -> None:
     http_mirror.fault(NOTABLE, ("redirect", f"{NOTABLE}?moved=1"))
     result = fetcher(tmp_path, http_mirror.base_url).fetch(source("notable_models"))
 
     assert result.outcome == "downloaded"
-    assert result.path.read_bytes() == (shared_sources / NOTABLE.lstrip("/")).read_bytes()
+    assert result.path.read_bytes() == (fixture_sources / NOTABLE.lstrip("/")).read_bytes()
 
 
 def test_a_session_without_a_directory_mirror_reads_no_file_url(tmp_path) -> None:
@@ -112,18 +112,18 @@ def test_a_session_without_a_directory_mirror_reads_no_file_url(tmp_path) -> Non
         Fetcher(tmp_path, None).session.get("file:///etc/passwd")
 
 
-def directory_mirror(tmp_path: Path, shared_sources: Path) -> Path:
+def directory_mirror(tmp_path: Path, fixture_sources: Path) -> Path:
     """A mirror directory holding the hardware file, beside a secret that is not part of it."""
     root = tmp_path / "mirror"
     (root / "epoch.ai/data").mkdir(parents=True)
-    hardware = (shared_sources / "epoch.ai/data/ml_hardware.csv").read_bytes()
+    hardware = (fixture_sources / "epoch.ai/data/ml_hardware.csv").read_bytes()
     (root / "epoch.ai/data/ml_hardware.csv").write_bytes(hardware)
     (tmp_path / "secret.csv").write_bytes(hardware + b"SECRET-ROW\n")
     return root
 
 
-def test_a_directory_mirror_refuses_a_path_climbing_out_of_it(tmp_path, shared_sources) -> None:
-    root = directory_mirror(tmp_path, shared_sources)
+def test_a_directory_mirror_refuses_a_path_climbing_out_of_it(tmp_path, fixture_sources) -> None:
+    root = directory_mirror(tmp_path, fixture_sources)
     climbing = dataclasses.replace(source("ml_hardware"), url="https://epoch.ai/../../secret.csv")
     with pytest.raises(FetchError) as refused:
         fetcher(tmp_path / "raw", str(root)).fetch(climbing)
@@ -137,8 +137,8 @@ def test_a_directory_mirror_refuses_a_path_climbing_out_of_it(tmp_path, shared_s
     assert session.get(f"{root.as_uri()}/epoch.ai/data/ml_hardware.csv").status_code == 200
 
 
-def test_a_directory_mirror_refuses_a_symlink_leading_out_but_follows_one_inside(tmp_path, shared_sources) -> None:
-    root = directory_mirror(tmp_path, shared_sources)
+def test_a_directory_mirror_refuses_a_symlink_leading_out_but_follows_one_inside(tmp_path, fixture_sources) -> None:
+    root = directory_mirror(tmp_path, fixture_sources)
     (root / "epoch.ai/data/notable_ai_models.csv").symlink_to(tmp_path / "secret.csv")
     (root / "epoch.ai/data/frontier_ai_models.csv").symlink_to(root / "epoch.ai/data/ml_hardware.csv")
     notable = dataclasses.replace(source("notable_models"), required_columns=("Hardware name",), key_columns=())
@@ -151,8 +151,8 @@ def test_a_directory_mirror_refuses_a_symlink_leading_out_but_follows_one_inside
     assert inside.path.read_bytes() == (root / "epoch.ai/data/ml_hardware.csv").read_bytes()
 
 
-def test_landed_files_are_readable_by_owner_and_group_only_whatever_the_source_mode(tmp_path, shared_sources) -> None:
-    root = directory_mirror(tmp_path, shared_sources)
+def test_landed_files_are_readable_by_owner_and_group_only_whatever_the_source_mode(tmp_path, fixture_sources) -> None:
+    root = directory_mirror(tmp_path, fixture_sources)
     (root / "epoch.ai/data/ml_hardware.csv").chmod(0o666)
     previous = os.umask(0)
     try:
@@ -193,12 +193,12 @@ def test_an_endless_download_stops_at_max_bytes_and_is_rejected_naming_the_sizes
 
 
 def test_a_content_length_past_max_bytes_is_rejected_before_the_body_is_read(tmp_path, http_mirror) -> None:
-    small = dataclasses.replace(source("notable_models"), max_bytes=100_000)
+    small = dataclasses.replace(source("notable_models"), max_bytes=100_000)  # the fixture file: 115,690 bytes
     with pytest.raises(TooLarge) as rejected:
         fetcher(tmp_path, http_mirror.base_url).fetch(small)
 
     message = str(rejected.value)
-    assert "declared 2,199,015 bytes (2.1 MiB), over its max_bytes limit of 100,000 bytes; not downloaded" in message
-    assert (rejected.value.size, rejected.value.limit) == (2_199_015, 100_000)
+    assert "declared 115,690 bytes, over its max_bytes limit of 100,000 bytes; not downloaded" in message
+    assert (rejected.value.size, rejected.value.limit) == (115_690, 100_000)
     assert [(a.status, a.outcome, a.bytes) for a in rejected.value.attempts] == [(200, "failed", 0)]
     assert http_mirror.paths_requested(NOTABLE) == 1

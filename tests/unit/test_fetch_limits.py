@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
+from conftest import warehouse_rows
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PathsResource, warehouse_connection
@@ -23,7 +23,7 @@ from pipelines.raw import journal
 from pipelines.raw.fetch import Fetcher, FetchError, TooLarge, build_session
 from pipelines.raw.landing import Landing, read_source_file
 from pipelines.raw.landing import land_source as land_with
-from pipelines.raw.sources import SOURCES, MiB, source
+from pipelines.raw.sources import MiB, source
 from pipelines.settings import Settings
 
 BENCHMARKS = "epoch.ai/data/benchmark_data.zip"
@@ -32,8 +32,8 @@ FLOOD_BYTES = 116_000_000  # the review's flooded member: one row repeated to 11
 
 
 def flooded_zip(real: Path, flood_bytes: int, *, declared: int | None = None) -> bytes:
-    """The real benchmark zip plus `flood.csv`, one real row repeated to `flood_bytes`; with `declared`, the member's
-    local header and directory entry claim that size instead (a directory that lies)."""
+    """The (fixture) benchmark zip plus `flood.csv`, one real row repeated to `flood_bytes`; with `declared`, the
+    member's local header and directory entry claim that size instead (a directory that lies)."""
     with zipfile.ZipFile(real) as archive:
         header, row = archive.read("gpqa_diamond.csv").decode("utf-8-sig").splitlines()[:2]
     buffer = io.BytesIO(real.read_bytes())
@@ -68,7 +68,7 @@ def peak_memory(work: Callable[[], object]) -> tuple[int, BaseException | None]:
 
 
 def serve(http_mirror, tmp_path: Path, files: dict[str, bytes]) -> Path:
-    """A mirror directory holding `files` (paths as in the shared mirror), served by `http_mirror`."""
+    """A mirror directory holding `files` (paths as in a mirror), served by `http_mirror`."""
     root = tmp_path / "served"
     for name, data in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -81,21 +81,10 @@ def fetcher(raw: Path, mirror: str) -> Fetcher:
     return Fetcher(raw, mirror, session=build_session(retries=1, backoff=0), connect_timeout=2.0, read_timeout=10.0)
 
 
-def test_every_real_file_is_several_times_under_its_limits(shared_sources: Path) -> None:
-    for src in SOURCES:
-        path = shared_sources / src.url.split("://")[1].split("?")[0]
-        if not path.exists():
-            continue
-        assert path.stat().st_size * 4 < src.max_bytes, src.name
-        if src.format == "zip":
-            with zipfile.ZipFile(path) as archive:
-                assert sum(i.file_size for i in archive.infolist()) * 4 < src.max_unpacked_bytes
-
-
 def test_a_flooded_zip_is_rejected_from_its_directory_before_a_byte_is_unpacked(
-    tmp_path, http_mirror, shared_sources
+    tmp_path, http_mirror, fixture_sources
 ) -> None:
-    body = flooded_zip(shared_sources / BENCHMARKS, FLOOD_BYTES)
+    body = flooded_zip(fixture_sources / BENCHMARKS, FLOOD_BYTES)
     assert len(body) < MiB  # small to download: only unpacking would take the memory
     serve(http_mirror, tmp_path, {BENCHMARKS: body})
 
@@ -105,7 +94,9 @@ def test_a_flooded_zip_is_rejected_from_its_directory_before_a_byte_is_unpacked(
     message = str(raised)
     assert "whose directory declares" in message and "(the largest member, 'flood.csv', 11" in message
     assert "over its max_unpacked_bytes limit of 33,554,432 bytes (32.0 MiB); not unpacked" in message
-    assert raised.size > FLOOD_BYTES and raised.limit == 32 * MiB
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:  # what its directory declares, every member together
+        assert raised.size == sum(i.file_size for i in archive.infolist()) > FLOOD_BYTES * 0.99
+    assert raised.limit == 32 * MiB
     [attempt] = raised.attempts
     assert (attempt.outcome, attempt.bytes, attempt.path) == ("failed", len(body), None)
     assert attempt.sha256 is not None and "max_unpacked_bytes" in attempt.error
@@ -114,9 +105,9 @@ def test_a_flooded_zip_is_rejected_from_its_directory_before_a_byte_is_unpacked(
 
 
 def test_a_zip_whose_directory_understates_a_member_is_stopped_as_it_unpacks(
-    tmp_path, http_mirror, shared_sources
+    tmp_path, http_mirror, fixture_sources
 ) -> None:
-    body = flooded_zip(shared_sources / BENCHMARKS, FLOOD_BYTES, declared=1000)
+    body = flooded_zip(fixture_sources / BENCHMARKS, FLOOD_BYTES, declared=1000)
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         assert archive.getinfo("flood.csv").file_size == 1000  # what the directory says
     serve(http_mirror, tmp_path, {BENCHMARKS: body})
@@ -133,8 +124,8 @@ def test_a_zip_whose_directory_understates_a_member_is_stopped_as_it_unpacks(
     assert not (tmp_path / "raw").exists()
 
 
-def test_a_zip_member_shorter_than_its_directory_says_is_corrupt(tmp_path, http_mirror, shared_sources) -> None:
-    serve(http_mirror, tmp_path, {BENCHMARKS: flooded_zip(shared_sources / BENCHMARKS, 2 * MiB, declared=3 * MiB)})
+def test_a_zip_member_shorter_than_its_directory_says_is_corrupt(tmp_path, http_mirror, fixture_sources) -> None:
+    serve(http_mirror, tmp_path, {BENCHMARKS: flooded_zip(fixture_sources / BENCHMARKS, 2 * MiB, declared=3 * MiB)})
     with pytest.raises(FetchError, match=r"member 'flood.csv' unpacks to [\d,]+ bytes .* directory declares 3,1"):
         fetcher(tmp_path / "raw", http_mirror.base_url).fetch(source("benchmark_data"))
 
@@ -149,8 +140,7 @@ def warehouse_of(tmp_path, http_mirror) -> tuple[PathsResource, DuckDBResource]:
 
 
 def query(warehouse: DuckDBResource, sql: str) -> list[tuple]:
-    with duckdb.connect(warehouse.database, read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return warehouse_rows(Path(warehouse.database), sql)
 
 
 def copies(path: Path, times: int) -> bytes:
@@ -166,41 +156,42 @@ def land_source(source_row, paths, warehouse) -> Landing:
 
 
 def test_a_file_with_six_times_the_previous_rows_is_rejected_and_the_table_stays(
-    tmp_path, http_mirror, shared_sources, warehouse_of
+    tmp_path, http_mirror, fixture_sources, warehouse_of
 ) -> None:
     paths, warehouse = warehouse_of
     notable = source("notable_models")
-    root = serve(http_mirror, tmp_path, {NOTABLE: (shared_sources / NOTABLE).read_bytes()})
+    root = serve(http_mirror, tmp_path, {NOTABLE: (fixture_sources / NOTABLE).read_bytes()})
     assert land_source(notable, paths, warehouse).loaded
-    (root / NOTABLE).write_bytes(copies(shared_sources / NOTABLE, 6))
+    (root / NOTABLE).write_bytes(copies(fixture_sources / NOTABLE, 6))
 
     landing = land_source(notable, paths, warehouse)
 
     [failed] = [g for g in landing.guards if not g.passed]
     assert failed.name == "size_within_limits" and not landing.loaded
-    assert "6,216 rows against 1,036 in the previous good pull (6.0 times as many; at most 5 times" in failed.message
-    assert query(warehouse, "select count(*) from raw.notable_models") == [(1036,)]
+    # the fixture file's 44 models, then six copies of them
+    assert "264 rows against 44 in the previous good pull (6.0 times as many; at most 5 times" in failed.message
+    assert query(warehouse, "select count(*) from raw.notable_models") == [(44,)]
     versions = query(warehouse, "select status, rows, reason from ops.source_versions order by fetched_at")
-    assert [v[:2] for v in versions] == [("loaded", 1036), ("rejected", 6216)] and versions[1][2] == failed.message
+    assert [v[:2] for v in versions] == [("loaded", 44), ("rejected", 264)] and versions[1][2] == failed.message
 
 
 def test_a_download_past_max_bytes_is_recorded_as_a_rejected_file_and_the_table_stays(
-    tmp_path, http_mirror, shared_sources, warehouse_of
+    tmp_path, http_mirror, fixture_sources, warehouse_of
 ) -> None:
     paths, warehouse = warehouse_of
-    notable = dataclasses.replace(source("notable_models"), max_bytes=4 * MiB)
-    root = serve(http_mirror, tmp_path, {NOTABLE: (shared_sources / NOTABLE).read_bytes()})
+    notable = dataclasses.replace(source("notable_models"), max_bytes=MiB // 4)  # the fixture file: 115,690 bytes
+    root = serve(http_mirror, tmp_path, {NOTABLE: (fixture_sources / NOTABLE).read_bytes()})
     assert land_source(notable, paths, warehouse).loaded
-    (root / NOTABLE).write_bytes(copies(shared_sources / NOTABLE, 3))
+    (root / NOTABLE).write_bytes(copies(fixture_sources / NOTABLE, 3))
 
     landing = land_source(notable, paths, warehouse)
 
     [failed] = [g for g in landing.guards if not g.passed]
-    assert failed.name == "size_within_limits" and not landing.loaded and landing.held_rows == 1036
-    assert "over its max_bytes limit of 4,194,304 bytes (4.0 MiB); not downloaded" in failed.message
-    assert query(warehouse, "select count(*) from raw.notable_models") == [(1036,)]
+    assert failed.name == "size_within_limits" and not landing.loaded and landing.held_rows == 44
+    assert "over its max_bytes limit of 262,144 bytes; not downloaded" in failed.message
+    assert query(warehouse, "select count(*) from raw.notable_models") == [(44,)]
     versions = query(warehouse, "select status, sha256, bytes, reason from ops.source_versions order by fetched_at")
-    assert [v[:3] for v in versions] == [("loaded", versions[0][1], 2_199_015), ("rejected", "unknown", 0)]
+    assert [v[:3] for v in versions] == [("loaded", versions[0][1], 115_690), ("rejected", "unknown", 0)]
     assert versions[1][3] == failed.message
     journaled = [row for row in journal_rows(paths.raw_dir, "source_versions") if row["status"] == "rejected"]
     assert [row["reason"] for row in journaled] == [failed.message]
@@ -214,10 +205,10 @@ def journal_rows(raw_dir: Path, table: str) -> list[dict]:
 
 
 def test_the_same_flooded_zip_is_recorded_once_and_named_as_rejected_before(
-    tmp_path, http_mirror, shared_sources, warehouse_of
+    tmp_path, http_mirror, fixture_sources, warehouse_of
 ) -> None:
     paths, warehouse = warehouse_of
-    serve(http_mirror, tmp_path, {BENCHMARKS: flooded_zip(shared_sources / BENCHMARKS, 40 * MiB)})
+    serve(http_mirror, tmp_path, {BENCHMARKS: flooded_zip(fixture_sources / BENCHMARKS, 40 * MiB)})
     first = land_source(source("benchmark_data"), paths, warehouse)
     second = land_source(source("benchmark_data"), paths, warehouse)
 
@@ -228,11 +219,11 @@ def test_the_same_flooded_zip_is_recorded_once_and_named_as_rejected_before(
     assert rows == [("rejected", first.fetch.sha256)] and len(first.fetch.sha256) == 64
 
 
-def test_a_landed_file_past_its_limits_is_not_read(shared_sources: Path, tmp_path: Path) -> None:
-    small = dataclasses.replace(source("notable_models"), max_bytes=MiB)
-    with pytest.raises(ValueError, match=r"holds 2,199,015 bytes \(2\.1 MiB\), over its max_bytes limit of 1,048,576"):
-        read_source_file(small, shared_sources / NOTABLE, "sha", datetime.now(UTC))
+def test_a_landed_file_past_its_limits_is_not_read(fixture_sources: Path, tmp_path: Path) -> None:
+    small = dataclasses.replace(source("notable_models"), max_bytes=100_000)
+    with pytest.raises(ValueError, match=r"holds 115,690 bytes, over its max_bytes limit of 100,000 bytes"):
+        read_source_file(small, fixture_sources / NOTABLE, "sha", datetime.now(UTC))
     flooded = tmp_path / "flooded.zip"
-    flooded.write_bytes(flooded_zip(shared_sources / BENCHMARKS, 40 * MiB))
+    flooded.write_bytes(flooded_zip(fixture_sources / BENCHMARKS, 40 * MiB))
     with pytest.raises(ValueError, match=r"flooded\.zip is a zip archive whose directory declares"):
         read_source_file(source("benchmark_data"), flooded, "sha", datetime.now(UTC))
