@@ -106,6 +106,22 @@ def source_file(root: Path, name: str) -> Path:
     return root / source(name).url.split("://", 1)[1].split("?")[0]
 
 
+def published_records(path: Path) -> int:
+    """The records a real CSV parser reads in a published file past its header (a zip: in all its CSV members): the
+    rows its raw table must hold, counted without the pipeline's own reader."""
+    import csv
+    import zipfile
+
+    def records(text: str) -> int:
+        return sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1
+
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.endswith(".csv")]
+            return sum(records(archive.read(m).decode("utf-8-sig")) for m in members)
+    return records(path.read_text(encoding="utf-8"))
+
+
 # -- a local HTTP server over a mirror directory ----------------------------------------------------------------
 
 _CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".zip": "application/zip", ".json": "application/json"}
@@ -255,21 +271,27 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serve_mirror(root: Path) -> Iterator[MirrorServer]:
-    """Serve `root` over HTTP on 127.0.0.1 (a free port) until the block ends."""
-    mirror = MirrorServer(root=root)
-    handler = type("MirrorHandler", (_MirrorHandler,), {"mirror": mirror})
+def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` answering HTTP on 127.0.0.1 (a free port), in a thread, until the block ends; yields the base URL."""
     server = _QuietServer(("127.0.0.1", 0), handler)
     host, port = server.server_address[:2]
-    mirror.base_url = f"http://{host}:{port}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield mirror
+        yield f"http://{host}:{port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def serve_mirror(root: Path) -> Iterator[MirrorServer]:
+    """Serve `root` over HTTP on 127.0.0.1 (a free port) until the block ends."""
+    mirror = MirrorServer(root=root)
+    with serving(type("MirrorHandler", (_MirrorHandler,), {"mirror": mirror})) as base_url:
+        mirror.base_url = base_url
+        yield mirror
 
 
 @pytest.fixture
@@ -507,3 +529,24 @@ def con(built_warehouse: BuiltWarehouse) -> Iterator[Any]:
 def count(connection: Any, sql: str) -> int:
     """The one number a `select count(*) ...` answers."""
     return connection.execute(sql).fetchall()[0][0]
+
+
+# -- what the plausibility rules reject ----------------------------------------------------------------------------
+
+# reasons of the plausibility rules, the NaN/Infinity check, repeated headers and control characters (issue 18)
+PLAUSIBILITY_REASONS = (
+    "outside the plausible range",
+    "before the earliest plausible date",
+    "after the pull",
+    "not a finite number",
+    "repeated header row",
+    "control character",
+)
+
+
+def implausible(rejections: Any) -> list[tuple]:
+    """The rows of a rejections frame that a plausibility rule made (not a cell that failed to parse)."""
+    import polars as pl
+
+    reason = pl.col("reason")
+    return rejections.filter(pl.any_horizontal(reason.str.starts_with(r) for r in PLAUSIBILITY_REASONS)).rows()

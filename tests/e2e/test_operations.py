@@ -16,15 +16,24 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run_cli, start_cli, wait_for_writer
+from conftest import (
+    CliResult,
+    copy_build,
+    pipeline_env,
+    pipeline_settings,
+    published_records,
+    run_cli,
+    source_file,
+    start_cli,
+    wait_for_writer,
+    warehouse_rows,
+)
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
 from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
-from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
 
@@ -46,11 +55,11 @@ def refresh(workspace) -> CliResult:
 
 
 def query(workspace, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(workspace["warehouse"]), read_only=True, config=dict(CONNECTION_CONFIG))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return warehouse_rows(workspace["warehouse"], sql)
+
+
+def rows_of(workspace, table: str) -> int:
+    return query(workspace, f"select count(*) from {table}")[0][0]
 
 
 def materializations(workspace) -> dict[str, int]:
@@ -71,11 +80,11 @@ def rewrite_csv(path: Path, edit) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def test_first_pull_builds_everything(workspace, built_warehouse) -> None:
+def test_the_first_pull_builds_everything(workspace, built_warehouse) -> None:
     """The session's build is the first pull; `workspace` is a copy of what it published."""
     done = built_warehouse.cli
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert query(workspace, "select count(*) from raw.notable_models") == [(1036,)]
+    assert rows_of(workspace, "raw.notable_models") == published_records(workspace["mirror"].root / NOTABLE)
     assert query(workspace, "select count(*) from marts.model_history") == [(0,)]
     required = sum(not s.optional for s in SOURCES)  # 12: every source but the optional all_models
     assert query(workspace, "select count(*) from marts.source_versions where outcome = 'downloaded'") == [(required,)]
@@ -161,9 +170,10 @@ def test_six_broken_sources_fail_their_guards_and_the_rest_refreshes(workspace) 
     )
     growth.write_text(growth.read_text(encoding="utf-8").rstrip("\n") + "\nTest system,,2025-01-01,1000\n")
     counts_before = {
-        t: query(workspace, f"select count(*) from raw.{t}")[0][0]
+        t: rows_of(workspace, f"raw.{t}")
         for t in ("notable_models", "large_scale_models", "frontier_models", "ml_hardware", "benchmark_data")
     }
+    growth_before = rows_of(workspace, "raw.owid_compute_growth")
     models_before = query(workspace, "select count(*) from marts.models")[0][0]
 
     done = refresh(workspace)
@@ -182,7 +192,7 @@ def test_six_broken_sources_fail_their_guards_and_the_rest_refreshes(workspace) 
         assert lines, f"{source} not named in the last lines:\n{tail}"
         assert any(detail.lower() in line.lower() for line in lines), (source, lines)
     # every other source refreshed: the OWID growth chart loaded its new row
-    assert query(workspace, "select count(*) from raw.owid_compute_growth")[0][0] == 470
+    assert rows_of(workspace, "raw.owid_compute_growth") == growth_before + 1
     # the previous good data is still there, and still queryable downstream
     for table, rows in counts_before.items():
         assert query(workspace, f"select count(*) from raw.{table}")[0][0] == rows, table
@@ -191,7 +201,9 @@ def test_six_broken_sources_fail_their_guards_and_the_rest_refreshes(workspace) 
     assert rejected == [("large_scale_models",), ("notable_models",)]
 
 
-def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(workspace, shared_sources) -> None:
+def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(
+    workspace, shared_sources, built_warehouse
+) -> None:
     import shutil
 
     mirror = workspace["mirror"]
@@ -199,6 +211,10 @@ def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(wo
     shutil.copytree(shared_sources, clean)
     mirror.root = clean  # every broken source is fixed: this run reloads six of them
     mirror.clear_faults()
+    before = {table: rows_of(workspace, table) for table in ("raw.ml_hardware", "raw.notable_models", "marts.models")}
+    reloaded = ("notable_models", "frontier_models", "benchmark_data")
+    published = {f"raw.{name}": published_records(source_file(clean, name)) for name in reloaded}
+    [(built_models,)] = warehouse_rows(built_warehouse.settings.warehouse_path, "select count(*) from marts.models")
     # runs write a working copy beside the published file; readers never see it (see pipelines/run/publish.py)
     wal = Path(str(workspace["warehouse"]) + ".building.wal")
     first = start_cli(workspace["env"], "refresh")  # a process of its own: it holds the lock, then it is killed
@@ -215,15 +231,13 @@ def test_a_second_run_fails_fast_and_a_killed_run_leaves_a_readable_warehouse(wo
     first.wait(timeout=30)
     assert not Path(str(workspace["warehouse"]) + ".wal").exists()  # the published file was never written
     # the warehouse opens, and holds either the old or the new version of every table, never half of one
-    assert query(workspace, "select count(*) from raw.ml_hardware")[0][0] == 176
-    assert query(workspace, "select count(*) from raw.notable_models")[0][0] in (518, 1036)
-    assert query(workspace, "select count(*) from marts.models")[0][0] > 1000
+    assert rows_of(workspace, "raw.ml_hardware") == before["raw.ml_hardware"]  # the same file, old or new
+    assert rows_of(workspace, "raw.notable_models") in (before["raw.notable_models"], published["raw.notable_models"])
+    assert rows_of(workspace, "marts.models") in (before["marts.models"], built_models)  # the clean files' models
     done = refresh(workspace)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"took over the writer lock abandoned by pid {first.pid}" in done.stdout
-    assert query(workspace, "select count(*) from raw.notable_models")[0][0] == 1036
-    assert query(workspace, "select count(*) from raw.frontier_models")[0][0] == 137
-    assert query(workspace, "select count(*) from raw.benchmark_data")[0][0] == 3690
+    assert {table: rows_of(workspace, table) for table in published} == published
 
 
 def test_a_lost_warehouse_is_rebuilt_from_data_raw_with_the_same_history(workspace) -> None:
@@ -236,10 +250,12 @@ def test_a_lost_warehouse_is_rebuilt_from_data_raw_with_the_same_history(workspa
         "raw": "select * from raw.notable_models order by _row_number",
     }
     before = {name: query(workspace, sql) for name, sql in tables.items()}
+    fits = "select count(*) from trends.fits where status = 'ok'"
+    fits_before = query(workspace, fits)
     assert len(before["history"]) == 3
     workspace["warehouse"].unlink()
     done = run_cli(workspace["env"], "rebuild")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for name, sql in tables.items():
         assert query(workspace, sql) == before[name], name
-    assert query(workspace, "select count(*) from trends.fits where status = 'ok'")[0][0] > 800
+    assert query(workspace, fits) == fits_before and fits_before[0][0] > 0

@@ -18,14 +18,21 @@ import textwrap
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run_cli, start_cli, wait_for_writer
+from conftest import (
+    CliResult,
+    copy_build,
+    pipeline_env,
+    pipeline_settings,
+    run_cli,
+    start_cli,
+    wait_for_writer,
+    warehouse_rows,
+)
 
 from pipelines.raw.sources import SOURCES
 from pipelines.run.publish import REBUILD_HINT, current_writer
 from pipelines.settings import Settings
-from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
 
@@ -73,16 +80,8 @@ def cli(workspace, *args: str, env: dict | None = None) -> CliResult:
     return run_cli(env or workspace["env"], *args)
 
 
-def query(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True, config=dict(CONNECTION_CONFIG))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def digest(path: Path, sql: str) -> str:
-    return hashlib.sha256(repr(query(path, sql)).encode()).hexdigest()
+    return hashlib.sha256(repr(warehouse_rows(path, sql)).encode()).hexdigest()
 
 
 def _second_writers_fail_fast(workspace, holder_pid: int) -> None:
@@ -111,7 +110,7 @@ def _second_writers_fail_fast(workspace, holder_pid: int) -> None:
 
 def test_readers_never_wait_for_a_full_refresh_and_see_the_new_file_after(workspace) -> None:
     published = workspace["settings"].warehouse_path
-    old_pulls = query(published, "select count(*) from ops.fetch_log")[0][0]
+    old_pulls = warehouse_rows(published, "select count(*) from ops.fetch_log")[0][0]
     stop = workspace["base"] / "stop-polling"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(published)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -137,7 +136,7 @@ def test_readers_never_wait_for_a_full_refresh_and_see_the_new_file_after(worksp
         reader.stdin.flush()
         answers.append(int(reader.stdout.readline()))
         assert len(answers) > 10 and set(answers) == {old_pulls}  # the open reader kept its snapshot
-        assert query(published, "select count(*) from ops.fetch_log")[0][0] > old_pulls  # a new reader sees news
+        assert warehouse_rows(published, "select count(*) from ops.fetch_log")[0][0] > old_pulls  # a new reader sees it
     finally:
         stop.touch()
         for process in (run, reader):
@@ -152,6 +151,7 @@ def test_month_first_dates_are_rejected_before_the_swap_and_stay_rejected(worksp
     settings: Settings = workspace["settings"]
     published, index = settings.warehouse_path, settings.reports_dir / "index.html"
     fits_before = digest(published, "select * exclude (snapshot) from trends.fits order by all")
+    notable_before = warehouse_rows(published, "select count(*) from raw.notable_models")
     index_before = hashlib.sha256(index.read_bytes()).hexdigest()
     notable = workspace["mirror"].root / NOTABLE
     original = notable.read_bytes()
@@ -167,9 +167,9 @@ def test_month_first_dates_are_rejected_before_the_swap_and_stay_rejected(worksp
             assert failed and any("'Publication date'" in line for line in failed), done.stdout[-3000:]
             if attempt == 2:
                 assert any("waiting for a new release" in line for line in failed), failed
-        rejected = query(published, "select count(*) from ops.source_versions where status = 'rejected'")
+        rejected = warehouse_rows(published, "select count(*) from ops.source_versions where status = 'rejected'")
         assert rejected == [(1,)]  # the second run did not record the same file again
-        assert query(published, "select count(*) from raw.notable_models")[0][0] == 1036
+        assert warehouse_rows(published, "select count(*) from raw.notable_models") == notable_before
         assert digest(published, "select * exclude (snapshot) from trends.fits order by all") == fits_before
         assert hashlib.sha256(index.read_bytes()).hexdigest() == index_before
         status = cli(workspace, "status")
@@ -234,7 +234,7 @@ def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspac
     assert [e.step_key for e in failures] == ["raw__notable_models"]
     assert "deadline of 2 s" in failures[0].step_failure_data.user_failure_data.description
     outcomes = dict(
-        query(
+        warehouse_rows(
             settings.warehouse_path,
             "select source, arg_max(outcome, fetched_at) from ops.fetch_log "
             "where requested_url not like '%metadata.json%' group by source",
@@ -325,10 +325,10 @@ def test_a_refresh_interrupted_mid_rebuild_is_completed_by_the_next_one(workspac
     assert run.wait(60) == 130
     published = workspace["settings"].warehouse_path
     sql = f"select training_compute_flop from marts.models where model_name = '{name}'"
-    assert query(published, sql) != [(value,)]  # nothing of the interrupted run was published
+    assert warehouse_rows(published, sql) != [(value,)]  # nothing of the interrupted run was published
 
     again = cli(workspace, "refresh")
     assert again.returncode == 0, again.stdout[-3000:]
     assert "marts/models" in again.stdout and "trends/fits" in again.stdout  # rebuilt, though Dagster had them
-    assert query(published, sql) == [(value,)]
+    assert warehouse_rows(published, sql) == [(value,)]
     assert "nothing to rebuild" in cli(workspace, "refresh").stdout
