@@ -91,15 +91,6 @@ def pages(browser: Any, reports_dir: Path) -> dict[str, Opened]:
     return open_pages(browser, reports_dir)
 
 
-@pytest.fixture(scope="module")
-def con(built_warehouse):
-    connection = duckdb.connect(
-        str(built_warehouse.settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG)
-    )
-    yield connection
-    connection.close()
-
-
 def test_every_page_draws_every_chart_with_marks(pages: dict[str, Opened], reports_dir: Path) -> None:
     for name, page in pages.items():
         assert page.report.charts_state == "ok", name

@@ -9,15 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
+from conftest import pipeline_env, warehouse_rows
 
 from pipelines.raw.sources import SOURCES
 from pipelines.run.publish import publish
 from pipelines.run.unchanged import code_fingerprint, current_stamp, holds_same_file, stamp_holds, unchanged_pull
 from pipelines.settings import PROJECT_ROOT, Settings
 from pipelines.warehouse import CONNECTION_CONFIG
-from tests.conftest import pipeline_env
 
 pytestmark = pytest.mark.e2e
 
@@ -41,14 +40,11 @@ def stamped_copy(built_warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def fetch_log(settings: Settings) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
-    try:
-        return con.execute(
-            "select source, outcome from ops.fetch_log where requested_url not like '%metadata.json%' "
-            "order by fetched_at, attempt"
-        ).fetchall()
-    finally:
-        con.close()
+    return warehouse_rows(
+        settings.warehouse_path,
+        "select source, outcome from ops.fetch_log where requested_url not like '%metadata.json%' "
+        "order by fetched_at, attempt",
+    )
 
 
 def test_an_unchanged_refresh_logs_its_pulls_and_never_imports_dagster(stamped_copy: Settings) -> None:
@@ -128,5 +124,7 @@ def test_the_code_fingerprint_follows_every_code_file_and_ignores_dbt_output(tmp
         ("missing_optional", None, "a", True),  # an optional source gone quiet keeps its table
     ],
 )
-def test_which_pulls_change_nothing(outcome: str, sha256: str | None, held: str | None, same: bool) -> None:
+def test_a_pull_changes_nothing_only_when_the_table_holds_the_file_it_answered_with(
+    outcome: str, sha256: str | None, held: str | None, same: bool
+) -> None:
     assert holds_same_file(outcome, sha256, held) is same

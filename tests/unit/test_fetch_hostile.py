@@ -8,13 +8,13 @@ import dataclasses
 import http.server
 import os
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from conftest import serving
 
 from pipelines.raw.fetch import Fetcher, FetchError, TooLarge, build_session
 from pipelines.raw.mirror import FileAdapter
@@ -39,16 +39,8 @@ def answering(answer: Answer) -> Iterator[tuple[str, list[str]]]:
         def log_message(self, format: str, *args: object) -> None:
             """Quiet."""
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as base_url:
+        yield base_url, asked
 
 
 def redirect_to(location: str) -> Answer:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import warehouse_rows
 
 from pipelines.raw import journal
 from pipelines.run.publish import (
@@ -54,11 +57,7 @@ def published_holding(base: Path, value: int) -> Settings:
 
 
 def read_value(path: Path, sql: str = "select v from t") -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return warehouse_rows(path, sql)
 
 
 def _hold_lock(base: str, ready, release) -> None:
@@ -67,13 +66,23 @@ def _hold_lock(base: str, ready, release) -> None:
         release.wait(30)
 
 
-def test_a_second_writer_fails_at_once_naming_the_holder(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def lock_held_by_another_process(base: Path) -> Iterator[multiprocessing.Process]:
+    """A forked process holding the writer lock of the settings under `base` (as run run-123) until the block ends."""
     context = multiprocessing.get_context("fork")
     ready, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder = context.Process(target=_hold_lock, args=(str(base), ready, release))
     holder.start()
     try:
         assert ready.wait(20)
+        yield holder
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_a_second_writer_fails_at_once_naming_the_holder(tmp_path: Path) -> None:
+    with lock_held_by_another_process(tmp_path) as holder:
         settings = settings_in(tmp_path)
         started = time.monotonic()
         with pytest.raises(WarehouseBusy) as raised, writer_lock(settings, "second"):
@@ -81,9 +90,6 @@ def test_a_second_writer_fails_at_once_naming_the_holder(tmp_path: Path) -> None
         assert time.monotonic() - started < 1.0
         assert f"pid {holder.pid}" in str(raised.value) and "run run-123" in str(raised.value)
         assert f"pid {holder.pid}" in (current_writer(settings) or "")
-    finally:
-        release.set()
-        holder.join(10)
     assert current_writer(settings_in(tmp_path)) is None
 
 
@@ -358,22 +364,13 @@ def test_a_dagster_run_that_cannot_take_the_lock_shows_the_holder_on_top(tmp_pat
     def needs_the_warehouse(context):  # no annotation: `from __future__` makes it a string
         """Never runs: the run cannot start."""
 
-    context = multiprocessing.get_context("fork")
-    ready, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
-    holder.start()
-    try:
-        assert ready.wait(20)
-        with DagsterInstance.ephemeral() as instance:
-            result = materialize(
-                [needs_the_warehouse],
-                resources={"warehouse": warehouse_resource(settings_in(tmp_path))},
-                instance=instance,
-                raise_on_error=False,
-            )
-    finally:
-        release.set()
-        holder.join(10)
+    with lock_held_by_another_process(tmp_path) as holder, DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [needs_the_warehouse],
+            resources={"warehouse": warehouse_resource(settings_in(tmp_path))},
+            instance=instance,
+            raise_on_error=False,
+        )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
     top = failure.event_specific_data.error
