@@ -18,7 +18,7 @@ def synthetic(slope: float, n: int, noise: float, seed: int = 1) -> tuple[np.nda
     return x, 20 + slope * (x - 2010) + rng.normal(0, noise, n)
 
 
-def test_recovers_known_slope_and_ci_covers_it() -> None:
+def test_a_known_slope_is_recovered_and_its_ci_covers_it() -> None:
     x, y = synthetic(slope=0.6, n=400, noise=0.5)
     fit = fit_log_linear(x, y)
     assert fit.n == 400
@@ -32,13 +32,13 @@ def test_recovers_known_slope_and_ci_covers_it() -> None:
     assert fit.residual_sd == pytest.approx(0.5, rel=0.1)
 
 
-def test_bootstrap_is_reproducible_with_the_seed() -> None:
+def test_the_bootstrap_is_reproducible_with_its_seed() -> None:
     x, y = synthetic(slope=0.3, n=50, noise=1.0)
     assert fit_log_linear(x, y) == fit_log_linear(x, y)
     assert fit_log_linear(x, y, seed=2).slope_ci_low != fit_log_linear(x, y).slope_ci_low
 
 
-def test_exact_line_has_zero_width_ci() -> None:
+def test_an_exact_line_has_a_zero_width_ci() -> None:
     x = np.linspace(2000, 2020, 30)
     fit = fit_log_linear(x, 1 + 0.5 * x)
     assert fit.slope_oom_per_year == pytest.approx(0.5)
@@ -60,12 +60,12 @@ def test_non_finite_points_are_left_out() -> None:
     assert fit_log_linear(x, y).n == 25
 
 
-def test_decimal_year() -> None:
+def test_a_date_is_its_year_plus_the_share_of_the_year_gone_by() -> None:
     dates = pl.Series("d", [date(2020, 1, 1), date(2020, 7, 2), date(2021, 12, 31)])
     assert decimal_year(dates).to_list() == pytest.approx([2020.0, 2020 + 183 / 366, 2021 + 364 / 365])
 
 
-def test_trend_row_names_the_gap_when_data_is_short() -> None:
+def test_a_trend_row_names_the_gap_when_the_data_is_short() -> None:
     points = pl.DataFrame({"publication_date": [date(2020, 1, 1), date(2021, 1, 1)], "value": [1e20, 1e21]})
     row = trend_row(
         points,
@@ -80,7 +80,7 @@ def test_trend_row_names_the_gap_when_data_is_short() -> None:
     assert fits_frame([row]).height == 1
 
 
-def test_trend_row_doubling_ci_swaps_bounds() -> None:
+def test_a_trend_rows_doubling_time_ci_takes_the_growth_bounds_swapped() -> None:
     x, y = synthetic(slope=0.6, n=200, noise=0.4)
     start = date(2010, 1, 1)
     dates = [date.fromordinal(start.toordinal() + int((v - 2010) * 365.25)) for v in x]

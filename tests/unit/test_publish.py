@@ -112,7 +112,7 @@ def test_an_abandoned_lock_is_taken_over_and_said_so(tmp_path: Path) -> None:
         assert outermost and note and f"pid {gone.pid}" in note and "no longer running" in note
 
 
-def test_publish_swaps_the_working_copy_while_a_reader_keeps_its_snapshot(tmp_path: Path) -> None:
+def test_publishing_swaps_in_the_working_copy_while_a_reader_keeps_its_snapshot(tmp_path: Path) -> None:
     settings = published_holding(tmp_path, 1)
     with writer_lock(settings, "test"):
         prepare_working_copy(settings, CONNECTION_CONFIG)
@@ -183,7 +183,7 @@ def test_a_lock_conflict_is_retried_for_seconds_then_named(tmp_path: Path) -> No
         holder.wait()
 
 
-def test_publish_reports_replaces_a_page_folder_whole(tmp_path: Path) -> None:
+def test_publishing_the_reports_replaces_a_page_folder_whole(tmp_path: Path) -> None:
     staging, target = tmp_path / "staging", tmp_path / "reports"
     (target / "index").mkdir(parents=True)
     (target / "index" / "old_chart.csv").write_text("old")
