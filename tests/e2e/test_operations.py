@@ -87,7 +87,7 @@ def test_the_first_pull_builds_everything(workspace, built_warehouse) -> None:
     assert rows_of(workspace, "raw.notable_models") == published_records(workspace["mirror"].root / NOTABLE)
     assert query(workspace, "select count(*) from marts.model_history") == [(0,)]
     required = sum(not s.optional for s in SOURCES)  # 12: every source but the optional all_models
-    assert query(workspace, "select count(*) from marts.source_versions where outcome = 'downloaded'") == [(required,)]
+    assert query(workspace, "select count(*) from marts.source_pulls where outcome = 'downloaded'") == [(required,)]
 
 
 def test_a_new_release_shows_exactly_its_edits_in_model_history(workspace) -> None:
