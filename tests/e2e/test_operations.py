@@ -20,7 +20,6 @@ import duckdb
 import pytest
 from conftest import CliResult, copy_build, pipeline_env, pipeline_settings, run_cli, start_cli, wait_for_writer
 from dagster import DagsterInstance
-from dagster._core.instance.ref import InstanceRef
 
 from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
@@ -55,7 +54,7 @@ def query(workspace, sql: str) -> list[tuple]:
 
 def materializations(workspace) -> dict[str, int]:
     """Materialization count per asset, from Dagster's own event log."""
-    with DagsterInstance.from_ref(InstanceRef.from_dir(workspace["env"]["DAGSTER_HOME"])) as instance:
+    with DagsterInstance.from_config(workspace["env"]["DAGSTER_HOME"]) as instance:
         keys = instance.get_asset_keys()
         return {key.to_user_string(): len(instance.fetch_materializations(key, limit=1000).records) for key in keys}
 
