@@ -1,4 +1,5 @@
-"""dbt runs inside the step's process: exactly the step's models and tests, quietly, leaving no handle on the warehouse.
+"""dbt runs inside the step's process (`pipelines.defs.dbt_inprocess`): exactly the step's models and tests, quietly,
+leaving no handle on the warehouse.
 
 Each test materializes the first dbt step of a run (the view over the ops bookkeeping and the two seeds), which needs
 no source data, through the real definitions: the run takes the lock, builds a working copy and publishes it.
@@ -17,8 +18,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from pipelines.definitions import build_definitions
+from pipelines.defs.dbt_inprocess import DbtBuildResource
 from pipelines.defs.marts import DBT_PROJECT_DIR
-from pipelines.defs.resources import DbtBuildResource
 from pipelines.raw.landing import read_csv_text
 from pipelines.settings import Settings
 from pipelines.tidy.hardware import tidy_hardware
@@ -326,3 +327,19 @@ def test_an_arena_elo_the_tidy_layer_should_have_rejected_fails_only_the_elo_ran
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["plausible_range_inference_scores_score__score_elo__epoch_price_study"] is False
     assert checks["plausible_range_inference_scores_score__score_percent__epoch_price_study"] is True
+
+
+def test_an_interrupt_during_dbt_is_raised_again_once_dbt_has_returned() -> None:
+    """Ctrl-C or SIGTERM while dbt builds: Dagster raises its interrupt in the step's thread, dbt's runner returns it
+    as its result (after closing its connection), and the step stops with it instead of reading results."""
+    from types import SimpleNamespace
+
+    from dagster import DagsterExecutionInterruptedError
+
+    from pipelines.defs.dbt_inprocess import raise_interrupt
+
+    for interrupt in (DagsterExecutionInterruptedError("interrupted"), KeyboardInterrupt()):
+        with pytest.raises(type(interrupt)):
+            raise_interrupt(SimpleNamespace(exception=interrupt))
+    raise_interrupt(SimpleNamespace(exception=RuntimeError("a model failed")))  # a failure, reported with the results
+    raise_interrupt(SimpleNamespace(exception=None))
