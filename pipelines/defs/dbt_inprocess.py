@@ -3,16 +3,18 @@ dagster-dbt's own conversion. This module holds the only private dagster-dbt cal
 
 Why not dagster-dbt's public path, `yield from dbt.cli(["build"], context=context).stream()` with a `DbtCliResource`
 (a `dbt` subprocess per step)? Measured on this project's two shared cores, each run in a fresh process as
-`python -m pipelines` is, interleaved, partial-parse state in place for both:
-- one step of three marts (marts/source_versions and two seeds): the step took 2.2-6.2 s here, 7.2 s through the
-  subprocess (16.9 s while the data directory had no partial-parse state of its own), the run 3.1-3.4 s of CPU
-  against 7.9 s. `cli()` spent 3.2 s before dbt started (`dbt --version`, which also asks PyPI for the latest
-  release, once per run; dagster-dbt's adapter set-up in this process, 1.2 s on every call), dbt 4 s more.
-- every mart (two dbt steps): 7-8 s of CPU for the run here, 17-19 s through the subprocess; the step that builds
-  marts/benchmark_scores alone 1-2 s here, 6-7 s there.
-- a full `refresh`: its three dbt steps took 38.9 s here and 47.1 s through the subprocess (a loaded machine).
-That is about 5 s a step, beyond the 1-2 s this project accepts. The public stream also echoes every dbt line on
-stdout (the console shows dbt's errors only) and leaves a failed test's check result without dbt's message.
+`python -m pipelines` is, the two paths interleaved, each with its partial-parse state in place:
+- one step of three marts (marts/source_versions and two seeds): the step took 2.2-6.2 s in-process against 7.2 s
+  through the subprocess (16.9 s while the data directory had no partial-parse state of its own yet), the whole run
+  3.1-3.4 s of CPU against 7.9 s. `cli()` spent 3.2 s before dbt started (`dbt --version`, which also asks PyPI
+  for the latest release, once per run; dagster-dbt's adapter set-up in this process, 1.2 s on every call), and
+  the subprocess 4 s more.
+- every mart (two dbt steps): 7-8 s of CPU for the run in-process, 17-19 s through the subprocess; the later step
+  that builds marts/benchmark_scores alone took 1-2 s in-process, 6-7 s through the subprocess.
+- a full `refresh`, once each on a loaded machine: its three dbt steps took 38.9 s in-process, 47.1 s through the
+  subprocess.
+That is about 5 s more a step, beyond the 1-2 s this project accepts. The public stream also echoes every dbt line
+on stdout (the console shows dbt's errors only) and leaves a failed test's check result without dbt's message.
 
 The private calls: `dagster_dbt.asset_utils.get_updated_cli_invocation_params_for_context` (the step's selection,
 as `DbtCliResource.cli` computes it) and `dagster_dbt.core.dbt_cli_event.DbtCoreCliEventMessage` (a dbt result
