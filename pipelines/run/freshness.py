@@ -91,10 +91,12 @@ class LatestRecords:
 def is_stale(records: LatestRecords, key: AssetKey) -> bool:
     """Built, and built from another code version, or from parents whose data version has changed since (a parent
     added or removed counts). A record without provenance is stale when a parent was built after it."""
-    node, tags = records.graph.get(key), records.tags(key)
+    node, entry, tags = records.graph.get(key), records.entry(key), records.tags(key)
+    if entry is None:
+        return False  # missing, not stale
     parents = set(node.parent_keys)
     if CODE_VERSION_TAG not in tags:
-        built = records.entry(key).timestamp
+        built = entry.timestamp
         return any(
             not records.graph.get(p).is_external and ((e := records.entry(p)) is None or e.timestamp > built)
             for p in parents
