@@ -80,9 +80,8 @@ def dbt_marts(
     context: AssetExecutionContext, dbt: DbtBuildResource, paths: PathsResource, warehouse: DuckDBResource
 ) -> Iterator[DbtEvent]:
     """`dbt build` of the step's models and their tests, in dependency order, into the `marts` schema."""
-    # marts.benchmark_scores reads trends.model_costs, so Dagster runs this multi-asset in several steps; the first
-    # (views over the ops bookkeeping, seeds) can start before any raw step has created the ops tables. The
-    # connection closes before dbt opens the file: one DuckDB configuration, one holder at a time.
+    # the views over the ops bookkeeping need its tables, which a run that pulled nothing has not created yet; the
+    # connection closes before dbt opens the file (one DuckDB configuration, one holder at a time)
     with warehouse_connection(warehouse):
         pass
     yield from dbt.build(context, paths)
