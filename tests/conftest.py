@@ -324,9 +324,8 @@ class BuildEvents:
 def build_events(home: Path) -> BuildEvents:
     """Every run recorded in the Dagster home `home`, oldest first, as one `BuildEvents`."""
     from dagster import DagsterInstance, DagsterRunStatus
-    from dagster._core.instance.ref import InstanceRef
 
-    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+    with DagsterInstance.from_config(str(home)) as instance:
         runs = list(reversed(instance.get_runs()))
         events = [r.dagster_event for run in runs for r in instance.all_logs(run.run_id) if r.dagster_event]
     return BuildEvents(

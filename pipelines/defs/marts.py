@@ -7,7 +7,8 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.resources import DbtBuildResource, DbtEvent, PathsResource, warehouse_connection
+from pipelines.defs.dbt_inprocess import DbtBuildResource, DbtEvent
+from pipelines.defs.resources import PathsResource, warehouse_connection
 from pipelines.defs.versions import digest
 from pipelines.layers import RAW
 from pipelines.settings import PROJECT_ROOT
@@ -79,8 +80,8 @@ def dbt_marts(
     context: AssetExecutionContext, dbt: DbtBuildResource, paths: PathsResource, warehouse: DuckDBResource
 ) -> Iterator[DbtEvent]:
     """`dbt build` of the step's models and their tests, in dependency order, into the `marts` schema."""
-    # marts.benchmark_scores reads trends.model_costs, so Dagster runs this multi-asset in several steps; the first
-    # (views over the ops bookkeeping, seeds) can start before any ingest step has created the ops tables
+    # the views over the ops bookkeeping need its tables, which a run that pulled nothing has not created yet; the
+    # connection closes before dbt opens the file (one DuckDB configuration, one holder at a time)
     with warehouse_connection(warehouse):
         pass
     yield from dbt.build(context, paths)

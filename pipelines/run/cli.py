@@ -206,13 +206,10 @@ def _was_interrupted(events) -> bool:
     """Ctrl-C or SIGTERM inside a run (Dagster turns both into its interrupt error): a step failed by the
     interrupt, or the run ended by it between steps."""
     from dagster import DagsterEventType
-    from dagster._core.execution.plan.objects import ErrorSource
 
     for event in events:
-        if event.is_step_failure and (
-            event.step_failure_data.error_source == ErrorSource.INTERRUPT
-            or _interrupt_in(event.step_failure_data.error)
-        ):
+        failure = event.step_failure_data if event.is_step_failure else None  # its error_source: an enum's value
+        if failure and (getattr(failure.error_source, "value", None) == "INTERRUPT" or _interrupt_in(failure.error)):
             return True
         if event.event_type == DagsterEventType.RUN_FAILURE and "interrupt" in (event.message or "").lower():
             return True

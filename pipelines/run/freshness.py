@@ -1,11 +1,14 @@
-"""What a refresh rebuilds: Dagster's answer, plus the one rule Dagster cannot know (screenshots on disk).
+"""What a refresh rebuilds: Dagster's staleness rule, read from its records, plus one rule Dagster cannot know.
 
 Dagster decides staleness from code versions and data versions (`pipelines.defs.versions`): an asset is stale when
 its code version changed or a parent's data version differs from the one it was built from, missing when it was
-never built. Its status does not propagate: the child of a stale asset shows fresh until the parent is rebuilt. A
-rebuild always gives the rebuilt asset a new data version (a hash of its new code version or new inputs), so a
-refresh takes the descendants of every stale or missing asset in the same run, as the automation condition does
-with `will_be_requested` and as "Materialize stale" followed by its children would.
+never built. Every materialization records what that takes in its tags (`dagster/code_version`,
+`dagster/data_version`, and `dagster/input_data_version/<parent>` per parent); `stale_or_missing` compares them with
+the code versions of the definitions and the parents' latest data versions, through the instance's public reads,
+as the UI's "stale" does (its resolver is not public API). A status does not propagate: the child of a stale asset
+is fresh until the parent is rebuilt. A rebuild always gives the rebuilt asset a new data version (a hash of its new
+code version or new inputs), so a refresh takes the descendants of every stale or missing asset in the same run, as
+the automation condition does with `will_be_requested` and as "Materialize stale" followed by its children would.
 
 Dagster's record is not the warehouse's, though: a run whose working copy was thrown away (interrupted, killed, a
 failed step) still recorded its materializations, and after it Dagster would call its assets fresh although the
@@ -18,34 +21,19 @@ Dagster (the last run may have had no Chromium). That rule stays here, used by t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dagster import AssetKey, AssetMaterialization, DagsterInstance
-from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
-from dagster._core.loader import LoadingContext
+from dagster import AssetKey, AssetMaterialization, DagsterInstance, EventLogEntry
 
 from pipelines.layers import RAW
 
 DATA_VERSION_TAG = "dagster/data_version"  # where Dagster keeps a materialization's data version
+CODE_VERSION_TAG = "dagster/code_version"  # the code version it was built with
+INPUT_VERSION_TAG = "dagster/input_data_version/"  # + a parent's key: the parent's data version it was built from
+INPUT_POINTER_TAG = "dagster/input_event_pointer/"  # + a parent's key: the parent's record it was built from
+INITIAL, NULL = "INITIAL", "NULL"  # Dagster's data version of an external asset never observed; of one never built
 SCREENSHOTS_KEY = AssetKey(["reports", "screenshots"])
-REBUILD = (StaleStatus.STALE, StaleStatus.MISSING)
-
-
-class _Loading(LoadingContext):
-    """The per-request cache Dagster's stale-status resolver batches its event-log reads in."""
-
-    def __init__(self, instance: DagsterInstance) -> None:
-        self._instance = instance
-        self._loaders: dict = {}
-
-    @property
-    def instance(self) -> DagsterInstance:
-        return self._instance
-
-    @property
-    def loaders(self) -> dict:
-        return self._loaders
 
 
 def downstream_keys(graph) -> list[AssetKey]:
@@ -64,17 +52,83 @@ def with_descendants(graph, keys: Iterable[AssetKey]) -> set[AssetKey]:
     return chosen
 
 
+def latest_materializations(
+    instance: DagsterInstance, keys: Iterable[AssetKey]
+) -> dict[AssetKey, EventLogEntry | None]:
+    """Each key's latest materialization, None for a key never built."""
+    return {key: instance.get_latest_materialization_event(key) for key in keys}
+
+
+class LatestRecords:
+    """The latest record of each asset, read once: its materialization (an external asset's observation counts
+    too, the later of the two), its tags and its data version as Dagster reports it."""
+
+    def __init__(self, instance: DagsterInstance, graph) -> None:
+        self.instance, self.graph = instance, graph
+        self._entries: dict[AssetKey, EventLogEntry | None] = {}
+
+    def entry(self, key: AssetKey) -> EventLogEntry | None:
+        if key not in self._entries:
+            records = list(self.instance.fetch_materializations(key, limit=1).records)
+            if self.graph.get(key).is_external:
+                records += self.instance.fetch_observations(key, limit=1).records
+            latest = max(records, key=lambda r: r.storage_id, default=None)
+            self._entries[key] = latest.event_log_entry if latest else None
+        return self._entries[key]
+
+    def tags(self, key: AssetKey) -> Mapping[str, str]:
+        entry = self.entry(key)
+        return (entry.tags if entry else None) or {}
+
+    def data_version(self, key: AssetKey) -> str:
+        """The key's current data version: NULL never built, INITIAL an external asset never observed or a record
+        without one (Dagster's defaults)."""
+        if self.entry(key) is None:
+            return INITIAL if self.graph.get(key).is_external else NULL
+        return self.tags(key).get(DATA_VERSION_TAG) or INITIAL
+
+
+def is_stale(records: LatestRecords, key: AssetKey) -> bool:
+    """Built, and built from another code version, or from parents whose data version has changed since (a parent
+    added or removed counts). A record without provenance is stale when a parent was built after it."""
+    node, entry, tags = records.graph.get(key), records.entry(key), records.tags(key)
+    if entry is None:
+        return False  # missing, not stale
+    parents = set(node.parent_keys)
+    if CODE_VERSION_TAG not in tags:
+        built = entry.timestamp
+        return any(
+            not records.graph.get(p).is_external and ((e := records.entry(p)) is None or e.timestamp > built)
+            for p in parents
+        )
+    if node.code_version and node.code_version != tags[CODE_VERSION_TAG]:
+        return True
+    inputs = {AssetKey.from_user_string(t[len(INPUT_VERSION_TAG) :]) for t in tags if t.startswith(INPUT_VERSION_TAG)}
+    if inputs - parents:
+        return True
+    for parent in parents:
+        name = parent.to_user_string()
+        recorded = tags.get(INPUT_VERSION_TAG + name)
+        if recorded is None or INPUT_POINTER_TAG + name not in tags:
+            return True
+        current = records.data_version(parent)
+        if recorded != current and not (recorded == INITIAL and current == NULL):
+            return True
+    return False
+
+
 def stale_or_missing(instance: DagsterInstance, graph, keys: Iterable[AssetKey]) -> list[AssetKey]:
     """The `keys` Dagster's UI shows as stale or missing (the ones "Materialize stale" would pick)."""
-    resolver = CachingStaleStatusResolver(instance, graph, _Loading(instance))
-    return [key for key in keys if resolver.get_status(key) in REBUILD]
+    records = LatestRecords(instance, graph)
+    return [
+        key for key in keys if not graph.get(key).is_external and (records.entry(key) is None or is_stale(records, key))
+    ]
 
 
 def unpublished(instance: DagsterInstance, keys: Iterable[AssetKey], published_runs: set[str]) -> list[AssetKey]:
     """The `keys` whose latest materialization came from a run that did not publish (its work was discarded)."""
-    keys = list(keys)
-    latest = instance.get_latest_materialization_events(keys)
-    return [key for key in keys if (event := latest.get(key)) and event.run_id and event.run_id not in published_runs]
+    latest = latest_materializations(instance, keys)
+    return [key for key, event in latest.items() if event and event.run_id and event.run_id not in published_runs]
 
 
 def raw_keys(graph) -> list[AssetKey]:
@@ -83,11 +137,8 @@ def raw_keys(graph) -> list[AssetKey]:
 
 def recorded_versions(instance: DagsterInstance, keys: list[AssetKey]) -> dict[AssetKey, str | None]:
     """The data version of each key's latest materialization (a raw asset's: the sha256 its table holds)."""
-    latest = instance.get_latest_materialization_events(keys)
-    return {
-        key: (event.asset_materialization.tags or {}).get(DATA_VERSION_TAG) if event else None
-        for key, event in latest.items()
-    }
+    latest = latest_materializations(instance, keys)
+    return {key: (event.tags or {}).get(DATA_VERSION_TAG) if event else None for key, event in latest.items()}
 
 
 def raw_mismatches(instance: DagsterInstance, graph, held: dict[str, str | None]) -> list[tuple[AssetKey, str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import warnings
@@ -103,3 +104,18 @@ def test_every_job_carries_the_run_deadline_the_readme_states_and_the_home_monit
     home = yaml.safe_load((PROJECT_ROOT / "pipelines" / "run" / "dagster.yaml").read_text(encoding="utf-8"))
     assert home["run_monitoring"]["enabled"] is True
     assert DEFAULT_STEP_DEADLINE_S == 900.0
+
+
+PRIVATE_DAGSTER = re.compile(r"^\s*(?:from|import)\s+dagster\._", re.MULTILINE)  # dagster._core, dagster._utils, ...
+
+
+def test_no_module_imports_dagsters_private_packages() -> None:
+    """Only Dagster's public API: its private modules change without notice between releases."""
+    files = [path for folder in ("pipelines", "tests") for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))]
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)}: {match.group().strip()}"
+        for path in files
+        for match in PRIVATE_DAGSTER.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert len(files) > 50
+    assert offenders == []

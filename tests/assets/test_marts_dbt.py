@@ -1,7 +1,8 @@
-"""dbt runs inside the step's process: exactly the step's models and tests, quietly, leaving no handle on the warehouse.
+"""dbt runs inside the step's process (`pipelines.defs.dbt_inprocess`): exactly the step's models and tests, quietly,
+leaving no handle on the warehouse.
 
-Each test materializes the first dbt step of a run (the view over the ops bookkeeping and the two seeds), which needs
-no source data, through the real definitions: the run takes the lock, builds a working copy and publishes it.
+Each test materializes a few marts (a view over the ops bookkeeping and two seeds, or marts over small tidy tables)
+through the real definitions: the run takes the lock, builds a working copy and publishes it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from pipelines.definitions import build_definitions
+from pipelines.defs.dbt_inprocess import DbtBuildResource
 from pipelines.defs.marts import DBT_PROJECT_DIR
-from pipelines.defs.resources import DbtBuildResource
 from pipelines.raw.landing import read_csv_text
 from pipelines.settings import Settings
 from pipelines.tidy.hardware import tidy_hardware
@@ -26,8 +27,8 @@ from pipelines.tidy.inference import tidy_eval_tokens, tidy_prices
 from pipelines.tidy.plausibility import load_ranges
 from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas, replace_table
 
-FIRST_STEP = [AssetKey(["marts", name]) for name in ("source_versions", "model_source_priority", "scaling_laws")]
-# what marts.source_versions reads of ops.fetch_log, without the table's not-null constraints
+FIRST_STEP = [AssetKey(["marts", name]) for name in ("source_pulls", "model_source_priority", "scaling_laws")]
+# what marts.source_pulls reads of ops.fetch_log, without the table's not-null constraints
 FETCH_LOG = {"source": "varchar", "url": "varchar", "requested_url": "varchar", "attempt": "integer"}
 FETCH_LOG |= {"status": "integer", "outcome": "varchar", "error": "varchar", "bytes": "bigint", "sha256": "varchar"}
 FETCH_LOG |= {"last_modified": "varchar", "fetched_at": "timestamptz"}
@@ -120,14 +121,14 @@ def test_a_failing_dbt_test_fails_the_step_naming_it_with_dbts_message(
     result = run_first_step(settings)
     assert not result.success
     text = failure_text(result)
-    assert text.startswith("dbt build failed: test not_null_source_versions_source: Got 1 result")
+    assert text.startswith("dbt build failed: test not_null_source_pulls_source: Got 1 result")
     assert "\n" not in text
-    check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "not_null_source_versions_source")
+    check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "not_null_source_pulls_source")
     assert not check.passed
-    assert check.description == "test not_null_source_versions_source: Got 1 result, configured to fail if != 0"
+    assert check.description == "test not_null_source_pulls_source: Got 1 result, configured to fail if != 0"
     # dbt went on with what did not depend on the failure, as `dbt build` does
     assert AssetKey(["marts", "scaling_laws"]) in {e.asset_key for e in result.get_asset_materialization_events()}
-    assert "Failure in test not_null_source_versions_source" in capfd.readouterr().out
+    assert "Failure in test not_null_source_pulls_source" in capfd.readouterr().out
     assert open_handles(settings.data_dir) == [] or not Path("/proc/self/fd").is_dir()
 
 
@@ -137,10 +138,10 @@ def test_a_failing_model_fails_the_step_naming_it_with_the_database_error(tmp_pa
     result = run_first_step(settings)
     assert not result.success
     text = failure_text(result)
-    assert text.startswith("dbt build failed: model source_versions: Runtime Error in model source_versions")
+    assert text.startswith("dbt build failed: model source_pulls: Runtime Error in model source_pulls")
     assert "requested_url" in text
     built = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert AssetKey(["marts", "source_versions"]) not in built
+    assert AssetKey(["marts", "source_pulls"]) not in built
     assert AssetKey(["marts", "scaling_laws"]) in built
 
 
@@ -326,3 +327,19 @@ def test_an_arena_elo_the_tidy_layer_should_have_rejected_fails_only_the_elo_ran
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["plausible_range_inference_scores_score__score_elo__epoch_price_study"] is False
     assert checks["plausible_range_inference_scores_score__score_percent__epoch_price_study"] is True
+
+
+def test_an_interrupt_during_dbt_is_raised_again_once_dbt_has_returned() -> None:
+    """Ctrl-C or SIGTERM while dbt builds: Dagster raises its interrupt in the step's thread, dbt's runner returns it
+    as its result (after closing its connection), and the step stops with it instead of reading results."""
+    from types import SimpleNamespace
+
+    from dagster import DagsterExecutionInterruptedError
+
+    from pipelines.defs.dbt_inprocess import raise_interrupt
+
+    for interrupt in (DagsterExecutionInterruptedError("interrupted"), KeyboardInterrupt()):
+        with pytest.raises(type(interrupt)):
+            raise_interrupt(SimpleNamespace(exception=interrupt))
+    raise_interrupt(SimpleNamespace(exception=RuntimeError("a model failed")))  # a failure, reported with the results
+    raise_interrupt(SimpleNamespace(exception=None))

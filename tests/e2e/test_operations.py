@@ -30,7 +30,6 @@ from conftest import (
     warehouse_rows,
 )
 from dagster import DagsterInstance
-from dagster._core.instance.ref import InstanceRef
 
 from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
@@ -64,7 +63,7 @@ def rows_of(workspace, table: str) -> int:
 
 def materializations(workspace) -> dict[str, int]:
     """Materialization count per asset, from Dagster's own event log."""
-    with DagsterInstance.from_ref(InstanceRef.from_dir(workspace["env"]["DAGSTER_HOME"])) as instance:
+    with DagsterInstance.from_config(workspace["env"]["DAGSTER_HOME"]) as instance:
         keys = instance.get_asset_keys()
         return {key.to_user_string(): len(instance.fetch_materializations(key, limit=1000).records) for key in keys}
 

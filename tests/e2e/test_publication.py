@@ -247,20 +247,19 @@ def test_a_trickling_source_fails_at_its_deadline_while_the_others_load(workspac
 
 def test_sigterm_marks_the_run_canceled_and_publishes_nothing(workspace) -> None:
     from dagster import DagsterInstance, DagsterRunStatus
-    from dagster._core.instance.ref import InstanceRef
 
     published = workspace["settings"].warehouse_path
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     home = workspace["env"]["DAGSTER_HOME"]
     Path(home).mkdir(parents=True, exist_ok=True)
-    with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+    with DagsterInstance.from_config(home) as instance:
         known = {r.run_id for r in instance.get_runs()}
     run = start_cli(workspace["env"], "refresh")
     deadline = time.monotonic() + 60
     started = []
     while not started and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.1)
-        with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+        with DagsterInstance.from_config(home) as instance:
             started = [r for r in instance.get_runs() if r.run_id not in known and r.status == DagsterRunStatus.STARTED]
     assert started, "the refresh never started a run"
     run.send_signal(signal.SIGTERM)
@@ -268,7 +267,7 @@ def test_sigterm_marks_the_run_canceled_and_publishes_nothing(workspace) -> None
     assert run.returncode == 130, output[-2000:]
     last = [line for line in output.splitlines() if line.strip()][-1]
     assert "interrupted: nothing published" in last, output[-2000:]  # the command's own last word, not a traceback
-    with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+    with DagsterInstance.from_config(home) as instance:
         statuses = {r.status for r in instance.get_runs() if r.run_id not in known}
     assert statuses and statuses <= {DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE}, statuses
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
@@ -295,12 +294,11 @@ def _edit_one_compute(mirror_root: Path) -> tuple[str, float]:
 def _wait_for_materialization(home: str, key: list[str], known: set[str], run, timeout: float = 120) -> None:
     """Until a run started after `known` has materialized `key` (the rebuild is half-way), or fail."""
     from dagster import AssetKey, DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert run.poll() is None, run.stdout.read()[-3000:]
-        with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+        with DagsterInstance.from_config(home) as instance:
             event = instance.get_latest_materialization_events([AssetKey(key)]).get(AssetKey(key))
         if event is not None and event.run_id not in known:
             return
@@ -312,11 +310,10 @@ def test_a_refresh_interrupted_mid_rebuild_is_completed_by_the_next_one(workspac
     """SIGTERM after the marts took a new upstream value: the next refresh loads it and rebuilds every table built
     from it, although Dagster recorded them as built; the one after finds nothing to do."""
     from dagster import DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
 
     assert cli(workspace, "refresh").returncode in (0, 1)  # whatever earlier tests left, published and recorded
     home = workspace["env"]["DAGSTER_HOME"]
-    with DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+    with DagsterInstance.from_config(home) as instance:
         known = {r.run_id for r in instance.get_runs()}
     name, value = _edit_one_compute(workspace["mirror"].root)
     run = start_cli(workspace["env"], "refresh")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
-from dagster._utils.error import serializable_error_info_from_exc_info
+from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.run.cli import root_cause
 
@@ -20,7 +21,7 @@ def _wrapped_error():
         except InsufficientData as inner:
             raise RuntimeError('Error occurred while executing op "trends__fits":') from inner
     except RuntimeError:
-        return serializable_error_info_from_exc_info(sys.exc_info())
+        return SerializableErrorInfo.from_traceback(traceback.TracebackException(*sys.exc_info()))
 
 
 def test_the_innermost_exception_is_named_with_its_message() -> None:
@@ -34,7 +35,7 @@ def test_an_exception_raised_while_handling_another_is_followed_too() -> None:
         except TypeError:
             raise RuntimeError("Error occurred while executing op") from None
     except RuntimeError:
-        error = serializable_error_info_from_exc_info(sys.exc_info())
+        error = SerializableErrorInfo.from_traceback(traceback.TracebackException(*sys.exc_info()))
     assert root_cause(error) == "RuntimeError: Error occurred while executing op"  # `from None`: no cause to follow
 
 
@@ -49,7 +50,7 @@ def test_an_interrupt_wrapped_by_a_library_is_still_an_interrupt() -> None:
             "DagsterExecutionInterruptedError:"
         )
     except ValueError:
-        wrapped = serializable_error_info_from_exc_info(sys.exc_info())
+        wrapped = SerializableErrorInfo.from_traceback(traceback.TracebackException(*sys.exc_info()))
     assert _interrupt_in(wrapped)
     assert not _interrupt_in(_wrapped_error())
 
@@ -129,7 +130,7 @@ def test_a_failure_in_a_worker_process_is_named_not_its_remote_traceback() -> No
         try:
             pool.submit(_fails_in_a_worker, "GPT\x00-5").result()
         except ValueError:
-            error = serializable_error_info_from_exc_info(sys.exc_info())
+            error = SerializableErrorInfo.from_traceback(traceback.TracebackException(*sys.exc_info()))
     assert error.cause is not None and error.cause.cls_name == "_RemoteTraceback"  # what Python attaches
     assert root_cause(error) == "ValueError: control character in 'GPT\\x00-5'"
 
