@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 
 from pipelines.defs.automation import JOBS, SCHEDULES, SENSORS
-from pipelines.defs.marts import OPS_TABLES, dbt_marts, dbt_resource
+from pipelines.defs.marts import dbt_marts, dbt_resource
 from pipelines.defs.raw import RAW_ASSETS
 from pipelines.defs.reports import REPORT_ASSETS
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_resource
@@ -26,7 +26,7 @@ def build_definitions(settings: Settings | None = None, code_root: Path = PROJEC
     settings = settings or load_settings()
     assets = [*RAW_ASSETS, *TIDY_ASSETS, dbt_marts, *TREND_ASSETS, *REPORT_ASSETS]
     return Definitions(
-        assets=[*OPS_TABLES, *with_code_versions(assets, code_root)],
+        assets=with_code_versions(assets, code_root),
         asset_checks=TIDY_CHECKS,
         jobs=JOBS,
         schedules=SCHEDULES,

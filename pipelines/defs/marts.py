@@ -10,29 +10,30 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.dbt_inprocess import DbtBuildResource, DbtEvent
 from pipelines.defs.resources import PathsResource, warehouse_connection
 from pipelines.defs.versions import digest
-from pipelines.layers import RAW
+from pipelines.layers import MARTS, RAW, SIDE_TABLES
+from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
+from pipelines.tidy.steps import all_steps as tidy_steps
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-# The `ops` tables dbt reads, by the asset that writes them (fetch bookkeeping is external: every raw asset).
-OPS_TABLE_WRITERS = {"model_snapshots": AssetKey(["tidy", "models"])}
-# `tidy` tables written beside another tidy table, by the asset that writes them.
-TIDY_SIDE_TABLE_WRITERS = {"unmatched_model_versions": AssetKey(["tidy", "scores"])}
-OPS_TABLES = [
-    AssetSpec(
-        ["ops", "fetch_log"],
-        group_name=RAW,
-        description="ops.fetch_log: one row per download attempt, written by every raw asset.",
-    ),
-    AssetSpec(
-        ["ops", "source_versions"],
-        group_name=RAW,
-        description="ops.source_versions: one row per new file pulled, loaded or rejected by the guards.",
-    ),
-]
+def layer_tables(layer: str) -> list[str]:
+    """Every table a layer's assets write: one per source for raw, the tables of every tidy step for tidy."""
+    if layer == RAW:
+        return [source.name for source in SOURCES]
+    return [table for step in tidy_steps() for table in step.tables]
+
+
+def side_table_writers(table: str) -> list[AssetKey]:
+    """The assets that write a side table (`pipelines.layers.SIDE_TABLES`; `<layer>/*` is every asset of the
+    layer), empty for a table that is an asset of its own."""
+    writers = []
+    for writer in SIDE_TABLES.get(table, ()):
+        layer, name = writer.split("/")
+        writers += [AssetKey([layer, n]) for n in (layer_tables(layer) if name == "*" else [name])]
+    return writers
 
 
 def model_code_version(manifest: Mapping[str, Any], props: Mapping[str, Any]) -> str:
@@ -47,8 +48,8 @@ def model_code_version(manifest: Mapping[str, Any], props: Mapping[str, Any]) ->
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`, and the
-    `ops` and `trends` sources map to the assets that write them."""
+    """dbt models become `<schema>/<name>` assets in the `marts` group; dbt sources keep `tidy/<table>`, and a side
+    table maps to the assets that write it, so a model reading one waits for every writer."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -56,17 +57,25 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if props.get("resource_type") in ("model", "seed", "snapshot"):
             return spec.replace_attributes(
                 key=AssetKey([props["schema"], props["name"]]),
-                group_name="marts",
+                group_name=MARTS,
                 code_version=model_code_version(manifest, props),
-            )
-        if props.get("resource_type") == "source" and props.get("source_name") == "ops":
-            return spec.replace_attributes(key=OPS_TABLE_WRITERS.get(props["name"], AssetKey(["ops", props["name"]])))
-        if props.get("source_name") == "tidy" and props["name"] in TIDY_SIDE_TABLE_WRITERS:
-            return spec.replace_attributes(key=TIDY_SIDE_TABLE_WRITERS[props["name"]])
-        if props.get("resource_type") == "source" and props.get("source_name") == "trends":
-            # a table the trend stage writes (trends.model_costs): the mart reading it waits for its Python asset
-            return spec.replace_attributes(key=AssetKey(["trends", props["name"]]))
+            ).merge_attributes(deps=self.side_table_deps(manifest, props, spec))
+        writers = side_table_writers(f"{props.get('source_name')}.{props['name']}")
+        if props.get("resource_type") == "source" and writers:
+            return spec.replace_attributes(key=writers[0])
         return spec
+
+    @staticmethod
+    def side_table_deps(manifest: Mapping[str, Any], props: Mapping[str, Any], spec: AssetSpec) -> list[AssetKey]:
+        """Every writer of the side tables the model reads, beyond the one its source maps to."""
+        sources = manifest.get("sources", {})
+        have = {dep.asset_key for dep in spec.deps}
+        deps: list[AssetKey] = []
+        for node in props.get("depends_on", {}).get("nodes", []):
+            if node in sources:
+                table = f"{sources[node]['source_name']}.{sources[node]['name']}"
+                deps += [key for key in side_table_writers(table) if key not in have and key not in deps]
+        return deps
 
 
 @dbt_assets(

@@ -14,11 +14,9 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_connection
-from pipelines.layers import SCREENSHOTS
 from pipelines.reports.registry import PAGE_NAMES, PAGES, PageSpec, build_page
 from pipelines.reports.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
-
-SCREENSHOTS_KEY = AssetKey.from_user_string(SCREENSHOTS)
+from pipelines.run.freshness import SCREENSHOTS_KEY
 
 
 def page_deps(spec: PageSpec) -> list[AssetKey]:

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 
-from dagster import AssetKey, AssetsDefinition, AssetSelection, AssetSpec, AutomationCondition
+from dagster import AssetKey, AssetsDefinition, AssetSpec, AutomationCondition
 
 from pipelines.layers import RAW
 from pipelines.settings import PROJECT_ROOT
@@ -42,9 +42,6 @@ DATA_FILES = {
     "pipelines.tidy.models": ("dbt_like_models/seeds/model_source_priority.csv", "dbt_like_models/dbt_project.yml"),
     "pipelines.tidy.plausibility": ("dbt_like_models/seeds/plausible_ranges.csv",),
 }
-# bookkeeping every ingest asset appends to, never materialized (`OPS_TABLES` in pipelines.defs.marts); named by key,
-# since selecting external assets by prefix is still a beta parameter of Dagster's
-EXTERNAL_TABLES = AssetSelection.assets(AssetKey(["ops", "fetch_log"]), AssetKey(["ops", "source_versions"]))
 
 
 def module_file(name: str, root: Path) -> Path | None:
@@ -194,7 +191,7 @@ def rebuild_when_stale() -> AutomationCondition:
     trigger = AutomationCondition.newly_missing() | AutomationCondition.code_version_changed() | parent_changed
     return (
         trigger.since_last_handled()
-        & ~AutomationCondition.any_deps_missing().ignore(EXTERNAL_TABLES)
+        & ~AutomationCondition.any_deps_missing()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label("rebuild when stale")

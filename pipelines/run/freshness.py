@@ -26,14 +26,14 @@ from pathlib import Path
 
 from dagster import AssetKey, AssetMaterialization, DagsterInstance, EventLogEntry
 
-from pipelines.layers import RAW
+from pipelines.layers import RAW, SCREENSHOTS
 
 DATA_VERSION_TAG = "dagster/data_version"  # where Dagster keeps a materialization's data version
 CODE_VERSION_TAG = "dagster/code_version"  # the code version it was built with
 INPUT_VERSION_TAG = "dagster/input_data_version/"  # + a parent's key: the parent's data version it was built from
 INPUT_POINTER_TAG = "dagster/input_event_pointer/"  # + a parent's key: the parent's record it was built from
 INITIAL, NULL = "INITIAL", "NULL"  # Dagster's data version of an external asset never observed; of one never built
-SCREENSHOTS_KEY = AssetKey(["reports", "screenshots"])
+SCREENSHOTS_KEY = AssetKey.from_user_string(SCREENSHOTS)
 
 
 def downstream_keys(graph) -> list[AssetKey]:

@@ -37,7 +37,6 @@ def test_every_source_has_a_raw_asset_and_every_key_prefix_is_its_group() -> Non
     groups = {key.path[0]: graph.get(key).group_name for key in keys}
     assert groups == {
         "raw": "raw",
-        "ops": "raw",
         "tidy": "tidy",
         "marts": "marts",
         "trends": "trends",
@@ -46,7 +45,15 @@ def test_every_source_has_a_raw_asset_and_every_key_prefix_is_its_group() -> Non
     for table in ("models", "compute", "params", "tokens", "cost", "hardware", "scores", "owid_series"):
         assert AssetKey(["tidy", table]) in keys
     assert AssetKey(["marts", "models"]) in keys
-    # dbt sources are the tidy assets themselves, so the lineage runs raw -> tidy -> marts
+    # dbt sources are the tidy assets themselves, so the lineage runs raw -> tidy -> marts; a side table is its
+    # writers: every raw asset for the pulls, every tidy asset for the rejected values
+    assert {key.path[0] for key in graph.get(AssetKey(["marts", "source_files"])).parent_keys} == {"raw"}
+    rejections = graph.get(AssetKey(["marts", "rejected_values"])).parent_keys
+    assert {
+        AssetKey(["tidy", "scores"]),
+        AssetKey(["tidy", "owid_series"]),
+        AssetKey(["tidy", "hardware"]),
+    } <= rejections
     assert AssetKey(["tidy", "models"]) in graph.get(AssetKey(["marts", "models"])).parent_keys
 
 

@@ -16,21 +16,11 @@ import pytest
 from pipelines.settings import PROJECT_ROOT
 from pipelines.trends.status import STATUSES, Status
 from pipelines.trends.steps import contracts
-from pipelines.warehouse import CONNECTION_CONFIG
 
 pytestmark = pytest.mark.e2e
 
 CONTRACTS = contracts()
 TABLES = sorted(CONTRACTS)
-
-
-@pytest.fixture(scope="module")
-def con(built_warehouse):
-    connection = duckdb.connect(
-        str(built_warehouse.settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG)
-    )
-    yield connection
-    connection.close()
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> dict:

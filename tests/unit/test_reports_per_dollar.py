@@ -219,7 +219,7 @@ def test_the_page_gives_the_one_table_before_the_paradox_whose_box_ends_with_inf
     from datetime import UTC, datetime
 
     import duckdb
-    from test_charts_inference import TABLES
+    from test_reports_inference import TABLES
 
     from pipelines.reports import registry
     from pipelines.reports.page import environment

@@ -176,7 +176,7 @@ def test_the_index_section_reads_trends_headline_changes_as_its_spec_declares(tm
 
 
 def test_the_index_shows_the_compact_table_of_per_year_per_10x_training_and_per_10x_inference(tmp_path: Path) -> None:
-    from test_charts_inference import SHORT, TABLES
+    from test_reports_inference import SHORT, TABLES
 
     from pipelines.reports.inference import compact_section
 

@@ -262,7 +262,7 @@ def test_no_identified_price_trend_gives_no_median_and_says_so() -> None:
 
 
 def test_the_paradox_box_carries_the_test_time_paragraph() -> None:
-    from test_charts_per_dollar import FRONTIER_FIT, WITH_POOLED
+    from test_reports_per_dollar import FRONTIER_FIT, WITH_POOLED
 
     from pipelines.reports.capabilities import paradox_html
 
