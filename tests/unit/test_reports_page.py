@@ -175,7 +175,7 @@ def test_numbers_are_printed_to_two_significant_figures(value: float | None, tex
     assert sig(value) == text
 
 
-def test_factor_and_decades() -> None:
+def test_a_factor_prints_with_a_times_sign_and_log_ticks_fall_on_whole_decades() -> None:
     assert factor(4.41) == "4.4×"
     assert factor(float("nan")) == "–"
     assert decades(3e3, 2e6) == [1e3, 1e4, 1e5, 1e6, 1e7]
