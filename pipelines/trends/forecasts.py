@@ -29,7 +29,7 @@ from pipelines.trends.fits import (
 )
 from pipelines.trends.inputs import METRICS_BY_NAME, load_models, metric_points
 from pipelines.trends.status import Status, status_columns
-from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, row_lines
 
 FORECAST_SUBSET = "frontier_top10"
 FORECAST_WINDOW_START = LARGE_SCALE_START
@@ -142,13 +142,7 @@ FORECASTS_CONTRACT = TableContract(
 def build_forecasts(con: duckdb.DuckDBPyConnection) -> TrendOutput:
     """trends.forecasts from marts.models; every forecast is logged, whatever its status."""
     frame = forecasts_frame(load_models(con))
-    log = tuple(
-        info(
-            f"{row['target_label']}: {row['predicted_date']} "
-            f"(90% PI {row['pi_low_date']}..{row['pi_high_date']}), {row['status']}"
-        )
-        for row in frame.iter_rows(named=True)
-    )
+    log = row_lines(frame, "{target_label}: {predicted_date} (90% PI {pi_low_date}..{pi_high_date}), {status}")
     return TrendOutput({FORECASTS_CONTRACT.table: frame}, log=log)
 
 

@@ -36,7 +36,7 @@ from pipelines.trends.fits import (
     window_xy,
 )
 from pipelines.trends.status import Status, status_columns
-from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, row_lines
 from pipelines.warehouse import first_row, query_frame
 
 HEADLINE = ("training_compute", "notable", "full")
@@ -393,12 +393,9 @@ def build_levels(con: duckdb.DuckDBPyConnection) -> TrendOutput:
 def build_breakpoints(con: duckdb.DuckDBPyConnection) -> TrendOutput:
     """trends.breakpoints from marts.models; each break found is logged with its interval."""
     frame = breakpoints_frame(load_models(con), models_snapshot(con))
-    log = tuple(
-        info(
-            f"{row['metric']} / {row['subset']} / {row['kind']}: break {row['break_date']} "
-            f"(90% CI {row['break_date_ci_low']}..{row['break_date_ci_high']})"
-        )
-        for row in frame.filter(pl.col("status") == Status.OK).iter_rows(named=True)
+    log = row_lines(
+        frame.filter(pl.col("status") == Status.OK),
+        "{metric} / {subset} / {kind}: break {break_date} (90% CI {break_date_ci_low}..{break_date_ci_high})",
     )
     return TrendOutput({BREAKPOINTS_CONTRACT.table: frame}, log=log)
 

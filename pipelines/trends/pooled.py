@@ -33,7 +33,7 @@ from pipelines.trends.fits import (
 )
 from pipelines.trends.inputs import load_models
 from pipelines.trends.status import Status, status_columns
-from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, row_lines
 from pipelines.warehouse import read_table
 
 POOLED_RESAMPLES = 400
@@ -251,12 +251,10 @@ def build_per_dollar(con: duckdb.DuckDBPyConnection) -> TrendOutput:
     scaling = read_table(con, "trends", benchmarks.SCALING_CONTRACT.table)
     progress = read_table(con, "trends", benchmarks.PROGRESS_CONTRACT.table)
     frame = benchmarks.per_dollar_vs_per_year_frame(scaling, progress, pooled)
-    log = tuple(
-        info(
-            f"{row['benchmark_name']}: ×{row['compute_multiplier_to_halve_error']:.3g} compute or "
-            f"{row['years_to_halve_error']:.2f} years to halve the error (n={row['n_models']})"
-        )
-        for row in frame.filter(pl.col("status") == Status.OK).iter_rows(named=True)
+    log = row_lines(
+        frame.filter(pl.col("status") == Status.OK),
+        "{benchmark_name}: ×{compute_multiplier_to_halve_error:.3g} compute or {years_to_halve_error:.2f} years to "
+        "halve the error (n={n_models})",
     )
     return TrendOutput({PER_DOLLAR_CONTRACT.table: frame}, log=log)
 

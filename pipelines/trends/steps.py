@@ -42,6 +42,12 @@ def warning(text: str) -> LogLine:
     return LogLine(logging.WARNING, text)
 
 
+def row_lines(frame: pl.DataFrame, template: str) -> tuple[LogLine, ...]:
+    """One info line per row of `frame`, `template` filled from the row's columns (`{estimate:.3g}`): the figures a
+    step reports in the run's log."""
+    return tuple(info(template.format_map(row)) for row in frame.iter_rows(named=True))
+
+
 @dataclass(frozen=True)
 class TrendOutput:
     """What a step's `build` returns: a frame per table it writes, extra metadata per table, lines for the log."""

@@ -41,7 +41,7 @@ from pipelines.trends.status import (
     unbounded,
     wider_than,
 )
-from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, info
+from pipelines.trends.steps import TrendOutput, TrendStep, TrendTable, row_lines
 from pipelines.warehouse import query_frame
 
 MIN_PAIRS = 3  # fewer model-benchmark pairs than this: 'insufficient data'
@@ -443,12 +443,8 @@ def build_test_time(con: duckdb.DuckDBPyConnection) -> TrendOutput:
     """trends.test_time_scaling from the scores and the eval runs' output tokens; each pooled figure is logged."""
     frame = test_time_frame(load_scores(con), load_tokens(con))
     pooled_ok = frame.filter((pl.col("benchmark") == POOLED) & (pl.col("status") == Status.OK))
-    log = tuple(
-        info(
-            f"{row['measure']} ({row['method']}): {row['estimate']:.3g} (90% CI {row['ci_low']:.3g} to "
-            f"{row['ci_high']:.3g}) {row['unit']}, {row['n_pairs']} pairs"
-        )
-        for row in pooled_ok.iter_rows(named=True)
+    log = row_lines(
+        pooled_ok, "{measure} ({method}): {estimate:.3g} (90% CI {ci_low:.3g} to {ci_high:.3g}) {unit}, {n_pairs} pairs"
     )
     return TrendOutput({CONTRACT.table: frame}, log=log)
 
