@@ -1,5 +1,5 @@
-"""Group trends: one Dagster asset per trends step (`pipelines.trends.steps.all_steps`), the fits of DESIGN.md's
-analysis computed from the marts and stored in `trends.*`.
+"""Group trends: one Dagster asset per trends step (`pipelines.trends.steps.all_steps`): the fits computed from the
+marts and stored in `trends.*`.
 
 Each step is declared beside its code in its trends module, with the `TableContract` of every table it writes. Its
 asset has one key per table and, per table, a blocking check (finite numbers where status is 'ok', estimates inside

@@ -182,7 +182,7 @@ def compute_function(assets_def: AssetsDefinition) -> FunctionType | None:
 
 def rebuild_when_stale() -> AutomationCondition:
     """Like `eager()`, but triggered by a new *data version* of a parent rather than any new materialization: the
-    ingest runs every day and rematerializes each raw asset, yet a raw asset whose file is unchanged keeps its
+    the pull runs every day and rematerializes each raw asset, yet a raw asset whose file is unchanged keeps its
     sha256 data version and so triggers nothing; a new code version of the asset itself triggers it too. Whatever
     is requested pulls in its descendants in the same tick (`will_be_requested`), as a CLI refresh does."""
     parent_changed = AutomationCondition.any_deps_match(

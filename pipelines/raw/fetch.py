@@ -11,7 +11,7 @@ retries (urllib3's own retries happen inside one request, out of sight of the at
 What a source server can make the fetcher do is bounded: a redirect is followed only to http(s) (never to file://,
 which would read a local file), a download stops once past the source's `max_bytes`, and a zip is unpacked in
 chunks and counted against `max_unpacked_bytes` (its directory's sizes are checked first, but are only its word).
-A file past a limit raises `TooLarge`, which the ingest asset records as a rejected file, like a failed guard.
+A file past a limit raises `TooLarge`, which the raw asset records as a rejected file, like a failed guard.
 """
 
 from __future__ import annotations

@@ -378,11 +378,11 @@ def check_publishable(settings: Settings, instance, graph, phases: list[PhaseOut
     return outcome
 
 
-def unreachable(ingest: PhaseOutcome, graph) -> bool:
+def unreachable(pull: PhaseOutcome, graph) -> bool:
     """Every source's pull failed: the network, a proxy or the mirror setting, not the sources themselves."""
     from pipelines.run.freshness import raw_keys
 
-    return len(ingest.failed_sources) >= len(raw_keys(graph)) > 0
+    return len(pull.failed_sources) >= len(raw_keys(graph)) > 0
 
 
 def reachability_hint(settings: Settings) -> str:
@@ -398,28 +398,28 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
     from pipelines.run.freshness import raw_keys, rebuild_keys, restore_raw_versions
 
     deadline = settings.step_deadline_s
-    ingest = run_phase("pull sources", defs.resolve_job_def(PULL_JOB_NAME), instance, deadline_s=deadline)
+    pull = run_phase("pull sources", defs.resolve_job_def(PULL_JOB_NAME), instance, deadline_s=deadline)
     graph = defs.resolve_asset_graph()
     held, published = _working_state(settings)
-    if unreachable(ingest, graph):
+    if unreachable(pull, graph):
         console.print(
             f"[red]no source is reachable: all {len(raw_keys(graph))} pulls failed; {reachability_hint(settings)}",
             soft_wrap=True,
         )
         if not any(held.values()):
             console.print("nothing to build from: the warehouse holds no source file yet")
-            return [ingest]
+            return [pull]
     restored = restore_raw_versions(instance, graph, held)
     if restored:
         console.print(f"sources recorded by runs that did not publish, set back to the files held: {restored}")
-    ours = published | {ingest.run_id} if ingest.run_id else published  # this refresh's pull publishes with it
+    ours = published | {pull.run_id} if pull.run_id else published  # this refresh's pull publishes with it
     stale = rebuild_keys(instance, graph, reports_dir=settings.reports_dir, published_runs=ours)
     if not stale:
         console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
-        return [ingest, check_publishable(settings, instance, graph, [ingest])]
+        return [pull, check_publishable(settings, instance, graph, [pull])]
     console.print(f"rebuilding {len(stale)} stale assets: {', '.join(k.to_user_string() for k in stale)}")
     phases = [
-        ingest,
+        pull,
         run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale, deadline_s=deadline),
     ]
     return [*phases, check_publishable(settings, instance, graph, phases)]
