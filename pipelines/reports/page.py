@@ -188,10 +188,23 @@ def credits() -> dict[str, str]:
     return seen
 
 
-def chart_specs(page: Page) -> dict[str, dict[str, Any]]:
-    """Each chart's Vega-Lite spec in the reports' theme: built (and validated by Altair) once per page build."""
+def chart_specs(page: Page, validate: bool = True) -> dict[str, dict[str, Any]]:
+    """Each chart's Vega-Lite spec in the reports' theme, built once per page build (validated by Altair's schema
+    unless `validate` is false: `changed_specs_validated` validates only what differs from the published build)."""
     enable_theme()
-    return {name: entry.chart.to_dict() for name, entry in page.charts.items()}
+    return {name: entry.chart.to_dict(validate=validate) for name, entry in page.charts.items()}
+
+
+def changed_specs_validated(page: Page, previous: Path) -> dict[str, dict[str, Any]]:
+    """The page's specs, validated where it pays: a spec equal to the one the published exports were rendered from
+    was valid then (validation is a third of the cost of a spec); a new or changed one, after an edit to its chart
+    code or its data, and every spec of a first build (each test's), is validated, and an invalid one fails."""
+    specs = chart_specs(page, validate=False)
+    known = exports.previous_hashes(previous)
+    changed = [name for name, spec in specs.items() if known.get(name) != exports.spec_hash(spec)]
+    for name in changed:
+        page.charts[name].chart.to_dict(validate=True)
+    return specs
 
 
 def render_page(
@@ -304,7 +317,7 @@ def write_page(
     """
     folder = reports_dir / page.name
     previous = published_dir or reports_dir
-    specs = chart_specs(page)
+    specs = changed_specs_validated(page, previous / page.name)
     bundle = start_vendor_bundle(reports_dir, previous)
     charts = exports.start_exports(specs, folder, previous / page.name)
     files: dict[Path, str | bytes] = {}

@@ -267,3 +267,28 @@ def test_worker_processes_export_the_same_bytes_and_report_failures(monkeypatch:
     broken = workers.submit(exports.render, {"mark": "no such mark", "data": {"values": [{"x": 1}]}})
     with pytest.raises(workers.WorkerError, match="render"):
         broken.result(timeout=120)
+
+
+def test_only_specs_that_changed_since_the_published_build_are_validated_and_an_invalid_one_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published, staging = tmp_path / "published", tmp_path / "published" / ".building"
+    counting_renders(monkeypatch)
+    validated: list[bool] = []
+    to_dict = alt.Chart.to_dict
+
+    def counting(self: alt.Chart, *args: object, validate: bool = True, **kwargs: object) -> dict:
+        validated.append(validate)
+        return to_dict(self, *args, validate=validate, **kwargs)
+
+    monkeypatch.setattr(alt.Chart, "to_dict", counting)
+    write_page(two_charts("second"), published, built_at=BUILT, snapshots=[])
+    assert validated.count(True) == 2  # a first build validates every spec
+    validated.clear()
+    write_page(two_charts("second, changed"), staging, built_at=BUILT, snapshots=[], published_dir=published)
+    assert validated.count(True) == 1  # the unchanged chart was valid when it was published
+
+    broken = two_charts("second, changed again")
+    broken.charts["second"].chart.mark = "no such mark"
+    with pytest.raises(Exception, match="no such mark"):
+        write_page(broken, staging, built_at=BUILT, snapshots=[], published_dir=published)
