@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import polars as pl
@@ -17,15 +18,17 @@ from pipelines.trends.status import Status, status_text
 PROVENANCE_TABLE = "marts.source_files"  # every page reads it: the file each raw table holds
 
 
-def load_snapshots(ctx: PageContext) -> list[Snapshot]:
-    """The file each raw table holds now (its sha256, when it was fetched, its row count), with the publisher's
-    Last-Modified date. Cites what was loaded, not merely the latest download: a file the guards rejected is never
-    in a raw table. None before the first build of the marts."""
+def load_snapshots(ctx: PageContext, sources: Iterable[str] | None = None) -> list[Snapshot]:
+    """The file each raw table of `sources` (default: every source) holds now: its sha256, when it was fetched, its
+    row count and the publisher's Last-Modified date. Cites what was loaded, not merely the latest download: a file
+    the guards rejected is never in a raw table. None before the first build of the marts."""
     if not ctx.has(PROVENANCE_TABLE):
         return []
     held = ctx.read(
         f"select source, sha256, fetched_at, last_modified, rows from {PROVENANCE_TABLE} where is_held order by source"
     )
+    if sources is not None:
+        held = held.filter(pl.col("source").is_in(list(sources)))
     return [
         Snapshot(r["source"], url_of(r["source"]), r["sha256"] or "", r["fetched_at"], r["last_modified"], r["rows"])
         for r in held.iter_rows(named=True)

@@ -15,6 +15,7 @@ import duckdb
 from pipelines.reports import benchmarks, compute_trends, data_quality, efficiency, index, per_dollar_vs_per_year
 from pipelines.reports.common import PROVENANCE_TABLE, load_snapshots
 from pipelines.reports.context import PageContext
+from pipelines.reports.lineage import sources_of
 from pipelines.reports.page import NavEntry, Page, write_page
 
 
@@ -39,8 +40,9 @@ class PageSpec:
         return (*self.tables, PROVENANCE_TABLE) if PROVENANCE_TABLE not in self.tables else self.tables
 
     def asset_keys(self) -> list[str]:
-        """The assets this page waits for (`schema/table`): one per table it reads."""
-        return [table.replace(".", "/") for table in self.reads]
+        """The assets this page waits for (`schema/table`): one per declared table. Not the provenance view, which
+        is always current (a view over the bookkeeping) and would tie every page to every source's release."""
+        return [table.replace(".", "/") for table in self.tables]
 
 
 PAGES: list[PageSpec] = [
@@ -171,7 +173,7 @@ def build_page(
     build's files are read from `published_dir` when the run writes into a staging folder."""
     reader = context(spec, con, reports_dir, built_at, published_dir)
     page = spec.build(reader, spec.title)
-    snapshots = load_snapshots(reader)
+    snapshots = load_snapshots(reader, sources_of(spec.tables))
     return write_page(
         page, reports_dir, built_at=built_at, snapshots=snapshots, nav=NAV, published_dir=published_dir
     ), page

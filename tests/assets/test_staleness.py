@@ -170,6 +170,17 @@ def test_a_new_source_file_rebuilds_exactly_its_descendants(built: Graph) -> Non
     )
 
 
+def test_a_new_owid_file_leaves_the_pages_that_do_not_read_owid_alone(built: Graph) -> None:
+    built.automation()
+    built.shas["owid_training_computation"] = "sha-owid-2"
+    built.materialize(built.raw_keys)
+
+    rebuilt = built.cli_rebuild()
+    assert {"tidy/owid_series", "reports/compute_trends", "reports/data_quality"} <= rebuilt
+    assert not rebuilt & {"reports/benchmarks", "reports/per_dollar_vs_per_year", "reports/efficiency", "tidy/models"}
+    assert built.automation() == rebuilt
+
+
 def test_editing_one_chart_module_makes_only_its_page_stale(built: Graph, tmp_path: Path) -> None:
     built.automation()
     changed = built.deploy(edited_copy(tmp_path, "reports/efficiency.py"))
