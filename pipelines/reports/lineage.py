@@ -26,9 +26,9 @@ def upstream() -> dict[str, tuple[str, ...]]:
     for step in trend_steps():
         for table in step.tables:
             edges[f"{TRENDS}.{table.name}"] = (*step.reads, *table.reads)
-    for tidy in tidy_steps():
-        for table in tidy.tables:
-            edges[f"{TIDY}.{table}"] = tuple(f"{RAW}.{name}" for name in tidy.sources)
+    for tidy_step in tidy_steps():
+        for table in tidy_step.tables:
+            edges[f"{TIDY}.{table}"] = tuple(f"{RAW}.{name}" for name in tidy_step.sources)
     for table, writers in SIDE_TABLES.items():
         edges[table] = tuple(_tables_of(writer) for writer in writers)
     edges |= _dbt_edges()
