@@ -215,6 +215,25 @@ def scaling_points(
     return rows, log_x, x_draws
 
 
+def _halving_columns(row: dict[str, object], fit, x0: float, score: tuple, multiplier: tuple) -> list[str]:
+    """The multiplier of x that halves the error, into `row` (an unbounded CI end left null); notes on what could not
+    be bounded, or why the fit never halves the error."""
+    if not math.isfinite(multiplier[0]):
+        target = 1 - (1 - score[0]) / 2
+        return [
+            f"the fitted ceiling ({fit.params[1]:.3f}) is at or below the score that halves the error at the median "
+            f"({target:.3f}): the fit never gets there"
+        ]
+    row.update(**_ci_columns("multiplier_to_halve_error", multiplier))
+    if not math.isfinite(multiplier[1]):
+        row["multiplier_to_halve_error_ci_low"] = None
+    if math.isfinite(multiplier[2]):
+        return []
+    row["multiplier_to_halve_error_ci_high"] = None
+    never = float(np.mean(~np.isfinite(logistic_x_to_halve_error(fit.draws, x0))))
+    return [f"upper CI bound unbounded: {never:.0%} of resamples never halve the error"]
+
+
 def scaling_row(
     best: pl.DataFrame, *, benchmark: str, x: str, cost_basis: str, trend: CostTrend | None, snapshot: str
 ) -> dict[str, object]:
@@ -255,23 +274,8 @@ def scaling_row(
         **_ci_columns("midpoint", fit.parameter("midpoint")),
         **_ci_columns("points_per_10x_at_median", gain),
     )
-    notes = []
     multiplier = tuple(_power_of_ten(v) for v in halve)
-    if math.isfinite(multiplier[0]):
-        row.update(**_ci_columns("multiplier_to_halve_error", multiplier))
-        if not math.isfinite(multiplier[1]):
-            row["multiplier_to_halve_error_ci_low"] = None
-        if not math.isfinite(multiplier[2]):
-            row["multiplier_to_halve_error_ci_high"] = None
-            never = float(np.mean(~np.isfinite(logistic_x_to_halve_error(fit.draws, x0))))
-            notes.append(f"upper CI bound unbounded: {never:.0%} of resamples never halve the error")
-    else:
-        ceiling = fit.params[1]
-        target = 1 - (1 - score[0]) / 2
-        notes.append(
-            f"the fitted ceiling ({ceiling:.3f}) is at or below the score that halves the error at the median "
-            f"({target:.3f}): the fit never gets there"
-        )
+    notes = _halving_columns(row, fit, x0, score, multiplier)
     row.update(status_columns(Status.OK))
     if gain[1] < MIN_POINTS_PER_10X:
         # a flat or noisy cloud: the multiplier would be an artefact of the bounds
