@@ -184,6 +184,21 @@ def decomposition_windows(first: date, last: date) -> list[Window]:
     return windows + rolling_windows(max(first, DEEP_LEARNING_START), last)
 
 
+def _growth_columns(fits: dict[str, LogLinearFit | None], sign: float) -> dict[str, float]:
+    """`<name>_growth_per_year` and its CI for each fitted series; FLOP per dollar inverted when `sign` is -1 (the
+    points were dollars per FLOP)."""
+    columns = {}
+    for name, fit in fits.items():
+        if fit is None:
+            continue
+        factor = sign if name == "flop_per_usd" else 1.0
+        low, high = sorted((factor * fit.slope_ci_low, factor * fit.slope_ci_high))
+        columns[f"{name}_growth_per_year"] = 10 ** (factor * fit.slope_oom_per_year)
+        columns[f"{name}_growth_ci_low"] = 10**low
+        columns[f"{name}_growth_ci_high"] = 10**high
+    return columns
+
+
 def decomposition_row(
     fitted: dict[str, SeriesFit],
     *,
@@ -216,14 +231,7 @@ def decomposition_row(
         if problem:
             problems.append(f"{name}: {problem}")
     sign = -1.0 if inverse_flop_per_usd else 1.0
-    for name, fit in fits.items():
-        if fit is None:
-            continue
-        factor = sign if name == "flop_per_usd" else 1.0
-        low, high = sorted((factor * fit.slope_ci_low, factor * fit.slope_ci_high))
-        row[f"{name}_growth_per_year"] = 10 ** (factor * fit.slope_oom_per_year)
-        row[f"{name}_growth_ci_low"] = 10**low
-        row[f"{name}_growth_ci_high"] = 10**high
+    row.update(_growth_columns(fits, sign))
     if problems:
         row.update(status_columns(Status.INSUFFICIENT_DATA, "; ".join(problems)))
         return row
