@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 EPOCH_MODELS_CITATION = (
     "Epoch AI, 'Data on AI Models'. Published online at epoch.ai. Retrieved from https://epoch.ai/data/ai-models"
@@ -93,6 +93,22 @@ def _owid(slug: str, name: str, required: tuple[str, ...], description: str, key
     )
 
 
+def _epoch_models(file: str, name: str, required: tuple[str, ...], description: str, **extra: Any) -> Source:
+    """One of Epoch AI's model files: the same citation, key and critical columns, their own required columns."""
+    return Source(
+        name=name,
+        url=f"https://epoch.ai/data/{file}",
+        format="csv",
+        publisher="Epoch AI",
+        citation=EPOCH_MODELS_CITATION,
+        required_columns=required,
+        key_columns=("Model",),
+        critical_columns=MODEL_CRITICAL,
+        description=description,
+        **extra,
+    )
+
+
 def _price_study(
     file: str,
     name: str,
@@ -117,50 +133,30 @@ def _price_study(
 
 
 SOURCES: tuple[Source, ...] = (
-    Source(
-        name="notable_models",
-        url="https://epoch.ai/data/notable_ai_models.csv",
-        format="csv",
-        publisher="Epoch AI",
-        citation=EPOCH_MODELS_CITATION,
-        required_columns=(*MODEL_COLUMNS, "Frontier model", "Training compute cost (2023 USD)"),
-        key_columns=("Model",),
-        critical_columns=MODEL_CRITICAL,
-        description="Epoch AI's notable AI models: compute, parameters, data, cost.",
+    _epoch_models(
+        "notable_ai_models.csv",
+        "notable_models",
+        (*MODEL_COLUMNS, "Frontier model", "Training compute cost (2023 USD)"),
+        "Epoch AI's notable AI models: compute, parameters, data, cost.",
     ),
-    Source(
-        name="large_scale_models",
-        url="https://epoch.ai/data/large_scale_ai_models.csv",
-        format="csv",
-        publisher="Epoch AI",
-        citation=EPOCH_MODELS_CITATION,
-        required_columns=MODEL_COLUMNS,
-        key_columns=("Model",),
-        critical_columns=MODEL_CRITICAL,
-        description="Epoch AI's large-scale AI models (over 1e23 FLOP).",
+    _epoch_models(
+        "large_scale_ai_models.csv",
+        "large_scale_models",
+        MODEL_COLUMNS,
+        "Epoch AI's large-scale AI models (over 1e23 FLOP).",
     ),
-    Source(
-        name="frontier_models",
-        url="https://epoch.ai/data/frontier_ai_models.csv",
-        format="csv",
-        publisher="Epoch AI",
-        citation=EPOCH_MODELS_CITATION,
-        required_columns=(*MODEL_COLUMNS, "Training compute cost (2023 USD)"),
-        key_columns=("Model",),
-        critical_columns=MODEL_CRITICAL,
-        description="Epoch AI's frontier AI models.",
+    _epoch_models(
+        "frontier_ai_models.csv",
+        "frontier_models",
+        (*MODEL_COLUMNS, "Training compute cost (2023 USD)"),
+        "Epoch AI's frontier AI models.",
     ),
-    Source(
-        name="all_models",
-        url="https://epoch.ai/data/all_ai_models.csv",
-        format="csv",
-        publisher="Epoch AI",
-        citation=EPOCH_MODELS_CITATION,
-        required_columns=MODEL_COLUMNS,
-        key_columns=("Model",),
-        critical_columns=MODEL_CRITICAL,
+    _epoch_models(
+        "all_ai_models.csv",
+        "all_models",
+        MODEL_COLUMNS,
+        "Epoch AI's full AI models database (optional: not always reachable).",
         optional=True,
-        description="Epoch AI's full AI models database (optional: not always reachable).",
         max_bytes=64 * MiB,  # every model Epoch tracks: several times the notable file
     ),
     Source(
