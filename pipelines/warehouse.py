@@ -77,10 +77,26 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.commit()
 
 
+# what each bookkeeping table holds, written once as its comment (`sql/queries/tables.sql`), like every other table's
+OPS_COMMENTS = {
+    "fetch_log": "Every download attempt of every source, retries and metadata requests too (raw assets).",
+    "source_versions": "Every distinct file pulled of every source, loaded or rejected by the guards (raw assets).",
+    "rejected_values": "Every value the tidy layer set to null (unparseable or implausible), with its reason.",
+    "model_snapshots": "The tracked fields of every model in every distinct pull of each Epoch model file (tidy).",
+    "published_runs": "The Dagster runs whose work this warehouse file holds, written when it was published.",
+}
+
+
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     con.execute(OPS_DDL)
+    uncommented = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'ops' and comment is null"
+    ).fetchall()
+    for (table,) in uncommented:
+        if table in OPS_COMMENTS:
+            con.execute(f"comment on table ops.{table} is '{OPS_COMMENTS[table]}'")
 
 
 def replace_table(

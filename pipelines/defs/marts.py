@@ -10,30 +10,17 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.dbt_inprocess import DbtBuildResource, DbtEvent
 from pipelines.defs.resources import PathsResource, warehouse_connection
 from pipelines.defs.versions import digest
-from pipelines.layers import MARTS, RAW, SIDE_TABLES
-from pipelines.raw.sources import SOURCES
+from pipelines.layers import MARTS
 from pipelines.settings import PROJECT_ROOT
-from pipelines.tidy.steps import all_steps as tidy_steps
+from pipelines.tidy.steps import side_table_writers as tidy_side_table_writers
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_like_models"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def layer_tables(layer: str) -> list[str]:
-    """Every table a layer's assets write: one per source for raw, the tables of every tidy step for tidy."""
-    if layer == RAW:
-        return [source.name for source in SOURCES]
-    return [table for step in tidy_steps() for table in step.tables]
-
-
 def side_table_writers(table: str) -> list[AssetKey]:
-    """The assets that write a side table (`pipelines.layers.SIDE_TABLES`; `<layer>/*` is every asset of the
-    layer), empty for a table that is an asset of its own."""
-    writers = []
-    for writer in SIDE_TABLES.get(table, ()):
-        layer, name = writer.split("/")
-        writers += [AssetKey([layer, n]) for n in (layer_tables(layer) if name == "*" else [name])]
-    return writers
+    """The assets that write a side table, empty for a table that is an asset of its own."""
+    return [AssetKey(list(writer)) for writer in tidy_side_table_writers(table)]
 
 
 def model_code_version(manifest: Mapping[str, Any], props: Mapping[str, Any]) -> str:

@@ -14,6 +14,7 @@ from pipelines.layers import MARTS, RAW, SIDE_TABLES, TIDY, TRENDS
 from pipelines.raw.sources import SOURCES
 from pipelines.settings import PROJECT_ROOT
 from pipelines.tidy.steps import all_steps as tidy_steps
+from pipelines.tidy.steps import side_table_writers
 from pipelines.trends.steps import all_steps as trend_steps
 
 MANIFEST = PROJECT_ROOT / "dbt_like_models" / "target" / "manifest.json"  # written by `make manifest`
@@ -29,15 +30,10 @@ def upstream() -> dict[str, tuple[str, ...]]:
     for tidy_step in tidy_steps():
         for table in tidy_step.tables:
             edges[f"{TIDY}.{table}"] = tuple(f"{RAW}.{name}" for name in tidy_step.sources)
-    for table, writers in SIDE_TABLES.items():
-        edges[table] = tuple(_tables_of(writer) for writer in writers)
+    for table in SIDE_TABLES:
+        edges[table] = tuple(f"{layer}.{name}" for layer, name in side_table_writers(table))
     edges |= _dbt_edges()
     return edges
-
-
-def _tables_of(writer: str) -> str:
-    """A writer `layer/name` as a table, `layer/*` as the whole layer (`layer.*`)."""
-    return writer.replace("/", ".")
 
 
 def _dbt_edges() -> dict[str, tuple[str, ...]]:
@@ -63,9 +59,7 @@ def sources_of(tables: Iterable[str]) -> list[str]:
         seen.add(table)
         schema, name = table.split(".", 1)
         if schema == RAW:
-            found |= {s.name for s in SOURCES} if name == "*" else {name}
-        elif name == "*":
-            stack += [t for t in edges if t.startswith(f"{schema}.")]
+            found.add(name)
         else:
             stack += edges.get(table, ())
     return [s.name for s in SOURCES if s.name in found]

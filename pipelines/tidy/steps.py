@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from pipelines.raw.sources import SOURCES_BY_NAME
+from pipelines.layers import RAW, SIDE_TABLES, TIDY
+from pipelines.raw.sources import SOURCES, SOURCES_BY_NAME
 from pipelines.warehouse import first_row, read_table, replace_rejections, replace_table, table_exists
 
 Snapshots = dict[str, str | None]  # source -> sha256 of the file its raw table holds
@@ -81,15 +82,27 @@ def run_step(con: duckdb.DuckDBPyConnection, step: TidyStep) -> tuple[dict[str, 
     missing = [name for name in step.sources if name not in raw and not SOURCES_BY_NAME[name].optional]
     if missing:
         raise ValueError(f"tidy step {step.name}: no raw table yet for {', '.join(missing)}; pull the source first")
-    output = step.build(raw, snapshots_of(con, tuple(raw)))
+    snapshots = snapshots_of(con, tuple(raw))
+    output = step.build(raw, snapshots)
     counts = {
         table: replace_table(con, "tidy", table, output.tables[table], comment=f"tidy.{table}: {step.description}")
         for table in step.tables
     }
     for table, frame in output.side_tables.items():
-        replace_table(con, "tidy", table, frame)
-    rejections = with_snapshot(output.rejections, snapshots_of(con, tuple(raw)))
+        replace_table(con, "tidy", table, frame, comment=f"tidy.{table}: written with {step.name}, {step.description}")
+    rejections = with_snapshot(output.rejections, snapshots)
     rejected = replace_rejections(con, step.sources, rejections, None)
     if output.after is not None:
         output.after(con)
     return counts, rejected
+
+
+def side_table_writers(table: str) -> list[tuple[str, str]]:
+    """(layer, table) of each asset that writes side table `table` (`pipelines.layers.SIDE_TABLES`, where
+    `raw/*` is every source and `tidy/*` every tidy table); empty for a table that is an asset of its own."""
+    every = {RAW: [source.name for source in SOURCES], TIDY: [t for step in all_steps() for t in step.tables]}
+    writers: list[tuple[str, str]] = []
+    for writer in SIDE_TABLES.get(table, ()):
+        layer, name = writer.split("/")
+        writers += [(layer, n) for n in (every[layer] if name == "*" else [name])]
+    return writers

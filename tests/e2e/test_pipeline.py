@@ -137,6 +137,16 @@ def test_the_index_report_quotes_the_fit_and_the_file_versions_and_loads_nothing
     assert (built_warehouse.settings.reports_dir / "vendor" / "vega-embed-bundle.js").stat().st_size > 500_000
 
 
+def test_every_documented_query_runs_and_every_table_says_what_it_holds(con) -> None:
+    # sql/README's claim: each query in sql/queries runs on the published file, and tables.sql lists every table
+    # and view of the five schemas with its comment
+    for query in sorted((PROJECT_ROOT / "sql" / "queries").glob("*.sql")):
+        con.execute(query.read_text(encoding="utf-8")).fetchall()
+    listed = con.sql((PROJECT_ROOT / "sql" / "queries" / "tables.sql").read_text(encoding="utf-8")).pl()
+    assert set(listed["schema"]) == {"raw", "tidy", "marts", "trends", "ops"}
+    assert listed.filter(listed["comment"].is_null())["table"].to_list() == []
+
+
 def test_the_duckdb_cli_runs_a_documented_query(built_warehouse) -> None:
     cli = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
     assert cli, "the duckdb command-line client (pip package duckdb-cli, in the dev extra) is not installed"
