@@ -337,13 +337,19 @@ def interrupted() -> bool:
 
 
 def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
-    """Nothing new anywhere: log the pull, done, without Dagster. Otherwise phase 1 pulls every source and phase 2
+    """Nothing new anywhere: log the pull, done, without Dagster. Every source unchanged but the code edited: log
+    the pull, and Dagster rebuilds what the edit made stale. Otherwise phase 1 pulls every source and phase 2
     rebuilds what Dagster then reports stale or missing, with descendants."""
     pulled, reason = unchanged_pull(settings)
     if pulled is not None:
         log_pull(settings, pulled)
-        console.print("nothing to rebuild: every source answered with the file the warehouse holds, code unchanged")
-        return [PhaseOutcome(name="pull sources", ran=True)]
+        pull = PhaseOutcome(name="pull sources", ran=True)
+        if not reason:
+            console.print("nothing to rebuild: every source answered with the file the warehouse holds, code unchanged")
+            return [pull]
+        console.print(f"every source answered with the file the warehouse holds; rebuilding with Dagster: {reason}")
+        with dagster_session(settings) as (instance, defs):
+            return _rebuild_stale(settings, instance, defs, pull)
     console.print(f"pulling with Dagster: {reason}")
     with dagster_session(settings) as (instance, defs):
         return _pull_then_rebuild(settings, instance, defs)
@@ -394,21 +400,33 @@ def reachability_hint(settings: Settings) -> str:
 def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]:
     """Pull, then rebuild what is stale, missing, or was last built by a run that never published; check the
     result is one consistent build."""
-    from pipelines.defs.automation import PULL_JOB_NAME, REBUILD_JOB_NAME
-    from pipelines.run.freshness import raw_keys, rebuild_keys, restore_raw_versions
+    from pipelines.defs.automation import PULL_JOB_NAME
+    from pipelines.run.freshness import raw_keys
 
-    deadline = settings.step_deadline_s
-    pull = run_phase("pull sources", defs.resolve_job_def(PULL_JOB_NAME), instance, deadline_s=deadline)
+    pull = run_phase("pull sources", defs.resolve_job_def(PULL_JOB_NAME), instance, deadline_s=settings.step_deadline_s)
     graph = defs.resolve_asset_graph()
-    held, published = _working_state(settings)
     if unreachable(pull, graph):
         console.print(
             f"[red]no source is reachable: all {len(raw_keys(graph))} pulls failed; {reachability_hint(settings)}",
             soft_wrap=True,
         )
-        if not any(held.values()):
+        if not any(_working_state(settings)[0].values()):
             console.print("nothing to build from: the warehouse holds no source file yet")
             return [pull]
+    return _rebuild_stale(settings, instance, defs, pull)
+
+
+def _rebuild_stale(settings: Settings, instance, defs, pull: PhaseOutcome) -> list[PhaseOutcome]:
+    """After `pull` (a Dagster run, or the pull logged without one): rebuild what is stale, missing, or was last
+    built by a run that never published, then check the result is one consistent build. A pull logged without
+    Dagster runs the pull phase after all when the raw assets' own code changed (their landing may differ)."""
+    from pipelines.defs.automation import REBUILD_JOB_NAME
+    from pipelines.run.freshness import raw_keys, rebuild_keys, restore_raw_versions, stale_or_missing
+
+    graph = defs.resolve_asset_graph()
+    if pull.run_id is None and stale_or_missing(instance, graph, raw_keys(graph)):
+        return _pull_then_rebuild(settings, instance, defs)
+    held, published = _working_state(settings)
     restored = restore_raw_versions(instance, graph, held)
     if restored:
         console.print(f"sources recorded by runs that did not publish, set back to the files held: {restored}")
@@ -418,10 +436,8 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
         console.print("nothing to rebuild: no source loaded a new file and the code is unchanged")
         return [pull, check_publishable(settings, instance, graph, [pull])]
     console.print(f"rebuilding {len(stale)} stale assets: {', '.join(k.to_user_string() for k in stale)}")
-    phases = [
-        pull,
-        run_phase("rebuild", defs.resolve_job_def(REBUILD_JOB_NAME), instance, stale, deadline_s=deadline),
-    ]
+    job = defs.resolve_job_def(REBUILD_JOB_NAME)
+    phases = [pull, run_phase("rebuild", job, instance, stale, deadline_s=settings.step_deadline_s)]
     return [*phases, check_publishable(settings, instance, graph, phases)]
 
 

@@ -55,8 +55,12 @@ def with_descendants(graph, keys: Iterable[AssetKey]) -> set[AssetKey]:
 def latest_materializations(
     instance: DagsterInstance, keys: Iterable[AssetKey]
 ) -> dict[AssetKey, EventLogEntry | None]:
-    """Each key's latest materialization, None for a key never built."""
-    return {key: instance.get_latest_materialization_event(key) for key in keys}
+    """Each key's latest materialization, None for a key never built: one query for all of them (Dagster's asset
+    records), not one per key."""
+    keys = list(keys)
+    records = instance.get_asset_records(keys) if keys else []
+    found = {record.asset_entry.asset_key: record.asset_entry.last_materialization for record in records}
+    return {key: found.get(key) for key in keys}
 
 
 class LatestRecords:
@@ -68,6 +72,8 @@ class LatestRecords:
         self._entries: dict[AssetKey, EventLogEntry | None] = {}
 
     def entry(self, key: AssetKey) -> EventLogEntry | None:
+        if not self._entries:  # every materializable asset's, at once
+            self._entries = latest_materializations(self.instance, self.graph.materializable_asset_keys)
         if key not in self._entries:
             records = list(self.instance.fetch_materializations(key, limit=1).records)
             if self.graph.get(key).is_external:

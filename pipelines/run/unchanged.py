@@ -1,4 +1,4 @@
-"""The refresh where nothing changed, answered without starting Dagster.
+"""The refresh where no source changed, pulled without starting Dagster.
 
 Most scheduled refreshes find every source unchanged. Dagster's answer to "what is stale" needs its import, the
 definitions, dbt's manifest and an ingest run: seconds, for nothing. So a refresh that builds everything cleanly
@@ -8,9 +8,12 @@ use (a conditional GET, `If-None-Match` / `If-Modified-Since`); when every sourc
 already holds, the code is the stamped code and every screenshot is current, the pull is logged (journal and
 `ops.fetch_log`, as the ingest assets log it) and published, and Dagster is never imported.
 
-Anything else (a new file, a failed pull, an edit anywhere under `pipelines/` or `dbt_like_models/`, no stamp) takes
-the full path, which decides per asset. Every other publication (a run from the UI, a failed source) removes the
-stamp, so the shortcut is only ever taken from a state the full path built and found complete.
+When every source answers with its held file but the code changed since the stamped build (a chart module edited,
+say), recorded in the same Dagster home, the pull is logged the same way and Dagster only rebuilds what the code
+change made stale: a pull run would fetch the same files again for nothing. Anything else (a new file, a failed
+pull, no stamp, another Dagster home) takes the full path: a Dagster pull run, then the rebuild. Every other
+publication (a run from the UI, a failed source) removes the stamp, so a shortcut is only ever taken from a state
+the full path built and found complete.
 """
 
 from __future__ import annotations
@@ -61,8 +64,8 @@ def current_stamp(settings: Settings) -> dict[str, object]:
     return {"version": STAMP_VERSION, "code": code_fingerprint(), "dagster_home": str(dagster_home(settings))}
 
 
-def stamp_holds(settings: Settings) -> str | None:
-    """None when the published warehouse carries a stamp of this code and Dagster home; else the reason not."""
+def read_stamp(settings: Settings) -> dict[str, object] | str:
+    """The stamp beside the published warehouse, or the reason there is none to trust."""
     path = settings.stamp_path
     if not settings.warehouse_path.exists() or not path.exists():
         return "no complete build is stamped"
@@ -70,9 +73,25 @@ def stamp_holds(settings: Settings) -> str | None:
         stamped = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return f"the stamp {path} is unreadable"
+    return stamped if isinstance(stamped, dict) else f"the stamp {path} is unreadable"
+
+
+def stamp_holds(settings: Settings) -> str | None:
+    """None when the published warehouse carries a stamp of this code and Dagster home; else the reason not."""
+    stamped = read_stamp(settings)
+    if isinstance(stamped, str):
+        return stamped
     if stamped != current_stamp(settings):
-        return "the code or the Dagster home changed since the last complete build"
+        changed = "code" if only_code_changed(settings) else "code or the Dagster home"
+        return f"the {changed} changed since the last complete build"
     return None
+
+
+def only_code_changed(settings: Settings) -> bool:
+    """The stamped build was recorded in this Dagster home and only the code differs: Dagster's records know every
+    held file, and its code versions tell what the edit made stale."""
+    stamped, now = read_stamp(settings), current_stamp(settings)
+    return isinstance(stamped, dict) and stamped != now and {**stamped, "code": now["code"]} == now
 
 
 def holds_same_file(outcome: str, sha256: str | None, held: str | None) -> bool:
@@ -102,13 +121,14 @@ def ask_sources(
 
 
 def unchanged_pull(settings: Settings) -> tuple[list[FetchAttempt] | None, str]:
-    """The attempts of a pull that found nothing new (every source answered with the file the warehouse holds),
-    or None and the reason the full path is needed."""
+    """The pull without Dagster: `(attempts, "")` when nothing is to be built; `(attempts, reason)` when every
+    source answered with the file the warehouse holds yet Dagster has something to rebuild (the code changed, a
+    screenshot is behind); `(None, reason)` when the full path is needed."""
     reason = stamp_holds(settings)
-    if reason:
+    if reason and not only_code_changed(settings):
         return None, reason
-    if find_chromium() and screenshots_stale(settings.reports_dir):  # the rule `pipelines.run.freshness` applies
-        return None, "a page is newer than its screenshot"
+    if not reason and find_chromium() and screenshots_stale(settings.reports_dir):  # `pipelines.run.freshness`'s rule
+        reason = "a page is newer than its screenshot"
     con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=dict(CONNECTION_CONFIG))
     try:
         previous = {s.name: last_good_fetch(con, s.name) for s in SOURCES}
@@ -116,7 +136,7 @@ def unchanged_pull(settings: Settings) -> tuple[list[FetchAttempt] | None, str]:
     finally:
         con.close()
     pulled = ask_sources(settings, previous, held)
-    return (pulled, "") if pulled is not None else (None, "a source has a new file or did not answer")
+    return (pulled, reason or "") if pulled is not None else (None, "a source has a new file or did not answer")
 
 
 def log_pull(settings: Settings, attempts: list[FetchAttempt]) -> int:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import pipeline_env, warehouse_rows
+from conftest import copy_build, pipeline_env, run_cli, warehouse_rows
 
 from pipelines.raw.sources import SOURCES
 from pipelines.run.publish import publish
@@ -82,10 +82,41 @@ def test_a_stamp_of_other_code_or_another_dagster_home_is_not_trusted(
 ) -> None:
     stamp = json.loads(stamped_copy.stamp_path.read_text(encoding="utf-8"))
     stamped_copy.stamp_path.write_text(json.dumps({**stamp, "code": "0" * 64}), encoding="utf-8")
-    assert "code or the Dagster home changed" in (stamp_holds(stamped_copy) or "")
+    assert stamp_holds(stamped_copy) == "the code changed since the last complete build"
     stamped_copy.stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "another-dagster"))
     assert "code or the Dagster home changed" in (stamp_holds(stamped_copy) or "")
+
+
+def test_after_a_code_edit_with_every_source_unchanged_dagster_rebuilds_without_a_pull_run(
+    built_warehouse, tmp_path: Path
+) -> None:
+    from dagster import DagsterInstance
+
+    copy_build(built_warehouse, tmp_path)
+    env = pipeline_env(tmp_path, built_warehouse.mirror.base_url)
+    settings = built_warehouse.settings.__class__(
+        tmp_path / "data", tmp_path / "data" / "warehouse.duckdb", tmp_path / "reports", env["SCALING_SOURCES_MIRROR"]
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+        stamp = {**current_stamp(settings), "code": "0" * 64}  # the last complete build ran other code
+        settings.stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+        with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            runs_before = len(instance.get_runs())
+    result = run_cli(env, "refresh")
+    assert result.returncode == 0, result.stdout
+    assert "every source answered with the file the warehouse holds; rebuilding with Dagster: the code changed" in (
+        " ".join(result.stdout.split())
+    )
+    assert "nothing to rebuild: no source loaded a new file and the code is unchanged" in result.stdout
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        assert len(instance.get_runs()) == runs_before  # no pull run: the conditional GETs were the pull
+    pulled = fetch_log(settings)[-len(SOURCES) :]
+    assert {outcome for _, outcome in pulled} == {"not_modified", "missing_optional"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+        assert stamp_holds(settings) is None  # the rebuild was complete: stamped again with this code
 
 
 def test_a_source_that_does_not_answer_takes_the_full_path(stamped_copy: Settings, built_warehouse) -> None:
