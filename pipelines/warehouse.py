@@ -62,6 +62,23 @@ create table if not exists ops.rejected_values (
     reason varchar not null,
     snapshot_sha256 varchar
 );
+-- the result of every fit job of the build this file holds, so that the next build reuses the jobs whose code and
+-- inputs are unchanged (`pipelines.trends.reuse`)
+create table if not exists ops.fit_results (
+    step varchar not null,
+    job varchar not null,
+    key varchar not null,
+    result blob not null,
+    built_at timestamptz not null
+);
+create table if not exists ops.reused (
+    asset varchar not null,
+    kind varchar not null,
+    name varchar not null,
+    reused bigint not null,
+    computed bigint not null,
+    recorded_at timestamptz not null
+);
 """
 
 
@@ -84,6 +101,8 @@ OPS_COMMENTS = {
     "rejected_values": "Every value the tidy layer set to null (unparseable or implausible), with its reason.",
     "model_snapshots": "The tracked fields of every model in every distinct pull of each Epoch model file (tidy).",
     "published_runs": "The Dagster runs whose work this warehouse file holds, written when it was published.",
+    "fit_results": "The result of every fit job of the trends steps (key: sha256 of code and inputs), for reuse.",
+    "reused": "Per asset of the last build and per job (fit, chart export, screenshot): how many reused, computed.",
 }
 
 
@@ -97,6 +116,15 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for (table,) in uncommented:
         if table in OPS_COMMENTS:
             con.execute(f"comment on table ops.{table} is '{OPS_COMMENTS[table]}'")
+
+
+def record_reuse(con: duckdb.DuckDBPyConnection, asset: str, kind: str, counts: dict[str, tuple[int, int]]) -> None:
+    """`ops.reused` for `asset`'s latest build: per job (a fit's function, a chart, a page), how many results were
+    reused from the build before and how many computed."""
+    con.execute("delete from ops.reused where asset = ? and kind = ?", [asset, kind])
+    rows = [[asset, kind, name, reused, computed] for name, (reused, computed) in sorted(counts.items())]
+    if rows:  # DuckDB refuses an empty executemany
+        con.executemany("insert into ops.reused values (?, ?, ?, ?, ?, now())", rows)
 
 
 def replace_table(

@@ -14,9 +14,11 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_connection
+from pipelines.layers import REPORTS, SCREENSHOTS
 from pipelines.reports.registry import PAGE_NAMES, PAGES, PageSpec, build_page
 from pipelines.reports.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
 from pipelines.run.freshness import SCREENSHOTS_KEY
+from pipelines.warehouse import record_reuse
 
 
 def page_deps(spec: PageSpec) -> list[AssetKey]:
@@ -43,6 +45,8 @@ def page_asset(spec: PageSpec) -> AssetsDefinition:
         with warehouse_connection(warehouse) as con:
             published = paths.settings.reports_dir  # the previous build's files (the run writes to a staging folder)
             path, page = build_page(spec, con, paths.reports_path, datetime.now(UTC), published)
+            kept = {chart: (int(k), int(not k)) for chart, k in page.exports_kept.items()}
+            record_reuse(con, f"{REPORTS}/{spec.name}", "chart export", kept)
         if shoots_screenshots(context):
             background.page_written(spec.name, path)
         missing = sorted({block.data["table"] for block in page.blocks if block.kind == "missing"})
@@ -76,7 +80,7 @@ def shoots_screenshots(context: AssetExecutionContext) -> bool:
     kinds={"chromium", "png"},
 )
 def report_screenshots(
-    context: AssetExecutionContext, paths: PathsResource, background: BackgroundPagesResource
+    context: AssetExecutionContext, paths: PathsResource, background: BackgroundPagesResource, warehouse: DuckDBResource
 ) -> MaterializeResult:
     """reports/screenshots/<page>.png: every page at 1280 px wide, rendered by headless Chromium from file://; a
     page this run did not rebuild keeps its published screenshot when that is newer than the page."""
@@ -95,6 +99,10 @@ def report_screenshots(
         taken=background.taken(),
     )
     taken = {s.page: s.report for s in shots if s.report is not None}
+    with warehouse_connection(warehouse) as con:
+        record_reuse(
+            con, SCREENSHOTS, "screenshot", {s.page: (int(s.report is None), int(s.report is not None)) for s in shots}
+        )
     problems = {page: report.console_errors for page, report in taken.items() if report.console_errors}
     failed = {page: report.charts_state for page, report in taken.items() if report.charts_state != "ok"}
     problems |= {page: [f"charts: {state}"] for page, state in failed.items()}

@@ -55,6 +55,13 @@ def check_spec(table: str) -> AssetCheckSpec:
     )
 
 
+def step_code_version(context: AssetExecutionContext) -> str | None:
+    """The code version of the step's tables (one per step: its module and the modules it reads), which keys the
+    fits it may reuse; None when the asset has none."""
+    versions = sorted({v for v in context.assets_def.code_versions_by_key.values() if v})
+    return "+".join(versions) or None
+
+
 def trend_asset(step: TrendStep) -> AssetsDefinition:
     """The asset of one step: one key per table it writes (deps: what it reads), built and checked in one step."""
 
@@ -74,7 +81,7 @@ def trend_asset(step: TrendStep) -> AssetsDefinition:
     )
     def _trend(context: AssetExecutionContext, warehouse: DuckDBResource) -> Iterator[MaterializeResult]:
         with warehouse_connection(warehouse) as con:
-            result = run_step(con, step)
+            result = run_step(con, step, step_code_version(context))
         for line in result.log:
             context.log.log(line.level, line.text)
         for table in result.tables:

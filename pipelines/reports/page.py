@@ -93,6 +93,7 @@ class Page:
     charts: dict[str, ChartEntry] = field(default_factory=dict)
     downloads: dict[str, pl.DataFrame] = field(default_factory=dict)
     after_files: dict[Path, str] = field(default_factory=dict)
+    exports_kept: dict[str, bool] = field(default_factory=dict)  # chart -> export kept from the last build (written)
 
     def _new_file(self, name: str, what: str) -> None:
         if not _CHART_NAME.match(name):
@@ -331,6 +332,7 @@ def write_page(
     files |= charts.files()
     write_vendor_bundle(reports_dir, bundle)
     charts.keep()
+    page.exports_kept = {name: name in charts.kept for name in specs}
     for target, content in files.items():
         write_atomic(target, content)
     path = reports_dir / f"{page.name}.html"

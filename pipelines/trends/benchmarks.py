@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.run import workers
+from pipelines.trends import reuse
 from pipelines.trends.checks import TableContract, ci_triples
 from pipelines.trends.costs import CostTrend, cost_trend_or_none
 from pipelines.trends.fits import (
@@ -290,20 +290,33 @@ def scaling_row(
     return row
 
 
-def scaling_rows(group: pl.DataFrame, benchmark: str, trend: CostTrend | None, snapshot: str) -> list[dict]:
-    """One benchmark's rows: compute, cost observed, cost imputed."""
-    return [
-        scaling_row(group, benchmark=benchmark, x=x, cost_basis=basis, trend=trend, snapshot=snapshot)
-        for x, basis in SCALING_CASES
-    ]
+# the columns each case of a benchmark's fit reads: a job gets only these, so a release that changes a column it
+# does not read (imputed costs move with the cost trend) leaves its inputs, and so its reused result, alone
+CASE_COLUMNS = {
+    ("compute", "n/a"): ("benchmark_name", "score", "training_compute_flop"),
+    ("cost", "observed"): ("benchmark_name", "score", "observed_cost_usd_2023"),
+    ("cost", "imputed"): ("benchmark_name", "score", "cost_usd_2023", "year", "is_imputed", "training_compute_flop"),
+}
+
+
+def scaling_case_row(
+    group: pl.DataFrame, benchmark: str, x: str, cost_basis: str, trend: CostTrend | None, snapshot: str
+) -> dict[str, object]:
+    """One benchmark and case: `scaling_row` as a job for the worker processes."""
+    return scaling_row(group, benchmark=benchmark, x=x, cost_basis=cost_basis, trend=trend, snapshot=snapshot)
 
 
 def scaling_frame(best: pl.DataFrame, trend: CostTrend | None, snapshot: str) -> pl.DataFrame:
     """Every fraction benchmark × (compute | cost observed | cost imputed); the benchmarks' bootstrapped logistic
-    fits (seconds of CPU) are spread over the run's worker processes."""
-    benchmarks = best["benchmark"].unique().sort().to_list()
-    groups = [(best.filter(pl.col("benchmark") == name), name, trend, snapshot) for name in benchmarks]
-    return pl.DataFrame([row for rows in workers.starmap(scaling_rows, groups) for row in rows], schema=SCALING_SCHEMA)
+    fits (seconds of CPU) are spread over the run's worker processes, and those whose inputs and code the warehouse
+    holds the result of are reused (`pipelines.trends.reuse`)."""
+    jobs = []
+    for name in best["benchmark"].unique().sort().to_list():
+        group = best.filter(pl.col("benchmark") == name)
+        for x, basis in SCALING_CASES:
+            columns = group.select(CASE_COLUMNS[(x, basis)])
+            jobs.append((columns, name, x, basis, trend if basis == "imputed" else None, snapshot))
+    return pl.DataFrame(reuse.reused_starmap(scaling_case_row, jobs), schema=SCALING_SCHEMA)
 
 
 # -- progress: the record score (best to date) over time ------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from pipelines.run import workers
+from pipelines.trends import reuse
 from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import (
     CI_LEVEL,
@@ -351,7 +351,7 @@ def breakpoints_frame(models: pl.DataFrame, snapshot: str) -> pl.DataFrame:
         for continuous in (True, False)
     ]
     parallel = sum(job[0].height for job in jobs) >= PARALLEL_BREAKPOINT_POINTS
-    return pl.DataFrame(workers.starmap(_breakpoint_row, jobs, parallel=parallel), schema=BREAKPOINTS_SCHEMA)
+    return pl.DataFrame(reuse.reused_starmap(_breakpoint_row, jobs, parallel=parallel), schema=BREAKPOINTS_SCHEMA)
 
 
 PARALLEL_BREAKPOINT_POINTS = 10_000  # below, sending the series to the worker processes costs more than it saves

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.trends import benchmarks
+from pipelines.trends import benchmarks, reuse
 from pipelines.trends.checks import TableContract, ci_triples
 from pipelines.trends.costs import cost_trend_or_none
 from pipelines.trends.fits import (
@@ -185,29 +185,42 @@ def _years(fit: PooledFit) -> tuple[float, float, float]:
     return float(values[0]), low, high
 
 
+POOLED_ESTIMATES = (  # (column prefix, kind of fit, count column), in the order `pooled_jobs` lists their inputs
+    ("compute_multiplier_to_halve_error", "slope", "n_models"),
+    ("dollar_multiplier_to_halve_error", "slope", "n_models_cost"),
+    ("years_to_halve_error", "trend", "n_record_points"),
+)
+
+
+def pooled_fit(kind: str, groups: list[tuple[np.ndarray, np.ndarray]]) -> PooledFit | str:
+    """One pooled fit as a job for the worker processes: the fit, or why there is none (an exception would reach
+    the run as a worker's error, not as the insufficient data it is)."""
+    try:
+        return fit_shared_trend(groups) if kind == "trend" else fit_shared_slope(groups)
+    except InsufficientData as exc:
+        return str(exc)
+
+
+def pooled_jobs(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: str) -> list[tuple]:
+    """The inputs of the three pooled fits: score on compute, score on dollars, record score on years."""
+    return [
+        ("slope", scaling_groups(best, "compute", "n/a", trend)),
+        ("slope", scaling_groups(best, "cost", cost_basis, trend)),
+        ("trend", record_groups(versions)),
+    ]
+
+
 def pooled_row(best: pl.DataFrame, versions: pl.DataFrame, trend, cost_basis: str) -> dict[str, object]:
     """The `benchmark = 'pooled'` row of trends.per_dollar_vs_per_year (status 'not identified' with a reason when
-    an interval is unbounded or spans more than MAX_SPAN_OOM orders of magnitude)."""
+    an interval is unbounded or spans more than MAX_SPAN_OOM orders of magnitude). The two grid searches run side
+    by side in the worker processes, and are reused when their inputs are unchanged (`pipelines.trends.reuse`)."""
     row: dict[str, object] = dict.fromkeys(benchmarks.PER_DOLLAR_SCHEMA)
     row.update(benchmark="pooled", cost_basis=cost_basis, ci_level=CI_LEVEL, n_models=0, n_models_cost=0)
     notes, missing = [], []
-    for prefix, fit_of, count in (
-        (
-            "compute_multiplier_to_halve_error",
-            lambda: fit_shared_slope(scaling_groups(best, "compute", "n/a", trend)),
-            "n_models",
-        ),
-        (
-            "dollar_multiplier_to_halve_error",
-            lambda: fit_shared_slope(scaling_groups(best, "cost", cost_basis, trend)),
-            "n_models_cost",
-        ),
-        ("years_to_halve_error", lambda: fit_shared_trend(record_groups(versions)), "n_record_points"),
-    ):
-        try:
-            fit = fit_of()
-        except InsufficientData as exc:
-            missing.append(f"{prefix.replace('_', ' ')}: {exc}")
+    fits = reuse.reused_starmap(pooled_fit, pooled_jobs(best, versions, trend, cost_basis))
+    for (prefix, _, count), fit in zip(POOLED_ESTIMATES, fits, strict=True):
+        if isinstance(fit, str):
+            missing.append(f"{prefix.replace('_', ' ')}: {fit}")
             continue
         values = _years(fit) if prefix.startswith("years") else _multiplier(fit)
         row.update({prefix: values[0], f"{prefix}_ci_low": values[1], f"{prefix}_ci_high": values[2], count: fit.n})

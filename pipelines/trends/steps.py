@@ -20,6 +20,7 @@ import polars as pl
 
 from pipelines.layers import TRENDS
 from pipelines.trends.checks import TableContract, table_problems
+from pipelines.trends.reuse import fits_reused
 from pipelines.trends.status import Status
 from pipelines.warehouse import replace_table
 
@@ -130,10 +131,12 @@ def ok_rows(frame: pl.DataFrame) -> int:
     return frame.filter(pl.col("status") == Status.OK).height if "status" in frame.columns else frame.height
 
 
-def run_step(con: duckdb.DuckDBPyConnection, step: TrendStep) -> StepResult:
+def run_step(con: duckdb.DuckDBPyConnection, step: TrendStep, code_version: str | None = None) -> StepResult:
     """Build `step` and write its tables, each checked against its contract on the frame written. A failed contract
-    does not stop the write: the asset's blocking check fails the step, which keeps the run from publishing."""
-    output = step.build(con)
+    does not stop the write: the asset's blocking check fails the step, which keeps the run from publishing. With
+    the step's `code_version`, fit jobs whose code and inputs the file holds results of are reused (`reuse`)."""
+    with fits_reused(con, step.name, code_version):
+        output = step.build(con)
     names = [table.name for table in step.tables]
     if sorted(output.tables) != sorted(names):
         raise ValueError(f"trends step {step.name} built {sorted(output.tables)}, declares {names}")

@@ -331,3 +331,36 @@ def test_the_literature_seed_translates_each_law_into_a_halving_multiplier(con) 
     assert len(laws) >= 10 and all(citation for _, citation in laws.values())
     assert laws["kaplan2020_compute"][0] == pytest.approx(2**20, rel=1e-4)
     assert laws["ord2025_data"][0] == pytest.approx(2**11) and laws["ord2025_parameters"][0] == pytest.approx(2**13)
+
+
+@pytest.mark.parametrize("step_name", ["benchmark_scaling", "breakpoints", "per_dollar_vs_per_year"])
+def test_a_reused_fit_equals_the_one_computed_from_scratch(built_warehouse, tmp_path, step_name: str) -> None:
+    """The session build computed every fit (its Dagster home was empty). The same step on a copy of its warehouse
+    computes them again and keeps them, then a second time reuses every one: all three tables equal, row for row."""
+    import shutil
+
+    from pipelines.trends.steps import all_steps, run_step
+    from pipelines.warehouse import CONNECTION_CONFIG, ensure_schemas
+
+    step = next(s for s in all_steps() if s.name == step_name)
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse.settings.warehouse_path, copy)
+    with duckdb.connect(str(copy), config=dict(CONNECTION_CONFIG)) as con:
+        ensure_schemas(con)
+        counts = []
+        for attempt in ("computed", "reused"):
+            run_step(con, step, code_version="test")
+            counts.append(
+                con.execute(
+                    "select sum(reused), sum(computed) from ops.reused where asset = ?", [f"trends/{step_name}"]
+                ).fetchone()
+            )
+            for table in step.tables:
+                con.execute(f"create table main.{attempt}_{table.name} as from trends.{table.name}")
+        assert counts[0][0] == 0 and counts[1] == (counts[0][1], 0)  # the second build computed nothing
+        con.execute(f"attach '{built_warehouse.settings.warehouse_path}' as built (read_only)")
+        for table in step.tables:
+            built, reused = f"built.trends.{table.name}", f"main.reused_{table.name}"
+            for left, right in ((built, reused), (reused, built)):
+                assert con.execute(f"select count(*) from (from {left} except all from {right})").fetchone() == (0,)
+            assert con.execute(f"select count(*) from main.computed_{table.name}").fetchone()[0] > 0

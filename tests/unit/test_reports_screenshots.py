@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import build_asset_context
+from dagster_duckdb import DuckDBResource
 
 from pipelines.defs import reports
 from pipelines.defs.resources import BackgroundPagesResource, PathsResource
@@ -33,7 +34,10 @@ def test_without_chromium_the_screenshots_asset_skips_and_says_why(
     paths = PathsResource(
         data_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"), reports_dir=str(tmp_path / "reports")
     )
-    result = reports.report_screenshots(build_asset_context(), paths=paths, background=BackgroundPagesResource())
+    warehouse = DuckDBResource(database=str(tmp_path / "w.duckdb"))
+    result = reports.report_screenshots(
+        build_asset_context(), paths=paths, background=BackgroundPagesResource(), warehouse=warehouse
+    )
     assert result.metadata["skipped"] == "chromium not found"
     assert not (tmp_path / "reports" / "screenshots").exists()
     assert "Chromium is not on PATH" in capfd.readouterr().err
