@@ -44,8 +44,9 @@ dev: manifest
 	mkdir -p data/dagster && { [ -s data/dagster/dagster.yaml ] || cp pipelines/run/dagster.yaml data/dagster/dagster.yaml; }
 	DAGSTER_HOME=$(CURDIR)/data/dagster $(BIN)/dagster dev
 
-# What users wait for, as ratios with their goals (full build, unchanged refresh, one changed source, x10 data,
-# make test); never a timed test. Reads the mirror directory from SCALING_SOURCES_MIRROR (copied, then edited).
+# What users wait for, with their goals (full build, unchanged refresh, one changed source, one chart module edited,
+# definitions load, x10 data, make test); never a timed test. Builds run in a copy of the code; reads the mirror
+# directory from SCALING_SOURCES_MIRROR (copied, then edited).
 bench: manifest browser
 	$(BIN)/python -m pipelines.run.speed
 

@@ -4,11 +4,15 @@
   file with Polars, fit nine headline trends with 1,000 bootstrap resamples each), Python start included;
 - a full build from an empty data directory, and the same refresh again with nothing changed;
 - the refresh after one source (notable models) published a new release: one model added, one revised;
+- the refresh after a comment is added to one chart module (every source unchanged);
+- loading the Dagster code location (`import pipelines.definitions`, median of 5): what `dagster dev`, every run
+  launched from the UI and every sensor evaluation pay;
 - a full build with every model file ten times longer (each row and nine renamed copies of it);
 - `make test`, the whole suite (`--skip-tests` leaves it out).
 
-Needs `SCALING_SOURCES_MIRROR` to be a directory: the benchmark copies it to edit and enlarge model files.
-Exit status 1 when a goal is missed or a build failed.
+The builds run in a copy of the project's code (`pipelines/`, `dbt_like_models/`), so that editing a chart module
+never touches the user's tree. Needs `SCALING_SOURCES_MIRROR` to be a directory: the benchmark copies it to edit
+and enlarge model files. Exit status 1 when a goal is missed or a build failed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import csv
 import io
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +35,8 @@ from pathlib import Path
 from pipelines.settings import PROJECT_ROOT
 
 NOTABLE = "epoch.ai/data/notable_ai_models.csv"
+CHART_MODULE = "pipelines/reports/efficiency.py"  # the chart module the benchmark edits (in its copy of the code)
+LOADS = 5  # definitions loads, of which the median counts
 MODEL_FILES = (NOTABLE, "epoch.ai/data/frontier_ai_models.csv", "epoch.ai/data/large_scale_ai_models.csv")
 SCALE = 10
 SCALED_COLUMNS = (
@@ -123,20 +130,40 @@ def new_release(path: Path) -> None:
     _write_records(path, header, [*records, [*records[0][:model], "Benchmark model", *records[0][model + 1 :]]])
 
 
+def project_copy(base: Path) -> Path:
+    """The project's code under `base/project`, its dbt manifest made there (`make manifest`, with this venv)."""
+    code = base / "project"
+    for folder in ("pipelines", "dbt_like_models"):
+        shutil.copytree(PROJECT_ROOT / folder, code / folder, ignore=shutil.ignore_patterns("__pycache__", "logs"))
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(PROJECT_ROOT / name, code / name)  # mtimes kept: make sees the venv as installed
+    (code / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    timed(["make", "--no-print-directory", "manifest"], cwd=code)
+    return code
+
+
+def edit_chart_module(code: Path) -> None:
+    """What a developer does before a refresh: a comment added to one chart module."""
+    path = code / CHART_MODULE
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment added by the benchmark\n", encoding="utf-8")
+
+
 @dataclass
 class Workspace:
-    """A data directory, reports and Dagster home of its own, fetching from a private copy of the mirror."""
+    """A data directory, reports and Dagster home of its own, fetching from a private copy of the mirror, run from
+    the code in `code`."""
 
     base: Path
     mirror: Path
+    code: Path
 
     @classmethod
-    def make(cls, base: Path, mirror: Path, edit: Callable[[Path], None] | None = None) -> Workspace:
+    def make(cls, base: Path, mirror: Path, code: Path, edit: Callable[[Path], None] | None = None) -> Workspace:
         copy = base / "sources"
         shutil.copytree(mirror, copy)
         if edit:
             edit(copy)
-        return cls(base, copy)
+        return cls(base, copy, code)
 
     def refresh(self) -> float:
         env = {
@@ -147,13 +174,13 @@ class Workspace:
             "SCALING_SOURCES_MIRROR": str(self.mirror),
         }
         env.pop("SCALING_WAREHOUSE", None)
-        return timed([sys.executable, "-m", "pipelines", "refresh"], env)
+        return timed([sys.executable, "-m", "pipelines", "refresh"], env, cwd=self.code)
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT) -> float:
     """Wall seconds of a command that must succeed (its output's tail is shown when it does not)."""
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
@@ -162,16 +189,26 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     return elapsed
 
 
+def definitions_load(code: Path) -> float:
+    """The median wall time of `import pipelines.definitions` in a fresh interpreter."""
+    command = [sys.executable, "-c", "import pipelines.definitions"]
+    return statistics.median(timed(command, cwd=code) for _ in range(LOADS))
+
+
 def measure(mirror: Path, with_tests: bool) -> dict[str, float]:
     """Every timing of the benchmark, in seconds."""
     times = {"floor": timed([sys.executable, "-m", "pipelines.run.speed", "floor"])}
     with tempfile.TemporaryDirectory(prefix="scaling-bench-") as scratch:
-        one = Workspace.make(Path(scratch) / "x1", mirror)
+        code = project_copy(Path(scratch))
+        times["load"] = definitions_load(code)
+        one = Workspace.make(Path(scratch) / "x1", mirror, code)
         times["full"] = one.refresh()
         times["unchanged"] = one.refresh()
         new_release(one.mirror / NOTABLE)
         times["changed"] = one.refresh()
-        ten = Workspace.make(Path(scratch) / "x10", mirror, lambda m: [enlarge(m / f) for f in MODEL_FILES])
+        edit_chart_module(code)
+        times["edited"] = one.refresh()
+        ten = Workspace.make(Path(scratch) / "x10", mirror, code, lambda m: [enlarge(m / f) for f in MODEL_FILES])
         times["x10"] = ten.refresh()
     if with_tests:
         times["tests"] = timed(["make", "test"], {**os.environ, "SCALING_SOURCES_MIRROR": str(mirror)})
@@ -216,13 +253,17 @@ class Goal:
 
 
 def goals(times: dict[str, float]) -> list[Goal]:
-    """The goals of the speed issue: seconds for the full build and the unchanged refresh (printed beside their
-    ratio to the floor), ratios for a changed source and for ten times the data, seconds for the suite."""
+    """The goals of the speed issues: seconds for the full build, the unchanged refresh, the refresh after a chart
+    module's edit and the definitions' load (the builds printed beside their ratio to the floor or the full build),
+    ratios for a changed source and for ten times the data, seconds for the suite."""
     floor_s, full, unchanged, changed, x10 = (times[k] for k in ("floor", "full", "unchanged", "changed", "x10"))
+    edited, load = times["edited"], times["load"]
     found = [
-        Goal("full build", full, full / floor_s, "floor", "<= 12 s", full <= 12),
+        Goal("full build", full, full / floor_s, "floor", "<= 20 s", full <= 20),
         Goal("unchanged refresh", unchanged, unchanged / floor_s, "floor", "<= 2.5 s", unchanged <= 2.5),
-        Goal("one changed source", changed, changed / full, "full build", "<= 0.60", changed / full <= 0.6),
+        Goal("one changed source", changed, changed / full, "full build", "<= 0.50", changed / full <= 0.5),
+        Goal("edit one chart", edited, edited / full, "full build", "<= 8 s", edited <= 8),
+        Goal("definitions load", load, None, "", "<= 2 s", load <= 2),
         Goal("x10 model rows", x10, x10 / full, "x1 build", "<= 1.5", x10 / full <= 1.5),
     ]
     if "tests" in times:
