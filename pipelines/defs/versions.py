@@ -13,8 +13,9 @@ one-line chart edit. The code version of a Python asset is a sha256 of
 - the data files those modules read (page templates, the benchmark table);
 - the keys of the assets it reads.
 
-dbt models get theirs from `pipelines.defs.marts` (the model's SQL, its macros and the nodes it refs). Raw assets
-keep the sha256 of the file they hold as their data version, so an unchanged pull makes nothing downstream stale.
+dbt models get theirs from `pipelines.defs.dbt_translator` (the model's SQL, its macros and the nodes it refs). Raw
+assets keep the sha256 of the file they hold as their data version, so an unchanged pull makes nothing downstream
+stale.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def _versioned(assets_def: AssetsDefinition, root: Path) -> AssetsDefinition:
 
 
 def _is_dbt(assets_def: AssetsDefinition) -> bool:
-    """dbt models carry their own code versions (`pipelines.defs.marts.model_code_version`)."""
+    """dbt models carry their own code versions (`pipelines.defs.dbt_translator.model_code_version`)."""
     return any("dagster_dbt/unique_id" in spec.metadata for spec in assets_def.specs)
 
 
