@@ -24,7 +24,7 @@ import ast
 import dataclasses
 import hashlib
 import inspect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
@@ -54,6 +54,21 @@ def module_file(name: str, root: Path) -> Path | None:
     return None
 
 
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")  # where a statement can hold statements
+
+
+def _import_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every import statement of `tree`, in functions and blocks too: the statements alone are walked, not the
+    expressions (four fifths of the nodes), which cannot hold one."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        for name in STATEMENT_LISTS:
+            stack.extend(getattr(node, name, ()))
+
+
 @cache
 def _imports(name: str, root: Path) -> frozenset[str]:
     """The project modules that module `name` imports, anywhere in its text."""
@@ -61,7 +76,7 @@ def _imports(name: str, root: Path) -> frozenset[str]:
     if path is None:
         return frozenset()
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _import_statements(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
