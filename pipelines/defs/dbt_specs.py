@@ -37,9 +37,13 @@ MANIFEST_FILE = DBT_PROJECT_DIR / "target" / "manifest.json"  # `dbt parse`'s, w
 CACHE_FILE = DBT_PROJECT_DIR / "target" / "dagster_specs.json"
 MARTS_OP = "dbt_marts"
 FORMAT = 1
-# what the translation depends on beyond the manifest (side-table writers and releases are added in `cache_key`)
-TRANSLATOR_FILES = ("pipelines/defs/dbt_translator.py", "pipelines/defs/dbt_specs.py", "pipelines/defs/versions.py")
-TRANSLATOR_FILES += ("pipelines/layers.py",)
+# the code the translation depends on beyond the manifest (side-table writers and releases: see `cache_key`)
+TRANSLATOR_FILES = (
+    "pipelines/defs/dbt_translator.py",
+    "pipelines/defs/dbt_specs.py",
+    "pipelines/defs/versions.py",
+    "pipelines/layers.py",
+)
 LIVE_ONLY = ("dagster_dbt/manifest", "dagster_dbt/dagster_dbt_translator", "dagster_dbt/project")
 log = logging.getLogger(__name__)
 
