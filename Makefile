@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# dagster-dbt reads dbt's manifest when the definitions load: build it before anything imports them. Runs parse
-# it again in-process, partially from target/partial_parse.msgpack, which matches only the profile's default path.
+# dbt's manifest, and the marts' specs dagster-dbt translates from it (target/dagster_specs.json), which the
+# definitions load instead of importing dagster-dbt and dbt (pipelines/defs/dbt_specs.py; a stale file is rebuilt,
+# slowly, at load). Runs parse again in-process, partially from target/partial_parse.msgpack, which matches only the
+# profile's default path.
 manifest: $(STAMP)
 	cd $(DBT_DIR) && env -u SCALING_WORKING_WAREHOUSE ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+	$(BIN)/python -m pipelines.defs.dbt_specs
 
 # Screenshots and browser tests use Debian's Chromium: installed here where apt is available (as root, or through
 # password-less sudo) and it is missing. Quiet when it cannot be had: the run's screenshots step says so, once

@@ -16,11 +16,17 @@ Why not dagster-dbt's public path, `yield from dbt.cli(["build"], context=contex
 That is about 5 s more a step, beyond the 1-2 s this project accepts. The public stream also echoes every dbt line
 on stdout (the console shows dbt's errors only) and leaves a failed test's check result without dbt's message.
 
-The private calls: `dagster_dbt.asset_utils.get_updated_cli_invocation_params_for_context` (the step's selection,
-as `DbtCliResource.cli` computes it) and `dagster_dbt.core.dbt_cli_event.DbtCoreCliEventMessage` (a dbt result
-event to Dagster events, as `.stream()` converts it). `tests/assets/test_marts_dbt.py` fails when an upgrade breaks
-them. The public path is then a `DbtCliResource` and that one-line asset body, with `SCALING_WORKING_WAREHOUSE` in
-the environment dbt starts with.
+The private calls: `dagster_dbt.asset_utils.get_subset_selection_for_context` (the step's selection, as
+`DbtCliResource.cli` computes it for a `@dbt_assets` step, with its op-tag and environment-variable names from the same
+module) and `dagster_dbt.core.dbt_cli_event.DbtCoreCliEventMessage` (a dbt result event to Dagster events, as
+`.stream()` converts it). The marts asset is `@dbt_assets`' multi-asset rebuilt from cached specs
+(`pipelines.defs.marts`), without dagster-dbt's live objects in its metadata: both calls get the manifest and the
+translator explicitly (`pipelines.defs.dbt_translator.dbt_translation`), and read each key's dbt node from the
+unique_id its spec carries. `cli()`'s other branch, a copy of the project with a selector file once a selection
+lists over 200 nodes, only works around a command line's length, which an in-process dbt does not have.
+`tests/assets/test_marts_dbt.py` fails when an upgrade breaks them. The public path is then a `DbtCliResource` and
+the `@dbt_assets` definition itself (loaded with dagster-dbt and dbt-core, 1.4 s more at every load) with a one-line
+body, with `SCALING_WORKING_WAREHOUSE` in the environment dbt starts with.
 
 dbt-duckdb opens the run's working copy in this process: the step holds no other connection on it while dbt runs
 (`pipelines.defs.marts`), and dbt's is closed when dbt returns (`close_dbt_duckdb`), since the run later renames the
@@ -29,7 +35,7 @@ file.
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -145,6 +151,31 @@ def with_dbt_message(event: DbtEvent, problems: dict[str, tuple[str, str]]) -> D
     return event._replace(description=problem[1]) if problem else event
 
 
+def step_selection(context: AssetExecutionContext, manifest: Mapping[str, Any], translator: Any) -> list[str]:
+    """dbt's `--select` (and `--indirect-selection`) for the step's assets and checks, as dagster-dbt computes it
+    for a `@dbt_assets` step: each key's dbt node through the unique_id in its spec's metadata."""
+    from dagster_dbt.asset_utils import (
+        DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+        DAGSTER_DBT_SELECT_METADATA_KEY,
+        DAGSTER_DBT_SELECTOR_METADATA_KEY,
+        DBT_INDIRECT_SELECTION_ENV,
+        get_subset_selection_for_context,
+    )
+
+    tags = context.op_execution_context.op.tags
+    selection, indirect = get_subset_selection_for_context(
+        context=context,
+        manifest=manifest,
+        select=tags.get(DAGSTER_DBT_SELECT_METADATA_KEY),
+        exclude=tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+        selector=tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
+        dagster_dbt_translator=translator,
+        current_dbt_indirect_selection_env=os.getenv(DBT_INDIRECT_SELECTION_ENV),
+    )
+    indirect = indirect or os.getenv(DBT_INDIRECT_SELECTION_ENV)
+    return [*selection, *(["--indirect-selection", indirect] if indirect else [])]
+
+
 class DbtBuildResource(ConfigurableResource):
     """`dbt build` in the step's process, through dbt's own `dbtRunner`, of exactly the step's models and tests.
 
@@ -155,17 +186,17 @@ class DbtBuildResource(ConfigurableResource):
     project_dir: str
     profiles_dir: str
 
-    def build(self, context: AssetExecutionContext, paths: PathsResource) -> Iterator[DbtEvent]:
-        """Materializations and check results of the step's selection; a `Failure` naming what failed in dbt."""
-        from dagster_dbt import DagsterDbtTranslator
-        from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+    def build(self, context: AssetExecutionContext, paths: PathsResource, manifest_sha256: str) -> Iterator[DbtEvent]:
+        """Materializations and check results of the step's selection; a `Failure` naming what failed in dbt.
+        `manifest_sha256`: the manifest the step's asset was defined from, which the selection and events read."""
         from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
         from dbt.cli.main import dbtRunner
 
-        params = get_updated_cli_invocation_params_for_context(context, {}, DagsterDbtTranslator())
-        project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
-        indirect = ["--indirect-selection", params.indirect_selection] if params.indirect_selection else []
-        command = ["build", *params.selection_args, *indirect]
+        from pipelines.defs.dbt_translator import dbt_translation
+
+        dbt_manifest, translator, project = dbt_translation(manifest_sha256)
+        command = ["build", *step_selection(context, dbt_manifest, translator)]
+        project_dir = Path(self.project_dir)
         common = self.common_args(project_dir, paths.dbt_target_path)
         manifest = self.manifest(project_dir, common, paths.working_path)
         raw_events: list[dict] = []
@@ -179,11 +210,11 @@ class DbtBuildResource(ConfigurableResource):
         problems = dbt_problems(result)
         for raw in raw_events:
             events = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}).to_default_asset_events(
-                manifest=params.manifest,
-                dagster_dbt_translator=params.dagster_dbt_translator,
+                manifest=dbt_manifest,
+                dagster_dbt_translator=translator,
                 context=context,
                 target_path=paths.dbt_target_path,
-                project=params.dbt_project,
+                project=project,
             )
             yield from (with_dbt_message(event, problems) for event in events)
         if not result.success:

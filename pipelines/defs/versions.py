@@ -13,8 +13,9 @@ one-line chart edit. The code version of a Python asset is a sha256 of
 - the data files those modules read (page templates, the benchmark table);
 - the keys of the assets it reads.
 
-dbt models get theirs from `pipelines.defs.marts` (the model's SQL, its macros and the nodes it refs). Raw assets
-keep the sha256 of the file they hold as their data version, so an unchanged pull makes nothing downstream stale.
+dbt models get theirs from `pipelines.defs.dbt_translator` (the model's SQL, its macros and the nodes it refs). Raw
+assets keep the sha256 of the file they hold as their data version, so an unchanged pull makes nothing downstream
+stale.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import ast
 import dataclasses
 import hashlib
 import inspect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
@@ -53,6 +54,21 @@ def module_file(name: str, root: Path) -> Path | None:
     return None
 
 
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")  # where a statement can hold statements
+
+
+def _import_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every import statement of `tree`, in functions and blocks too: the statements alone are walked, not the
+    expressions (four fifths of the nodes), which cannot hold one."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        for name in STATEMENT_LISTS:
+            stack.extend(getattr(node, name, ()))
+
+
 @cache
 def _imports(name: str, root: Path) -> frozenset[str]:
     """The project modules that module `name` imports, anywhere in its text."""
@@ -60,7 +76,7 @@ def _imports(name: str, root: Path) -> frozenset[str]:
     if path is None:
         return frozenset()
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _import_statements(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -219,7 +235,7 @@ def _versioned(assets_def: AssetsDefinition, root: Path) -> AssetsDefinition:
 
 
 def _is_dbt(assets_def: AssetsDefinition) -> bool:
-    """dbt models carry their own code versions (`pipelines.defs.marts.model_code_version`)."""
+    """dbt models carry their own code versions (`pipelines.defs.dbt_translator.model_code_version`)."""
     return any("dagster_dbt/unique_id" in spec.metadata for spec in assets_def.specs)
 
 

@@ -19,8 +19,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from scipy.optimize import OptimizeWarning, curve_fit
-from scipy.special import expit
 
 from pipelines.run import workers
 from pipelines.trends.status import InsufficientData, Status, status_columns
@@ -716,6 +714,14 @@ def fit_breakpoint(
 LOGISTIC_PARAMETERS = ("floor", "ceiling", "slope", "midpoint")
 
 
+def expit(x: np.ndarray | float) -> np.ndarray:
+    """SciPy's 1 / (1 + exp(-x)), imported at the first fit: SciPy takes a quarter of a second to import, and the
+    Dagster definitions import this module without fitting anything."""
+    from scipy.special import expit as scipy_expit
+
+    return scipy_expit(x)
+
+
 def logistic(x: np.ndarray, floor: float, ceiling: float, slope: float, midpoint: float) -> np.ndarray:
     """floor + (ceiling - floor) / (1 + exp(-slope (x - midpoint))): a score against log10 resources."""
     return floor + (ceiling - floor) * expit(slope * (x - midpoint))
@@ -865,6 +871,8 @@ def fit_logistic_batch(
 def _logistic_point_estimate(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Least squares from a grid of starts (batched Levenberg-Marquardt), polished by scipy's bounded curve_fit
     ('trf'); curve_fit's answer is kept only when it lowers the sum of squares."""
+    from scipy.optimize import OptimizeWarning, curve_fit
+
     lower, upper = (b[0] for b in _logistic_bounds(x[None, :], y, np.ones((1, x.size))))
     low_y, high_y = float(np.quantile(y, 0.1)), float(np.quantile(y, 0.9))
     starts = np.array(

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from pipelines.trends.checks import TableContract
 from pipelines.trends.fits import CI_LEVEL
@@ -251,6 +250,8 @@ class PriceTrend:
 
 def fit_price_trend(days: Sequence[int] | np.ndarray, prices: Sequence[float] | np.ndarray) -> PriceTrend:
     """The factor by which price falls per year, with its 90% interval from the t distribution (n - 2 dof)."""
+    from scipy import stats  # here, not at the top: scipy.stats takes 0.4 s to import, the definitions import this
+
     x = np.asarray(days, dtype=float)
     y = np.log10(np.asarray(prices, dtype=float))
     fit = stats.linregress(x, y)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -111,6 +112,20 @@ def test_every_job_carries_the_run_deadline_the_readme_states_and_the_home_monit
     home = yaml.safe_load((PROJECT_ROOT / "pipelines" / "run" / "dagster.yaml").read_text(encoding="utf-8"))
     assert home["run_monitoring"]["enabled"] is True
     assert DEFAULT_STEP_DEADLINE_S == 900.0
+
+
+# what the code location must load without: `dagster dev`, every run and every sensor evaluation pay for its load
+NOT_LOADED = ("dagster_dbt", "dbt", "altair", "scipy", "vl_convert")
+
+
+def test_the_code_location_loads_without_dbt_altair_or_scipy() -> None:
+    """The marts come from the cached specs (`pipelines.defs.dbt_specs`): dbt and dagster-dbt load in the dbt step;
+    the pages' code (Altair) when a page is built; SciPy at the first fit."""
+    code = "import json, sys, pipelines.definitions; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert loaded & set(NOT_LOADED) == set()
 
 
 PRIVATE_DAGSTER = re.compile(r"^\s*(?:from|import)\s+dagster\._", re.MULTILINE)  # dagster._core, dagster._utils, ...
