@@ -62,6 +62,7 @@ def test_dbt_tests_are_asset_checks() -> None:
     graph = load_definitions().resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert ("marts/models", "unique_models_model_key") in checks
+    assert ("marts/models", "not_null_models") in checks  # one test for the model's columns, a check of the model
     assert ("trends/fits", "fits_are_consistent") in checks
 
 

@@ -234,9 +234,8 @@ def test_the_bounds_table_is_the_dbt_seed() -> None:
     ranges = load_ranges()
     assert ranges[(EPOCH_MODELS, "training_compute_flop")].numbers() == (1.0, 1e30)
     assert ranges[(EPOCH_MODELS, "publication_date")].min_value == "1950-01-01"
-    for name in ("plausible_range", "plausible_date"):
-        sql = (DBT_PROJECT / "tests" / "generic" / f"{name}.sql").read_text(encoding="utf-8")
-        assert "from {{ plausible_ranges_relation() }}" in sql
+    sql = (DBT_PROJECT / "tests" / "generic" / "plausible_columns.sql").read_text(encoding="utf-8")
+    assert "from {{ plausible_ranges_relation() }}" in sql
     macro = (DBT_PROJECT / "macros" / "plausible_ranges_relation.sql").read_text(encoding="utf-8")
     assert "graph.nodes['seed.' ~ project_name ~ '.plausible_ranges']" in macro
 
@@ -251,16 +250,42 @@ def test_every_mart_whose_tests_read_the_seed_is_built_after_it() -> None:
 
 
 def mart_range_tests() -> list[tuple[str, str, str, dict]]:
-    """(yml file, column, test name, arguments) of every range-like test on a marts model."""
+    """(yml file, column, kind, arguments) of every range-like test on a marts model: each column of a model's
+    plausible_columns test (kind plausible_range for its numbers, plausible_date for its dates, arguments the rule
+    it names), and each range test of a column or model that states its own bounds."""
     found = []
     for path in sorted((DBT_PROJECT / "models").rglob("*.yml")):
         for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
-            for column in model.get("columns", []):
-                for test in column.get("data_tests", []):
-                    name, config = (test, {}) if isinstance(test, str) else next(iter(test.items()))
-                    if name in ("plausible_range", "plausible_date", "within_range", "positive"):
-                        found.append((path.name, column["name"], name, (config or {}).get("arguments", {})))
+            tests = [("", test) for test in model.get("data_tests", [])]
+            tests += [
+                (column["name"], test) for column in model.get("columns", []) for test in column.get("data_tests", [])
+            ]
+            for column, test in tests:
+                name, config = (test, {}) if isinstance(test, str) else next(iter(test.items()))
+                arguments = (config or {}).get("arguments", {})
+                if name == "plausible_columns":
+                    found += [(path.name, *checked) for checked in plausible_columns(arguments)]
+                elif name in ("within_range", "positive"):
+                    found.append((path.name, column, name, arguments))
     return found
+
+
+def plausible_columns(arguments: dict) -> list[tuple[str, str, dict]]:
+    """(column, kind, rule) of each entry of a plausible_columns test, as `tests/generic/plausible_columns.sql`
+    reads them: a column, or a mapping naming its column and optionally its own rules and rule_column."""
+    checked = []
+    for kind, entries in (
+        ("plausible_range", arguments.get("numbers", [])),
+        ("plausible_date", arguments.get("dates", [])),
+    ):
+        for entry in entries:
+            entry = {"column": entry} if isinstance(entry, str) else entry
+            rule = {
+                "rules": entry.get("rules", arguments["rules"]),
+                "rule_column": entry.get("rule_column", entry["column"]),
+            }
+            checked.append((entry["column"], kind, rule))
+    return checked
 
 
 def test_every_range_test_of_the_marts_reads_a_rule_of_the_seed() -> None:

@@ -1,7 +1,7 @@
 -- One row per model version and task of Epoch AI's evaluation runs (inference-price study): the tokens the run
 -- read and wrote, the version's setting (effort, token budget, thinking) and, where the Benchmarking Hub publishes
 -- the version, the model it names.
--- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range tests read)
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_columns test reads)
 with tokens as (
     select * from {{ source('tidy', 'eval_tokens') }}
 ),

@@ -1,6 +1,6 @@
 -- One row per accelerator from Epoch's ML hardware file, with FLOP/s per dollar and per watt: the one place these
 -- ratios are computed (pipelines/trends/efficiency.py and the efficiency page read them).
--- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range and plausible_date tests read)
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_columns test reads)
 select
     hardware_name,
     manufacturer,

@@ -1,7 +1,7 @@
 -- One row per price record of Epoch AI's inference-price study ("LLM inference prices have fallen rapidly but
 -- unequally across tasks", March 2025): a model's blended USD per 1M tokens at a date, from Artificial Analysis
 -- (inference_prices_aa) or Epoch's own records (inference_prices_epoch).
--- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range and plausible_date tests read)
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_columns test reads)
 with prices as (
     select * from {{ source('tidy', 'inference_prices') }}
 ),

@@ -1,6 +1,6 @@
 -- One row per price record and benchmark with a score in Epoch AI's inference-price study: the score as published
 -- (percent 0-100, or LMSys Chatbot Arena Elo) beside the record's blended USD per 1M tokens.
--- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range and plausible_date tests read)
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_columns test reads)
 with scores as (
     select * from {{ source('tidy', 'inference_scores') }}
 ),

@@ -1,7 +1,7 @@
 -- One row per model: description, the chosen compute / parameters / tokens / cost, both frontier flags and the
 -- benchmark coverage. Our frontier flag: among models published up to a model's date (itself included), fewer than
 -- 10 had more training compute (the "top 10 by compute at release" rule of Epoch's frontier definition).
--- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range and plausible_date tests read)
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_columns test reads)
 with facts as (
     select * from {{ ref('int_model_facts') }}
 ),

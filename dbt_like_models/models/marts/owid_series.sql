@@ -1,5 +1,5 @@
 -- One row per OWID chart, entity, date (or year) and variable, with petaFLOP values also in FLOP.
--- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_range and plausible_date tests read)
+-- depends_on: {{ ref('plausible_ranges') }} (the seed this mart's plausible_columns test reads)
 select
     chart,
     entity,
