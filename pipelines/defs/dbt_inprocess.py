@@ -119,14 +119,34 @@ def raise_interrupt(result: Any) -> None:
         raise result.exception
 
 
-def dbt_problems(result: Any) -> dict[str, tuple[str, str]]:
-    """`unique_id -> (status, "test <name>: <dbt's message>")` for each node that errored, failed or warned."""
+FAILING_ROWS_SHOWN = 5
+
+
+def failing_rows(node: Any, working_path: Path | None) -> str:
+    """The first failing rows of a failed test, as its compiled SQL returns them: the model-level tests return the
+    column, the row's key and the value (`tests/generic/`), so the check's text names them, not only a count."""
+    sql = getattr(node, "compiled_code", None)
+    if node.resource_type != "test" or not sql or working_path is None:
+        return ""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(working_path), read_only=True) as con:
+            rows = con.execute(f"select * from ({sql}) limit {FAILING_ROWS_SHOWN}").fetchall()
+    except duckdb.Error:
+        return ""  # the count dbt gave stays the message
+    return "; rows: " + "; ".join(", ".join(map(str, row)) for row in rows) if rows else ""
+
+
+def dbt_problems(result: Any, working_path: Path | None = None) -> dict[str, tuple[str, str]]:
+    """`unique_id -> (status, "test <name>: <dbt's message>; rows: ...")` for each node that errored, failed or
+    warned; a failed test's first rows (from `working_path`) say which column, row and value."""
     problems = {}
     for node_result in getattr(result.result, "results", None) or []:
         status = str(node_result.status)
         if status in DBT_FAILED or status == "warn":
             node = node_result.node
-            message = " ".join((node_result.message or status).split())
+            message = " ".join((node_result.message or status).split()) + failing_rows(node, working_path)
             problems[node.unique_id] = (status, f"{node.resource_type} {node.name}: {message}")
     return problems
 
@@ -207,7 +227,7 @@ class DbtBuildResource(ConfigurableResource):
             finally:
                 close_dbt_duckdb()
         raise_interrupt(result)
-        problems = dbt_problems(result)
+        problems = dbt_problems(result, paths.working_path)
         for raw in raw_events:
             events = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}).to_default_asset_events(
                 manifest=dbt_manifest,

@@ -2,7 +2,7 @@
 
 `dbt_like_models/seeds/plausible_ranges.csv` holds one row per (source, column): minimum, maximum, unit and why. The
 tidy layer records a value outside its range in `ops.rejected_values` and sets it to null, so the rest of the file
-publishes; dbt's `plausible_range` and `plausible_date` tests read the same seed (macro `plausible_ranges_relation`)
+publishes; dbt's `plausible_columns` tests (one per model) read the same seed (macro `plausible_ranges_relation`)
 and stay as a safety net that fails only on a bug. `source` is a source name or a family: `epoch_models` (every
 Epoch model file) and `owid` (every OWID chart); `column_name` is the tidy column (for OWID's long table, the
 published variable).
