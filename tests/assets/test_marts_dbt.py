@@ -125,7 +125,9 @@ def test_a_failing_dbt_test_fails_the_step_naming_it_with_dbts_message(
     assert "\n" not in text
     check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "not_null_source_pulls")
     assert not check.passed
-    assert check.description == "test not_null_source_pulls: Got 1 result, configured to fail if != 0"
+    # dbt's message, then the failing row the test's SQL returns: the column and the row's key
+    assert check.description.startswith("test not_null_source_pulls: Got 1 result, configured to fail if != 0; rows: ")
+    assert check.description.split("; rows: ")[1].startswith("source, ")
     # dbt went on with what did not depend on the failure, as `dbt build` does
     assert AssetKey(["marts", "scaling_laws"]) in {e.asset_key for e in result.get_asset_materialization_events()}
     assert "Failure in test not_null_source_pulls" in capfd.readouterr().out
@@ -225,7 +227,10 @@ def test_a_value_the_tidy_layer_should_have_rejected_fails_the_seeds_range_test_
     result = run_marts(settings, "plausible_ranges", "hardware")
     assert not result.success
     text = failure_text(result)
-    assert text == "dbt build failed: test plausible_hardware: Got 1 result, configured to fail if != 0"
+    assert text == (
+        "dbt build failed: test plausible_hardware: Got 1 result, configured to fail if != 0; "
+        "rows: tdp_watts, Chip 1, 0.5, outside 1.0 to 100000.0 W"
+    )
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["plausible_hardware"] is False
 

@@ -41,7 +41,7 @@ def test_the_cached_specs_are_the_ones_dagster_dbt_builds(live: dbt_specs.MartsS
     )
     assert by_key(cached.specs) == by_key(live.specs)
     assert by_key(cached.check_specs) == by_key(live.check_specs)
-    assert len(cached.specs) > 10 and len(cached.check_specs) > 100
+    assert len(cached.specs) > 10 and len(cached.check_specs) > 40
     assert all(set(LIVE_ONLY) <= set(spec.metadata) for spec in live.specs)  # what is left out, and only that
 
 
