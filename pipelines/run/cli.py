@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipelines.layers import RAW
 from pipelines.run.publish import (
     WarehouseBusy,
     WarehouseError,
@@ -337,22 +338,35 @@ def interrupted() -> bool:
 
 
 def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
-    """Nothing new anywhere: log the pull, done, without Dagster. Every source unchanged but the code edited: log
-    the pull, and Dagster rebuilds what the edit made stale. Otherwise phase 1 pulls every source and phase 2
-    rebuilds what Dagster then reports stale or missing, with descendants."""
+    """Every source asked without Dagster first (conditional GETs) after a complete build: nothing new and the code
+    unchanged, log the pull, done; otherwise log the unchanged sources' pulls, let Dagster pull only the sources
+    with new files, and rebuild what is stale (the new files' descendants, what a code edit touched). Without a
+    stamped build, or when a source fails, phase 1 pulls every source with Dagster, phase 2 rebuilds what is stale."""
     pulled, reason = unchanged_pull(settings)
-    if pulled is not None:
-        log_pull(settings, pulled)
-        pull = PhaseOutcome(name="pull sources", ran=True)
-        if not reason:
-            console.print("nothing to rebuild: every source answered with the file the warehouse holds, code unchanged")
-            return [pull]
-        console.print(f"every source answered with the file the warehouse holds; rebuilding with Dagster: {reason}")
+    if pulled is None:
+        console.print(f"pulling with Dagster: {reason}")
         with dagster_session(settings) as (instance, defs):
-            return _rebuild_stale(settings, instance, defs, pull)
-    console.print(f"pulling with Dagster: {reason}")
+            return _pull_then_rebuild(settings, instance, defs)
+    log_pull(settings, pulled.attempts)
+    if not reason:
+        console.print("nothing to rebuild: every source answered with the file the warehouse holds, code unchanged")
+        return [PhaseOutcome(name="pull sources", ran=True)]
+    console.print(f"every other source answered with the file the warehouse holds; with Dagster: {reason}")
     with dagster_session(settings) as (instance, defs):
-        return _pull_then_rebuild(settings, instance, defs)
+        pull = _pull_new(settings, instance, defs, pulled.new)
+        return _rebuild_stale(settings, instance, defs, pull)
+
+
+def _pull_new(settings: Settings, instance, defs, sources: list[str]) -> PhaseOutcome:
+    """The Dagster pull of `sources` alone (their raw assets fetch, guard and load the new files)."""
+    from dagster import AssetKey
+
+    from pipelines.defs.automation import PULL_JOB_NAME
+
+    if not sources:
+        return PhaseOutcome(name="pull sources", ran=True)
+    job, keys = defs.resolve_job_def(PULL_JOB_NAME), [AssetKey([RAW, name]) for name in sources]
+    return run_phase("pull sources", job, instance, keys, deadline_s=settings.step_deadline_s)
 
 
 def _working_state(settings: Settings) -> tuple[dict[str, str | None], set[str]]:

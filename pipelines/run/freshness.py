@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dagster import AssetKey, AssetMaterialization, DagsterInstance, EventLogEntry
+from dagster import AssetKey, AssetMaterialization, AssetSelection, DagsterInstance, EventLogEntry
 
 from pipelines.layers import RAW, SCREENSHOTS
 
@@ -209,6 +209,8 @@ def rebuild_keys(
     if published_runs is not None:
         roots += unpublished(instance, candidates, published_runs)
     chosen = with_descendants(graph, roots)
+    if chosen:  # a step that writes several tables writes them all (trends' capability_tables, headline_tables)
+        chosen = set(AssetSelection.assets(*chosen).required_multi_asset_neighbors().resolve(graph))
     if SCREENSHOTS_KEY in candidates and SCREENSHOTS_KEY not in chosen and screenshots_behind(reports_dir):
         chosen.add(SCREENSHOTS_KEY)
     return [key for key in candidates if key in chosen]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -100,30 +101,43 @@ def holds_same_file(outcome: str, sha256: str | None, held: str | None) -> bool:
     return outcome == "missing_optional" or (outcome in UNCHANGED_OUTCOMES and sha256 == held)
 
 
+@dataclass
+class QuickPull:
+    """A pull made without Dagster: the attempts of the sources that answered with the file the warehouse holds
+    (logged as the raw assets log theirs), the sources that have something new (Dagster pulls and loads those), and
+    why Dagster has anything to do ("" for nothing)."""
+
+    attempts: list[FetchAttempt]
+    new: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
 def ask_sources(
     settings: Settings, previous: dict[str, PreviousFetch | None], held: dict[str, str | None]
-) -> list[FetchAttempt] | None:
-    """Pull every source with its validators: the attempts, or None at the first that has something new or fails."""
+) -> QuickPull | None:
+    """Pull every source with its validators; None when one fails or was never pulled (the full path then pulls
+    everything with Dagster and records the failure against its source)."""
     fetcher = fetcher_for(settings)
-    attempts: list[FetchAttempt] = []
+    pulled = QuickPull([])
     for source in SOURCES:
         if previous[source.name] is None and not source.optional:
             return None
         try:
             result = fetcher.fetch(source, previous[source.name])
             if not holds_same_file(result.outcome, result.sha256, held[source.name]):
-                return None
+                pulled.new.append(source.name)  # its raw asset fetches it again, guards it and loads it
+                continue
             metadata = fetcher.fetch_metadata(source)
         except FetchError:
-            return None  # the full path retries it and records the failure against the source
-        attempts += result.attempts + (metadata.attempts if metadata else [])
-    return attempts
+            return None
+        pulled.attempts += result.attempts + (metadata.attempts if metadata else [])
+    return pulled
 
 
-def unchanged_pull(settings: Settings) -> tuple[list[FetchAttempt] | None, str]:
-    """The pull without Dagster: `(attempts, "")` when nothing is to be built; `(attempts, reason)` when every
-    source answered with the file the warehouse holds yet Dagster has something to rebuild (the code changed, a
-    screenshot is behind); `(None, reason)` when the full path is needed."""
+def unchanged_pull(settings: Settings) -> tuple[QuickPull | None, str]:
+    """The pull without Dagster, when the last complete build was stamped in this Dagster home (with this code, or
+    other code): what every source answered, with why Dagster must run (new files, the code changed, a screenshot
+    is behind; "" for nothing); or None and the reason the full path is needed."""
     reason = stamp_holds(settings)
     if reason and not only_code_changed(settings):
         return None, reason
@@ -136,7 +150,12 @@ def unchanged_pull(settings: Settings) -> tuple[list[FetchAttempt] | None, str]:
     finally:
         con.close()
     pulled = ask_sources(settings, previous, held)
-    return (pulled, reason or "") if pulled is not None else (None, "a source has a new file or did not answer")
+    if pulled is None:
+        return None, "a source did not answer or was never pulled"
+    if pulled.new:
+        reason = "; ".join([f"new files from {', '.join(pulled.new)}", *([reason] if reason else [])])
+    pulled.reason = reason or ""
+    return pulled, pulled.reason
 
 
 def log_pull(settings: Settings, attempts: list[FetchAttempt]) -> int:

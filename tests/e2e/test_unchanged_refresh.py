@@ -106,7 +106,7 @@ def test_after_a_code_edit_with_every_source_unchanged_dagster_rebuilds_without_
             runs_before = len(instance.get_runs())
     result = run_cli(env, "refresh")
     assert result.returncode == 0, result.stdout
-    assert "every source answered with the file the warehouse holds; rebuilding with Dagster: the code changed" in (
+    assert "every other source answered with the file the warehouse holds; with Dagster: the code changed" in (
         " ".join(result.stdout.split())
     )
     assert "nothing to rebuild: no source loaded a new file and the code is unchanged" in result.stdout
@@ -119,6 +119,39 @@ def test_after_a_code_edit_with_every_source_unchanged_dagster_rebuilds_without_
         assert stamp_holds(settings) is None  # the rebuild was complete: stamped again with this code
 
 
+def test_a_new_file_from_one_source_is_the_only_pull_dagster_makes(
+    built_warehouse, served_copy, tmp_path: Path
+) -> None:
+    from dagster import DagsterEventType, DagsterInstance, RunsFilter
+
+    copy_build(built_warehouse, tmp_path)
+    env = pipeline_env(tmp_path, served_copy.base_url)
+    settings = built_warehouse.settings.__class__(
+        tmp_path / "data", tmp_path / "data" / "warehouse.duckdb", tmp_path / "reports", served_copy.base_url
+    )
+    hardware = served_copy.root / "epoch.ai" / "data" / "ml_hardware.csv"
+    published = hardware.read_bytes()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+        settings.stamp_path.write_text(json.dumps(current_stamp(settings)), encoding="utf-8")  # a complete build
+    hardware.write_bytes(published.replace(b",750.0,", b",751.0,", 1))  # Epoch revises one chip's TDP
+    try:
+        result = run_cli(env, "refresh")
+    finally:
+        hardware.write_bytes(published)
+    assert result.returncode == 0, result.stdout
+    assert "with Dagster: new files from ml_hardware" in " ".join(result.stdout.split())
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [pull] = instance.get_runs(RunsFilter(job_name="pull_sources"), limit=1)
+        events = instance.all_logs(pull.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    assert {e.dagster_event.asset_key.to_user_string() for e in events} == {"raw/ml_hardware"}
+    pulled = {source for source, _ in fetch_log(settings)[-len(SOURCES) - 1 :]}
+    assert pulled == {s.name for s in SOURCES}  # every other source's conditional GET logged, as Dagster's would be
+    assert (
+        warehouse_rows(settings.warehouse_path, "select count(*) from marts.hardware where tdp_watts = 751")[0][0] == 1
+    )
+
+
 def test_a_source_that_does_not_answer_takes_the_full_path(stamped_copy: Settings, built_warehouse) -> None:
     mirror = built_warehouse.mirror
     mirror.fault("/epoch.ai/data/ml_hardware.csv", *[("status", 500)] * 10)  # every retry fails
@@ -126,7 +159,7 @@ def test_a_source_that_does_not_answer_takes_the_full_path(stamped_copy: Setting
         pulled, reason = unchanged_pull(stamped_copy)
     finally:
         mirror.clear_faults()
-    assert pulled is None and reason == "a source has a new file or did not answer"
+    assert pulled is None and reason == "a source did not answer or was never pulled"
 
 
 def test_the_code_fingerprint_follows_every_code_file_and_ignores_dbt_output(tmp_path: Path) -> None:
