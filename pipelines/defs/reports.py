@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.resources import BackgroundPagesResource, PathsResource, warehouse_connection
+from pipelines.defs.resources import BackgroundPagesResource, PathsResource, takes_screenshots, warehouse_connection
 from pipelines.layers import REPORTS, SCREENSHOTS
 from pipelines.reports.registry import PAGE_NAMES, PAGES, PageSpec, build_page
 from pipelines.reports.screenshots import SCREENSHOT_DIR, find_chromium, take_screenshots
@@ -69,8 +69,7 @@ PAGE_ASSETS = [page_asset(spec) for spec in PAGES]
 
 def shoots_screenshots(context: AssetExecutionContext) -> bool:
     """Whether this run takes screenshots (a page rebuilt alone from the UI has nobody to collect them)."""
-    selection = context.run.asset_selection
-    return selection is None or SCREENSHOTS_KEY in selection
+    return takes_screenshots(context.run)
 
 
 @asset(

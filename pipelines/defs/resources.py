@@ -167,12 +167,35 @@ def warehouse_connection(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyC
         yield con
 
 
+def takes_screenshots(run: Any) -> bool:
+    """Whether a run shoots screenshots: its selection holds the screenshots asset, or it has no selection and is
+    not the pull (a scheduled `refresh_everything`)."""
+    from pipelines.defs.automation import PULL_JOB_NAME
+    from pipelines.run.freshness import SCREENSHOTS_KEY
+
+    if run is None:
+        return False
+    selection = run.asset_selection
+    return SCREENSHOTS_KEY in selection if selection is not None else run.job_name != PULL_JOB_NAME
+
+
+def reports_only(run: Any) -> bool:
+    """A run of pages and screenshots alone (after a chart module's edit, say): its exports are mostly kept, and
+    warming two worker processes would only take the cores its page and Chromium need."""
+    from pipelines.layers import REPORTS
+
+    selection = run.asset_selection
+    return selection is not None and all(key.path[0] == REPORTS for key in selection)
+
+
 class BackgroundPagesResource(ConfigurableResource):
     """The work a run does for its pages beside its own thread. When the run starts, the worker processes start and
-    load vl-convert (`pipelines.run.workers.warm`), on the core the run leaves idle while it pulls, tidies and runs dbt.
-    Then each page asset hands over the page it wrote, for Chromium to shoot in a thread of its own
-    (`pipelines.reports.screenshots.BackgroundShots`) while the next pages build; the screenshots asset collects the
-    shots, and the run's end closes the browser whatever happened. One after another, the shots took seven seconds."""
+    load vl-convert (`pipelines.run.workers.warm`), on the core the run leaves idle while it pulls, tidies and runs dbt;
+    when it shoots screenshots, Chromium launches then too, in a thread of its own
+    (`pipelines.reports.screenshots.BackgroundShots`). Each page asset hands over the page it wrote, for Chromium to
+    shoot while the next pages build; the screenshots asset collects the shots, and the run's end closes the browser
+    whatever happened. One after another, the shots took seven seconds; launched at the first page, Chromium made
+    a one-page rebuild wait for it."""
 
     _shots: Any = PrivateAttr(default=None)
 
@@ -180,18 +203,24 @@ class BackgroundPagesResource(ConfigurableResource):
         from pipelines.reports.exports import warm_up
         from pipelines.run import workers
 
-        workers.warm(warm_up)
+        if context.run is None or not reports_only(context.run):
+            workers.warm(warm_up)  # a run of pages alone starts them at its first chart to render, if any
+        if takes_screenshots(context.run):
+            self._start_browser()
+
+    def _start_browser(self) -> None:
+        """Chromium, launched in its own thread (a second or two, on the core the run leaves idle)."""
+        from pipelines.reports.screenshots import BackgroundShots, find_chromium
+
+        executable = find_chromium()
+        if self._shots is None and executable is not None:
+            self._shots = BackgroundShots(executable)
 
     def page_written(self, name: str, page: Path) -> None:
         """Shoot `page` in the background (nothing without Chromium: the screenshots asset says so)."""
-        from pipelines.reports.screenshots import BackgroundShots, find_chromium
-
-        if self._shots is None:
-            executable = find_chromium()
-            if executable is None:
-                return
-            self._shots = BackgroundShots(executable, page.parent)
-        self._shots.submit(name, page)
+        self._start_browser()
+        if self._shots is not None:
+            self._shots.submit(name, page)
 
     def taken(self) -> dict[str, Any]:
         """The pages shot so far (page name -> `Shot`), once the last is done; Chromium closed."""

@@ -163,15 +163,13 @@ class BackgroundShots:
     """Chromium in a thread of its own, shooting each page as soon as the run has written it while the run goes
     on building the next ones (on the other core); `finish` waits for the last shot and closes the browser."""
 
-    def __init__(self, executable: str, reports_dir: Path) -> None:
+    def __init__(self, executable: str) -> None:
         self._pages: queue.SimpleQueue[tuple[str, Path] | None] = queue.SimpleQueue()
         self._shots: dict[str, tuple[Shot, Path, int]] = {}  # name -> (shot, page, the page's mtime when shot)
         self._error: BaseException | None = None
         self._cancelled = threading.Event()
-        self._thread = threading.Thread(
-            target=self._work, args=(executable, reports_dir), name="screenshots", daemon=True
-        )
-        self._thread.start()
+        self._thread = threading.Thread(target=self._work, args=(executable,), name="screenshots", daemon=True)
+        self._thread.start()  # Chromium launches now, before the first page is written
 
     def cancel(self) -> None:
         """Close the browser without shooting the pages still waiting (the run failed before its screenshots)."""
@@ -192,13 +190,13 @@ class BackgroundShots:
             raise self._error
         return {name: shot for name, (shot, page, version) in self._shots.items() if _mtime_ns(page) == version}
 
-    def _work(self, executable: str, reports_dir: Path) -> None:
+    def _work(self, executable: str) -> None:
         try:
             with browser(executable) as chromium:
                 while (item := self._pages.get()) is not None and not self._cancelled.is_set():
                     name, page = item
-                    version = _mtime_ns(page)
-                    self._shots[name] = (_shoot(chromium, reports_dir, name, page), page, version)
+                    version = _mtime_ns(page)  # the shot goes beside the page: <reports>/screenshots/<name>.png
+                    self._shots[name] = (_shoot(chromium, page.parent, name, page), page, version)
         except BaseException as error:  # given to `finish`, in the run's thread
             self._error = error
 

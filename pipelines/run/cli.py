@@ -72,11 +72,12 @@ def dagster_instance(settings: Settings):
 
 @contextlib.contextmanager
 def dagster_session(settings: Settings) -> Iterator[tuple[object, object]]:
-    """The Dagster instance and the definitions: imported only when a refresh has something to build."""
-    from pipelines.definitions import build_definitions
+    """The Dagster instance and the definitions: imported only when a refresh has something to build (built here for
+    `settings`, not through `pipelines.definitions`, which would build them once more from the environment)."""
+    from pipelines.defs.build import load
 
     with dagster_instance(settings) as instance:
-        yield instance, build_definitions(settings)
+        yield instance, load(settings, freeze=False)
 
 
 @dataclass

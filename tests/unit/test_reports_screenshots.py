@@ -162,7 +162,7 @@ def test_pages_shot_while_the_run_built_the_others_are_kept_unless_written_again
     staging.mkdir(parents=True)
     for name in ("index", "benchmarks"):
         (staging / f"{name}.html").write_text(f"first {name}")
-    background = screenshots.BackgroundShots("chromium", staging)
+    background = screenshots.BackgroundShots("chromium")
     for name in ("index", "benchmarks"):
         background.submit(name, staging / f"{name}.html")
     assert benchmarks_shot.wait(10)
@@ -193,7 +193,7 @@ def test_a_browser_that_fails_in_the_background_fails_the_screenshots_step(
         yield executable
 
     monkeypatch.setattr(screenshots, "browser", broken_browser)
-    background = screenshots.BackgroundShots("/usr/bin/no-chromium", tmp_path)
+    background = screenshots.BackgroundShots("/usr/bin/no-chromium")
     background.submit("index", tmp_path / "index.html")
     with pytest.raises(RuntimeError, match="no-chromium: cannot launch"):
         background.finish()
