@@ -47,7 +47,7 @@ def page_asset(spec: PageSpec) -> AssetsDefinition:
             path, page = build_page(spec, con, paths.reports_path, datetime.now(UTC), published)
             kept = {chart: (int(k), int(not k)) for chart, k in page.exports_kept.items()}
             record_reuse(con, f"{REPORTS}/{spec.name}", "chart export", kept)
-        if shoots_screenshots(context):
+        if takes_screenshots(context.run):  # a page rebuilt alone has nobody to collect its shot
             background.page_written(spec.name, path)
         missing = sorted({block.data["table"] for block in page.blocks if block.kind == "missing"})
         if missing:
@@ -65,11 +65,6 @@ def page_asset(spec: PageSpec) -> AssetsDefinition:
 
 
 PAGE_ASSETS = [page_asset(spec) for spec in PAGES]
-
-
-def shoots_screenshots(context: AssetExecutionContext) -> bool:
-    """Whether this run takes screenshots (a page rebuilt alone from the UI has nobody to collect them)."""
-    return takes_screenshots(context.run)
 
 
 @asset(

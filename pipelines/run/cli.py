@@ -359,15 +359,19 @@ def _refresh_phases(settings: Settings) -> list[PhaseOutcome]:
 
 
 def _pull_new(settings: Settings, instance, defs, sources: list[str]) -> PhaseOutcome:
-    """The Dagster pull of `sources` alone (their raw assets fetch, guard and load the new files)."""
+    """The Dagster pull of `sources` (their raw assets fetch, guard and load the new files), and of any raw asset
+    whose own code changed since it last ran (its landing may differ); no run when there is neither."""
     from dagster import AssetKey
 
     from pipelines.defs.automation import PULL_JOB_NAME
+    from pipelines.run.freshness import raw_keys, stale_or_missing
 
-    if not sources:
+    graph = defs.resolve_asset_graph()
+    keys = {AssetKey([RAW, name]) for name in sources} | set(stale_or_missing(instance, graph, raw_keys(graph)))
+    if not keys:
         return PhaseOutcome(name="pull sources", ran=True)
-    job, keys = defs.resolve_job_def(PULL_JOB_NAME), [AssetKey([RAW, name]) for name in sources]
-    return run_phase("pull sources", job, instance, keys, deadline_s=settings.step_deadline_s)
+    job = defs.resolve_job_def(PULL_JOB_NAME)
+    return run_phase("pull sources", job, instance, sorted(keys, key=str), deadline_s=settings.step_deadline_s)
 
 
 def _working_state(settings: Settings) -> tuple[dict[str, str | None], set[str]]:
@@ -433,14 +437,11 @@ def _pull_then_rebuild(settings: Settings, instance, defs) -> list[PhaseOutcome]
 
 def _rebuild_stale(settings: Settings, instance, defs, pull: PhaseOutcome) -> list[PhaseOutcome]:
     """After `pull` (a Dagster run, or the pull logged without one): rebuild what is stale, missing, or was last
-    built by a run that never published, then check the result is one consistent build. A pull logged without
-    Dagster runs the pull phase after all when the raw assets' own code changed (their landing may differ)."""
+    built by a run that never published, then check the result is one consistent build."""
     from pipelines.defs.automation import REBUILD_JOB_NAME
-    from pipelines.run.freshness import raw_keys, rebuild_keys, restore_raw_versions, stale_or_missing
+    from pipelines.run.freshness import rebuild_keys, restore_raw_versions
 
     graph = defs.resolve_asset_graph()
-    if pull.run_id is None and stale_or_missing(instance, graph, raw_keys(graph)):
-        return _pull_then_rebuild(settings, instance, defs)
     held, published = _working_state(settings)
     restored = restore_raw_versions(instance, graph, held)
     if restored:

@@ -77,22 +77,22 @@ def read_stamp(settings: Settings) -> dict[str, object] | str:
     return stamped if isinstance(stamped, dict) else f"the stamp {path} is unreadable"
 
 
+CODE_CHANGED = "the code changed since the last complete build"
+
+
 def stamp_holds(settings: Settings) -> str | None:
-    """None when the published warehouse carries a stamp of this code and Dagster home; else the reason not."""
+    """None when the published warehouse carries a stamp of this code and Dagster home; else the reason not:
+    `CODE_CHANGED` when the stamped build was recorded in this Dagster home and only the code differs (Dagster's
+    records then know every held file, and its code versions tell what the edit made stale)."""
     stamped = read_stamp(settings)
     if isinstance(stamped, str):
         return stamped
-    if stamped != current_stamp(settings):
-        changed = "code" if only_code_changed(settings) else "code or the Dagster home"
-        return f"the {changed} changed since the last complete build"
-    return None
-
-
-def only_code_changed(settings: Settings) -> bool:
-    """The stamped build was recorded in this Dagster home and only the code differs: Dagster's records know every
-    held file, and its code versions tell what the edit made stale."""
-    stamped, now = read_stamp(settings), current_stamp(settings)
-    return isinstance(stamped, dict) and stamped != now and {**stamped, "code": now["code"]} == now
+    now = current_stamp(settings)
+    if stamped == now:
+        return None
+    if {**stamped, "code": now["code"]} == now:
+        return CODE_CHANGED
+    return "the code or the Dagster home changed since the last complete build"
 
 
 def holds_same_file(outcome: str, sha256: str | None, held: str | None) -> bool:
@@ -139,7 +139,7 @@ def unchanged_pull(settings: Settings) -> tuple[QuickPull | None, str]:
     other code): what every source answered, with why Dagster must run (new files, the code changed, a screenshot
     is behind; "" for nothing); or None and the reason the full path is needed."""
     reason = stamp_holds(settings)
-    if reason and not only_code_changed(settings):
+    if reason and reason != CODE_CHANGED:
         return None, reason
     if not reason and find_chromium() and screenshots_stale(settings.reports_dir):  # `pipelines.run.freshness`'s rule
         reason = "a page is newer than its screenshot"

@@ -86,9 +86,12 @@ class _PlainUnpickler(pickle.Unpickler):
     """Builds plain values, numpy arrays, dates and this project's classes (dataclasses, enums), nothing else."""
 
     def find_class(self, module: str, name: str) -> Any:
-        found = super().find_class(module, name) if module.startswith("pipelines.trends.") else None
-        if isinstance(found, type) or name in PLAIN_NAMES.get(module, ()):
-            return found or super().find_class(module, name)
+        if module.startswith("pipelines.trends."):
+            found = super().find_class(module, name)
+            if isinstance(found, type):  # a dataclass or an enum, not a function
+                return found
+        elif name in PLAIN_NAMES.get(module, ()):
+            return super().find_class(module, name)
         raise pickle.UnpicklingError(f"ops.fit_results holds a {module}.{name}, which a fit result never is")
 
 
